@@ -1,0 +1,20 @@
+# Thin entry points; the logic lives in scripts/.
+.PHONY: setup run test lint format i18n
+
+setup:  ## Debian packages, .venv with Odoo's requirements, private PostgreSQL cluster
+	@bash scripts/setup.sh
+
+run:  ## Odoo on http://127.0.0.1:8069 with database clearing_demo (admin / admin)
+	@bash scripts/run.sh
+
+test:  ## fresh test database + the whole suite under pytest-odoo
+	@bash scripts/test.sh $(ARGS)
+
+lint:  ## ruff format --check, ruff check, pylint-odoo
+	@bash scripts/lint.sh
+
+format:  ## apply ruff's formatting and safe fixes
+	@.venv/bin/ruff format . && .venv/bin/ruff check --fix .
+
+i18n:  ## regenerate the .pot and merge new terms into i18n/zh_CN.po
+	@bash scripts/i18n.sh

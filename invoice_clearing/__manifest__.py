@@ -1,0 +1,21 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+{
+    "name": "Fapiao Clearing (发票清卡)",
+    "summary": "Monthly fapiao clearing (清卡) for Chinese companies: register, checks, "
+    "approval, frozen periods, certificates and bureau reconciliation",
+    "version": "19.0.1.0.0",
+    "category": "Accounting/Localizations",
+    "license": "LGPL-3",
+    "author": "invoice_clearing developers",
+    "website": "https://github.com/invoice-clearing/invoice_clearing",
+    "depends": ["account", "mail"],
+    "external_dependencies": {"python": ["stdnum", "openpyxl"]},
+    "data": [
+        "security/invoice_clearing_security.xml",
+        "security/ir.model.access.csv",
+        "views/invoice_clearing_fapiao_views.xml",
+        "views/account_move_views.xml",
+        "wizards/invoice_clearing_fapiao_register_views.xml",
+        "views/invoice_clearing_menus.xml",
+    ],
+}

@@ -1,0 +1,347 @@
+"""The fapiao register (发票登记): one record per fapiao the company issued."""
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools import fapiao_amount, fapiao_number, tax_id
+from ..tools.rule_error import FapiaoRuleError
+
+FAPIAO_TYPES = [
+    ("vat_special", "Special VAT fapiao (增值税专用发票)"),
+    ("vat_general", "General VAT fapiao (增值税普通发票)"),
+    ("vat_roll", "General VAT roll fapiao (增值税普通发票(卷票))"),
+    ("e_general", "Electronic general fapiao (增值税电子普通发票)"),
+    ("e_special", "Electronic special fapiao (增值税电子专用发票)"),
+    ("digital_special", "Digital special fapiao (数电票(增值税专用发票))"),
+    ("digital_general", "Digital general fapiao (数电票(普通发票))"),
+    ("motor_vehicle", "Motor vehicle sales fapiao (机动车销售统一发票)"),
+    ("used_vehicle", "Used vehicle sales fapiao (二手车销售统一发票)"),
+]
+IDENTITY_FIELDS = {"fapiao_type", "code", "number", "issue_date"}
+AMOUNT_FIELDS = {"amount_untaxed", "amount_tax", "amount_total", "tax_rate", "tax_exempt", "is_red"}
+
+
+class InvoiceClearingFapiao(models.Model):
+    _name = "invoice.clearing.fapiao"
+    _description = "Fapiao"
+    _inherit = ["mail.thread"]
+    _order = "issue_date desc, id desc"
+    _check_company_auto = True
+
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    move_id = fields.Many2one(
+        "account.move",
+        string="Invoice",
+        index="btree_not_null",
+        ondelete="restrict",
+        check_company=True,
+        tracking=True,
+        domain="[('move_type', 'in', ('out_invoice', 'out_refund'))]",
+        help="The customer invoice or credit note this fapiao was issued for. "
+        "Empty for a fapiao issued outside Odoo until it is linked.",
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Buyer", required=True, index=True, tracking=True, help="购买方"
+    )
+    buyer_vat = fields.Char(
+        "Buyer Tax ID", help="购方识别号 as printed on the fapiao: USCC (18) or 15/17/20 characters"
+    )
+    fapiao_type = fields.Selection(
+        FAPIAO_TYPES, "Kind", required=True, tracking=True, help="发票票种"
+    )
+    code = fields.Char(
+        "Fapiao Code", size=12, tracking=True, help="发票代码: 10 or 12 digits; empty for 数电"
+    )
+    number = fields.Char(
+        "Fapiao Number",
+        size=20,
+        required=True,
+        tracking=True,
+        help="发票号码: 8 digits, or the 20-digit 数电发票号码 for digital kinds",
+    )
+    issue_date = fields.Date(required=True, index=True, tracking=True, help="开票日期")
+    amount_untaxed = fields.Monetary("Amount", tracking=True, help="金额 (negative on red-letter)")
+    amount_tax = fields.Monetary("Tax", tracking=True, help="税额")
+    amount_total = fields.Monetary("Total", tracking=True, help="价税合计")
+    tax_rate = fields.Float("Tax Rate (%)", digits=(5, 2), tracking=True, help="税率, e.g. 13.0")
+    tax_exempt = fields.Boolean(help="免税 / 不征税: tax is shown as *** and must be 0")
+    is_red = fields.Boolean(
+        "Red-letter", tracking=True, help="红字 (负数) fapiao reversing a blue one"
+    )
+    origin_fapiao_id = fields.Many2one(
+        "invoice.clearing.fapiao",
+        "Reversed Fapiao",
+        index="btree_not_null",
+        ondelete="restrict",
+        check_company=True,
+        domain="[('is_red', '=', False), ('state', '!=', 'void')]",
+        help="On a red-letter fapiao: the blue fapiao it reverses",
+    )
+    red_fapiao_ids = fields.One2many(
+        "invoice.clearing.fapiao", "origin_fapiao_id", "Red-letter Fapiao"
+    )
+    red_reference = fields.Char(
+        "Red-letter Form No.",
+        size=20,
+        help="红字信息表编号 (16 digits) or 红字发票信息确认单编号 (20 digits, 数电)",
+    )
+    void_date = fields.Date("Voided On", readonly=True, copy=False, tracking=True, help="作废日期")
+    state = fields.Selection(
+        [
+            ("normal", "Normal"),
+            ("void", "Voided"),
+            ("red_partial", "Partly Reversed"),
+            ("red_full", "Fully Reversed"),
+        ],
+        compute="_compute_state",
+        store=True,
+        index=True,
+        tracking=True,
+        help="正常 / 已作废 / 已红冲-部分 / 已红冲-全额",
+    )
+    clearing_id = fields.Many2one(
+        "invoice.clearing",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        ondelete="restrict",
+        help="The clearing (清卡) that froze this fapiao; empty while its period is open",
+    )
+    uploaded = fields.Boolean(
+        tracking=True, copy=False, help="Known to the tax bureau (已上传/已抄报)"
+    )
+    note = fields.Text("Notes")
+
+    _legacy_number_uniq = models.UniqueIndex(
+        "(company_id, code, number) WHERE fapiao_type NOT IN ('digital_special', 'digital_general')",
+        "A fapiao with this code and number is already registered for this company.",
+    )
+    _digital_number_uniq = models.UniqueIndex(
+        "(company_id, number) WHERE fapiao_type IN ('digital_special', 'digital_general')",
+        "A digital fapiao (数电票) with this number is already registered for this company.",
+    )
+
+    @api.depends("code", "number")
+    def _compute_display_name(self):
+        for fapiao in self:
+            fapiao.display_name = f"{fapiao.code} {fapiao.number}" if fapiao.code else fapiao.number
+
+    @api.depends("void_date", "is_red", "amount_total", "red_fapiao_ids.amount_total",
+                 "red_fapiao_ids.void_date")  # fmt: skip
+    def _compute_state(self):
+        for fapiao in self:
+            if fapiao.void_date:
+                fapiao.state = "void"
+            elif fapiao.is_red:
+                fapiao.state = "normal"
+            else:
+                reds = fapiao.red_fapiao_ids.filtered(lambda r: not r.void_date)
+                fapiao.state = fapiao_amount.red_state(
+                    fapiao.amount_total, reds.mapped("amount_total")
+                )
+
+    # Input is normalised before it is stored: full-width digits, spaces, Excel-mangled numbers.
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._normalize_vals(vals)
+            if vals.get("partner_id") and "buyer_vat" not in vals:
+                vals["buyer_vat"] = self.env["res.partner"].browse(vals["partner_id"]).vat or False
+        default_company = self.env.company.id
+        self._check_not_registered(
+            (v.get("company_id", default_company), v.get("fapiao_type"), v.get("code"),
+             v.get("number"), None)
+            for v in vals_list
+        )  # fmt: skip
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._normalize_vals(vals)
+        if {"company_id", "fapiao_type", "code", "number"} & vals.keys():
+            self._check_not_registered(
+                (vals.get("company_id", f.company_id.id), vals.get("fapiao_type", f.fapiao_type),
+                 vals.get("code", f.code), vals.get("number", f.number), f.id)
+                for f in self
+            )  # fmt: skip
+        return super().write(vals)
+
+    def _normalize_vals(self, vals):
+        try:
+            for field, length in (("code", None), ("number", None), ("red_reference", None)):
+                if isinstance(vals.get(field), (str, int, float)) and vals[field] is not False:
+                    vals[field] = (
+                        fapiao_number.normalize_digits(vals[field], field, length) or False
+                    )
+            if vals.get("buyer_vat"):
+                vals["buyer_vat"] = tax_id.check_tax_id(vals["buyer_vat"], natural_person=True)[0]
+        except FapiaoRuleError as error:
+            raise ValidationError(error.render(self.env._)) from None
+
+    @api.constrains("fapiao_type", "code", "number", "issue_date")
+    def _check_identity(self):
+        for fapiao in self:
+            try:
+                fapiao_number.check_fapiao_identity(
+                    fapiao.fapiao_type, fapiao.code or "", fapiao.number, today=fapiao.issue_date
+                )
+            except FapiaoRuleError as error:
+                raise ValidationError(self._error_for(fapiao, error)) from None
+
+    def _check_not_registered(self, candidates):
+        """Refuse (company, kind, code, number) already registered, naming the existing fapiao.
+
+        Runs before INSERT/UPDATE so the user gets this message rather than the unique index's;
+        the indexes still guard against two sessions racing. One query for the whole batch.
+        """
+        digital = fapiao_number.DIGITAL_KINDS
+        seen = {}
+        for company_id, kind, code, number, record_id in candidates:
+            key = (company_id, number, "" if kind in digital else code or "", kind in digital)
+            if key in seen:
+                raise ValidationError(
+                    self.env._(
+                        "Fapiao %(number)s appears twice in what you register.", number=number
+                    )
+                )
+            seen[key] = record_id
+        if not seen:
+            return
+        self.env.cr.execute(
+            """SELECT id, company_id, number, COALESCE(code, ''), fapiao_type IN %s
+                 FROM invoice_clearing_fapiao WHERE (company_id, number) IN %s""",
+            [tuple(digital), tuple({(k[0], k[1]) for k in seen})],
+        )
+        for fapiao_id, company_id, number, code, is_digital in self.env.cr.fetchall():
+            key = (company_id, number, "" if is_digital else code, is_digital)
+            if key in seen and seen[key] != fapiao_id:
+                existing = self.sudo().browse(fapiao_id)
+                raise ValidationError(
+                    self.env._(
+                        "Fapiao %(fapiao)s is already registered (issued %(date)s to %(buyer)s). "
+                        "Check the code and number, or open the existing fapiao.",
+                        fapiao=existing.display_name,
+                        date=existing.issue_date,
+                        buyer=existing.partner_id.display_name,
+                    )
+                )
+
+    @api.constrains(*AMOUNT_FIELDS)
+    def _check_amounts(self):
+        for fapiao in self:
+            problems = fapiao_amount.check_amounts(
+                fapiao.amount_untaxed,
+                fapiao.amount_tax,
+                fapiao.amount_total,
+                fapiao.tax_rate,
+                fapiao.is_red,
+                tax_exempt=fapiao.tax_exempt,
+            )
+            if problems:
+                raise ValidationError(
+                    "\n".join(self._error_for(fapiao, problem) for problem in problems)
+                )
+
+    @api.constrains("is_red", "origin_fapiao_id", "red_reference", "partner_id", "amount_total")
+    def _check_red_letter(self):
+        for fapiao in self:
+            if fapiao.red_reference and len(fapiao.red_reference) not in (16, 20):
+                raise ValidationError(
+                    self.env._(
+                        "Fapiao %(fapiao)s: the red-letter form number %(ref)s has %(length)s "
+                        "digits. A 红字信息表编号 has 16 digits, a 红字发票信息确认单编号 (数电) 20.",
+                        fapiao=fapiao.display_name,
+                        ref=fapiao.red_reference,
+                        length=len(fapiao.red_reference),
+                    )
+                )
+            origin = fapiao.origin_fapiao_id
+            if not origin:
+                continue
+            if not fapiao.is_red or origin.is_red:
+                raise ValidationError(
+                    self.env._(
+                        "Fapiao %(fapiao)s: only a red-letter fapiao can reverse another one, "
+                        "and what it reverses must be a blue fapiao.",
+                        fapiao=fapiao.display_name,
+                    )
+                )
+            if origin.void_date:
+                raise ValidationError(
+                    self.env._(
+                        "Fapiao %(fapiao)s reverses %(origin)s, which is voided: "
+                        "a voided fapiao cannot be reversed.",
+                        fapiao=fapiao.display_name,
+                        origin=origin.display_name,
+                    )
+                )
+            if origin.partner_id.commercial_partner_id != fapiao.partner_id.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "Fapiao %(fapiao)s reverses %(origin)s, which was issued to another "
+                        "buyer (%(buyer)s). A red-letter fapiao goes to the buyer of the original.",
+                        fapiao=fapiao.display_name,
+                        origin=origin.display_name,
+                        buyer=origin.partner_id.display_name,
+                    )
+                )
+            reds = origin.red_fapiao_ids.filtered(lambda r: not r.void_date)
+            try:
+                fapiao_amount.red_state(origin.amount_total, reds.mapped("amount_total"))
+            except FapiaoRuleError as error:
+                raise ValidationError(self._error_for(fapiao, error)) from None
+
+    def _error_for(self, fapiao, error):
+        """A rule error from the engine, translated and prefixed with the fapiao it concerns."""
+        label = fapiao.display_name or fapiao.number or ""
+        return self.env._(
+            "Fapiao %(fapiao)s: %(error)s", fapiao=label, error=error.render(self.env._)
+        )
+
+    def action_void(self):
+        """Void (作废): only in the month of issue, before clearing, and never for e-fapiao."""
+        today = fields.Date.context_today(self)
+        for fapiao in self:
+            if fapiao.void_date:
+                continue
+            if fapiao.fapiao_type in fapiao_number.ELECTRONIC_KINDS:
+                raise UserError(
+                    self.env._(
+                        "Fapiao %(fapiao)s is an electronic or digital fapiao (%(kind)s), which "
+                        "cannot be voided (作废). Issue a red-letter (红字) fapiao instead.",
+                        fapiao=fapiao.display_name,
+                        kind=dict(self._fields["fapiao_type"]._description_selection(self.env))[
+                            fapiao.fapiao_type
+                        ],
+                    )
+                )
+            if fapiao.clearing_id:
+                raise UserError(
+                    self.env._(
+                        "Fapiao %(fapiao)s belongs to clearing %(clearing)s: its period is "
+                        "closed. Issue a red-letter (红字) fapiao instead.",
+                        fapiao=fapiao.display_name,
+                        clearing=fapiao.clearing_id.display_name,
+                    )
+                )
+            if (fapiao.issue_date.year, fapiao.issue_date.month) != (today.year, today.month):
+                raise UserError(
+                    self.env._(
+                        "Fapiao %(fapiao)s was issued on %(date)s: a fapiao can only be voided "
+                        "(作废) in the month it was issued. Issue a red-letter (红字) fapiao instead.",
+                        fapiao=fapiao.display_name,
+                        date=fapiao.issue_date,
+                    )
+                )
+            if fapiao.red_fapiao_ids.filtered(lambda r: not r.void_date):
+                raise UserError(
+                    self.env._(
+                        "Fapiao %(fapiao)s has been reversed by a red-letter fapiao and cannot "
+                        "be voided any more.",
+                        fapiao=fapiao.display_name,
+                    )
+                )
+            fapiao.void_date = today
+        return True

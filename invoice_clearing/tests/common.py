@@ -1,0 +1,98 @@
+"""Shared fixtures: a company with 13% and 6% sales VAT, the three roles, a buyer with a USCC."""
+
+from odoo import Command, fields
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.tests import new_test_user
+
+# Real-shaped identities, one per kind (see DOMAIN.md section 3).
+VALID_IDENTITIES = {
+    "vat_special": ("3200191130", "01234567"),
+    "vat_general": ("032001900104", "01234567"),
+    "vat_roll": ("032001900106", "01234567"),
+    "e_general": ("044001900111", "01234567"),
+    "e_special": ("044001900113", "01234567"),
+    "motor_vehicle": ("144001924000", "01234567"),
+    "used_vehicle": ("244001924000", "01234567"),
+    "digital_special": ("", "26442000000000000001"),
+    "digital_general": ("", "26442000000000000002"),
+}
+BUYER_USCC = "91350100M000100Y43"
+
+
+class FapiaoCommon(AccountTestInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.today = fields.Date.today()
+        cls.tax_13 = cls._sale_tax(13.0, cls.company)
+        cls.tax_6 = cls._sale_tax(6.0, cls.company)
+        cls.buyer = cls.env["res.partner"].create(
+            {"name": "福州测试贸易有限公司", "vat": BUYER_USCC, "is_company": True}
+        )
+        # The accountant running the fixtures also manages the clearing.
+        cls.env.user.group_ids |= cls.env.ref("invoice_clearing.group_clearing_manager")
+        company_ids = [Command.set(cls.company.ids)]
+        cls.clerk = new_test_user(
+            cls.env, "ic_clerk", groups="invoice_clearing.group_clearing_user",
+            company_id=cls.company.id, company_ids=company_ids,
+        )  # fmt: skip
+        cls.manager = new_test_user(
+            cls.env, "ic_manager", groups="invoice_clearing.group_clearing_manager",
+            company_id=cls.company.id, company_ids=company_ids,
+        )  # fmt: skip
+        cls.auditor = new_test_user(
+            cls.env, "ic_auditor", groups="invoice_clearing.group_clearing_auditor",
+            company_id=cls.company.id, company_ids=company_ids,
+        )  # fmt: skip
+
+    @classmethod
+    def _sale_tax(cls, rate, company):
+        return cls.env["account.tax"].create(
+            {
+                "name": f"VAT {rate:g}% ({company.name})",
+                "amount": rate,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "company_id": company.id,
+            }
+        )
+
+    @classmethod
+    def fapiao_vals(cls, kind="digital_general", number=None, amount=100.0, rate=13.0, **overrides):
+        code, default_number = VALID_IDENTITIES[kind]
+        tax = round(amount * rate / 100, 2)
+        vals = {
+            "company_id": cls.company.id,
+            "partner_id": cls.buyer.id,
+            "fapiao_type": kind,
+            "code": code or False,
+            "number": number or default_number,
+            "issue_date": cls.today,
+            "tax_rate": rate,
+            "amount_untaxed": amount,
+            "amount_tax": tax,
+            "amount_total": amount + tax,
+        }
+        vals.update(overrides)
+        return vals
+
+    @classmethod
+    def create_fapiao(cls, user=None, **kwargs):
+        # Fixtures are set up as superuser; what a role may do is tested with `user`.
+        Fapiao = cls.env["invoice.clearing.fapiao"]
+        Fapiao = Fapiao.with_user(user) if user else Fapiao.sudo()
+        return Fapiao.create(cls.fapiao_vals(**kwargs))
+
+    @classmethod
+    def posted_invoice(cls, lines, move_type="out_invoice", partner=None, date=None):
+        """A posted customer invoice; `lines` is a list of (price_unit, tax)."""
+        return cls._create_invoice(
+            move_type=move_type,
+            partner_id=(partner or cls.buyer).id,
+            invoice_date=date or cls.today,
+            invoice_line_ids=[
+                cls._prepare_invoice_line(price_unit=price, tax_ids=tax) for price, tax in lines
+            ],
+            post=True,
+        )

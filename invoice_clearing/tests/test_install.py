@@ -1,0 +1,82 @@
+"""The ground the addon stands on: installed, roles and menu in place, clean uninstall."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestInstall(TransactionCase):
+    def test_module_installed(self):
+        module = self.env["ir.module.module"].search([("name", "=", "invoice_clearing")])
+        self.assertEqual(module.state, "installed")
+        self.assertEqual(module.latest_version, "19.0.1.0.0")
+
+    def test_groups_hierarchy(self):
+        user = self.env.ref("invoice_clearing.group_clearing_user")
+        manager = self.env.ref("invoice_clearing.group_clearing_manager")
+        auditor = self.env.ref("invoice_clearing.group_clearing_auditor")
+        self.assertIn(user, manager.all_implied_ids)
+        self.assertNotIn(manager, auditor.all_implied_ids)
+        self.assertNotIn(user, auditor.all_implied_ids, "an auditor must not get write roles")
+        self.assertIn(self.env.ref("account.group_account_readonly"), auditor.all_implied_ids)
+
+    def test_menu_under_accounting_restricted_to_roles(self):
+        menu = self.env.ref("invoice_clearing.menu_invoice_clearing_root")
+        self.assertEqual(menu.parent_id, self.env.ref("account.menu_finance"))
+        self.assertEqual(
+            set(menu.group_ids.mapped(lambda g: g.get_external_id()[g.id])),
+            {"invoice_clearing.group_clearing_user", "invoice_clearing.group_clearing_auditor"},
+        )
+        self.assertEqual(menu.with_context(lang="zh_CN").name, "发票清卡")
+
+    def test_menu_hidden_without_roles(self):
+        billing = new_test_user(self.env, "ic_billing", groups="account.group_account_invoice")
+        clerk = new_test_user(self.env, "ic_clerk", groups="invoice_clearing.group_clearing_user")
+        menu = self.env.ref("invoice_clearing.menu_invoice_clearing_root")
+        Menu = self.env["ir.ui.menu"]
+        self.assertNotIn(menu.id, Menu.with_user(billing)._visible_menu_ids())
+        self.assertIn(menu.id, Menu.with_user(clerk)._visible_menu_ids())
+
+
+def test_uninstall_leaves_no_tables_or_access_rules():
+    """Uninstall on a copy of the test database (made by `make test`) leaves nothing behind."""
+    db = os.environ.get("IC_UNINSTALL_DB")
+    assert db, "run through `make test`, which prepares the database copy IC_UNINSTALL_DB"
+    script = textwrap.dedent(
+        """
+        import sys, odoo
+        from odoo.modules.registry import Registry
+        from odoo.tools import config
+        config.parse_config(["-c", sys.argv[1], "--log-level=warn"])
+        registry = Registry(sys.argv[2])
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            env["ir.module.module"].search([("name", "=", "invoice_clearing")]).button_immediate_uninstall()
+        with Registry(sys.argv[2]).cursor() as cr:
+            cr.execute("SELECT table_name FROM information_schema.tables "
+                       "WHERE table_name LIKE 'invoice_clearing%%'")
+            tables = [r[0] for r in cr.fetchall()]
+            cr.execute("SELECT count(*) FROM ir_model_access a JOIN ir_model m ON m.id = a.model_id "
+                       "WHERE m.model LIKE 'invoice.clearing%%'")
+            access = cr.fetchone()[0]
+            cr.execute("SELECT count(*) FROM ir_model_data WHERE module = 'invoice_clearing'")
+            xmlids = cr.fetchone()[0]
+            cr.execute("SELECT count(*) FROM res_groups WHERE name->>'en_US' = 'Auditor'")
+            print(tables, access, xmlids)
+        """
+    )
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", script, os.environ["IC_ODOO_CONF"], db],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    assert out == "[] 0 0", f"left behind after uninstall (tables, access rules, xmlids): {out}"

@@ -1,0 +1,2 @@
+from . import invoice_clearing_fapiao_register
+from . import invoice_clearing_fapiao_register_line

@@ -1,0 +1,39 @@
+# Shared settings for the project's scripts; sourced, never run.
+# Everything the scripts create lives in $LOCAL (git-ignored) and $VENV.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ODOO_SRC="${ODOO_SRC:-/opt/odoo/19.0}"
+VENV="$ROOT/.venv"
+LOCAL="$ROOT/.local"
+PGDATA="$LOCAL/pg/data"
+PGSOCK="$LOCAL/pg/run"
+PGLOG="$LOCAL/pg/server.log"
+PGPORT_FILE="$LOCAL/pg/port"
+ODOO_CONF="$LOCAL/odoo.conf"
+PYTHON="${PYTHON:-python3.11}"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+# PostgreSQL refuses to run as root and Odoo refuses the `postgres` role: when we are root the
+# cluster runs as this dedicated system user and Odoo connects with the role below.
+PG_OS_USER="${PG_OS_USER:-clearing-pg}"
+DB_ROLE="odoo"
+DEMO_DB="clearing_demo"
+TEST_DB="clearing_test"
+
+say() { printf '\033[1m[invoice_clearing]\033[0m %s\n' "$*"; }
+die() { printf '\033[31m[invoice_clearing] %s\033[0m\n' "$*" >&2; exit 1; }
+
+require_odoo_src() {
+  [ -f "$ODOO_SRC/odoo/release.py" ] && [ -f "$ODOO_SRC/requirements.txt" ] || die \
+    "No Odoo 19.0 source tree at ODOO_SRC=$ODOO_SRC. Provide one (a checkout of odoo/odoo branch 19.0) and run: ODOO_SRC=/path/to/odoo make setup"
+  grep -q "version_info = (19, 0" "$ODOO_SRC/odoo/release.py" || die \
+    "$ODOO_SRC is not Odoo 19.0 (see $ODOO_SRC/odoo/release.py); point ODOO_SRC at a 19.0 tree."
+}
+
+as_pg_user() {
+  if [ "$(id -u)" = 0 ]; then runuser -u "$PG_OS_USER" -- "$@"; else "$@"; fi
+}
+
+pg_port() { cat "$PGPORT_FILE"; }
+
+odoo_bin() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `make run`: PostgreSQL + Odoo on http://127.0.0.1:8069. The first run creates the database
+# clearing_demo with the addon and its demo data (login admin / admin). Ctrl-C stops both.
+source "$(dirname "$0")/common.sh"
+require_odoo_src
+[ -x "$VENV/bin/python" ] || die "No .venv: run make setup first."
+
+trap '"$ROOT/scripts/pg.sh" stop' EXIT
+"$ROOT/scripts/pg.sh" start
+
+if ! "$PG_BIN/psql" -h "$PGSOCK" -p "$(pg_port)" -U "$DB_ROLE" -d postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname = '$DEMO_DB'" | grep -q 1; then
+  say "first run: creating $DEMO_DB with invoice_clearing and demo data (a few minutes)"
+  odoo_bin -d "$DEMO_DB" -i invoice_clearing --with-demo --load-language=zh_CN --stop-after-init \
+    --log-level=warn
+fi
+say "Odoo on http://127.0.0.1:8069 (admin / admin); Ctrl-C stops Odoo and PostgreSQL"
+# Not exec: the trap above must stop PostgreSQL when Odoo exits.
+odoo_bin -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" "$@" || true
