@@ -9,7 +9,7 @@
     "author": "invoice_clearing developers",
     "website": "https://github.com/invoice-clearing/invoice_clearing",
     "depends": ["account", "mail"],
-    "external_dependencies": {"python": ["stdnum", "openpyxl"]},
+    "external_dependencies": {"python": ["python-stdnum", "openpyxl"]},
     "data": [
         "security/invoice_clearing_security.xml",
         "security/ir.model.access.csv",

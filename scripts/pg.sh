@@ -81,7 +81,6 @@ data_dir = $LOCAL/data
 db_host = $PGSOCK
 db_port = $(pg_port)
 db_user = $DB_ROLE
-db_password = False
 http_interface = 127.0.0.1
 http_port = 8069
 list_db = True
