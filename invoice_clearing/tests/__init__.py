@@ -1,2 +1,4 @@
 from . import test_install
 from . import test_fapiao
+from . import test_fapiao_rpc
+from . import test_i18n

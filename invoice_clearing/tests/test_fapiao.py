@@ -215,3 +215,16 @@ class TestInvoiceFapiao(FapiaoCommon):
         refund.reversed_entry_id = invoice
         self._register(refund, ["26442000000000000032"])
         self.assertEqual(blue.state, "red_partial")
+
+
+@tagged("post_install", "-at_install")
+class TestFapiaoMessagesLanguage(FapiaoCommon):
+    def test_errors_in_the_users_language(self):
+        vals = self.fapiao_vals("vat_special", code="320019113")
+        Fapiao = self.env["invoice.clearing.fapiao"].with_user(self.clerk)
+        with self.assertRaises(ValidationError) as caught:
+            Fapiao.with_context(lang="zh_CN").create(vals)
+        self.assertIn("发票代码 320019113 为 9 位", str(caught.exception))
+        with self.assertRaises(ValidationError) as caught:
+            Fapiao.with_context(lang="en_US").create(vals)
+        self.assertIn("Fapiao code 320019113 has 9 digits", str(caught.exception))
