@@ -13,8 +13,11 @@
     "data": [
         "security/invoice_clearing_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
         "views/invoice_clearing_fapiao_views.xml",
         "views/account_move_views.xml",
+        "wizards/invoice_clearing_reopen_views.xml",
+        "views/invoice_clearing_views.xml",
         "wizards/invoice_clearing_fapiao_register_views.xml",
         "views/invoice_clearing_menus.xml",
     ],

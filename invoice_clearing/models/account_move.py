@@ -1,6 +1,14 @@
 """Customer invoices and credit notes carry the fapiao issued for them."""
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+# What a clearing certified about an invoice; payments and reconciliation stay possible.
+FROZEN_MOVE_FIELDS = {
+    "partner_id", "commercial_partner_id", "invoice_date", "date", "currency_id",
+    "invoice_line_ids", "line_ids", "amount_untaxed", "amount_tax", "amount_total",
+    "state", "move_type", "company_id",
+}  # fmt: skip
 
 
 class AccountMove(models.Model):
@@ -18,6 +26,38 @@ class AccountMove(models.Model):
         )
         for move in self:
             move.fapiao_count = counts.get(move._origin, 0)
+
+    def _check_not_cleared(self):
+        """Refuse to change an invoice whose fapiao a clearing froze (superuser excepted)."""
+        if self.env.su:
+            return
+        frozen = self.sudo().fapiao_ids.filtered("clearing_id")
+        if frozen:
+            raise UserError(
+                self.env._(
+                    "%(move)s has fapiao cleared by %(clearing)s: the invoice is frozen. Issue a "
+                    "credit note (red-letter fapiao) to correct it.",
+                    move=frozen[0].move_id.display_name,
+                    clearing=frozen[0].clearing_id.name,
+                )
+            )
+
+    def write(self, vals):
+        if FROZEN_MOVE_FIELDS & vals.keys():
+            self._check_not_cleared()
+        return super().write(vals)
+
+    def button_draft(self):
+        self._check_not_cleared()
+        return super().button_draft()
+
+    def button_cancel(self):
+        self._check_not_cleared()
+        return super().button_cancel()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_cleared(self):
+        self._check_not_cleared()
 
     def action_view_fapiao(self):
         self.ensure_one()

@@ -1,10 +1,37 @@
-"""A clearing (清卡记录): freezes and certifies the fapiao of a scope.
+"""A clearing (清卡记录): resolves a scope of fapiao, checks it, and on approval freezes it.
 
-The register only needs the link and the state for now; scopes, checks, summary and approval
-are built on this model by the clearing feature.
+Approval happens in one transaction under a per-company database lock; the summary is computed
+by PostgreSQL (GROUP BY) and the hash over the frozen content is chained per company.
 """
 
-from odoo import fields, models
+import json
+import logging
+
+from dateutil.relativedelta import relativedelta
+from psycopg2 import errors as pg_errors
+
+from odoo import api, fields, models
+from odoo.addons.base.models.res_users import check_identity
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from ..tools import clearing_summary, fapiao_number
+from ..tools.rule_error import FapiaoRuleError
+
+_logger = logging.getLogger(__name__)
+
+LOCK_NAMESPACE = 0x514B  # "QK": first key of the per-company advisory lock
+FAPIAO_TABLE = "invoice_clearing_fapiao"
+# The content of a fapiao that a clearing certifies (state is derived; red-letter of a
+# frozen fapiao stays possible, so the derived red state is not part of it).
+HASHED_COLUMNS = SQL(
+    """concat_ws('|', id, fapiao_type, coalesce(code, ''), number, issue_date, partner_id,
+                 coalesce(buyer_vat, ''), amount_untaxed::numeric(16, 2),
+                 amount_tax::numeric(16, 2), amount_total::numeric(16, 2),
+                 tax_rate::numeric(6, 2), coalesce(tax_exempt, false), coalesce(is_red, false),
+                 coalesce(origin_fapiao_id, 0), coalesce(void_date::text, ''))"""
+)
 
 
 class InvoiceClearing(models.Model):
@@ -18,7 +45,25 @@ class InvoiceClearing(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
-    date_to = fields.Date("Up To", help="截止日期")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    scope = fields.Selection(
+        [
+            ("period", "Whole Period"),
+            ("date", "Date Range"),
+            ("number", "Fapiao Numbers"),
+        ],
+        required=True,
+        default="period",
+        tracking=True,
+        help="全部清卡: every open fapiao up to the end date; 按日期清卡: a date range; "
+        "按发票号码清卡: the listed numbers",
+    )
+    date_from = fields.Date("From", tracking=True)
+    date_to = fields.Date("Up To", tracking=True, help="截止日期")
+    number_list = fields.Text(
+        "Fapiao Numbers",
+        help="One number, code:number or first-last range per line or separated by commas",
+    )
     state = fields.Selection(
         [
             ("draft", "Draft"),
@@ -29,7 +74,838 @@ class InvoiceClearing(models.Model):
         default="draft",
         required=True,
         readonly=True,
+        copy=False,
         tracking=True,
         index=True,
     )
-    fapiao_ids = fields.One2many("invoice.clearing.fapiao", "clearing_id", readonly=True)
+    fapiao_ids = fields.Many2many(
+        "invoice.clearing.fapiao",
+        compute="_compute_fapiao_ids",
+        string="Fapiao in Scope",
+        help="Before clearing: the open fapiao of the scope; after: the fapiao it froze",
+    )
+    frozen_fapiao_ids = fields.One2many("invoice.clearing.fapiao", "clearing_id", readonly=True)
+    fapiao_count = fields.Integer(compute="_compute_totals")
+    amount_untaxed = fields.Monetary("Net Amount", compute="_compute_totals", help="实际销售金额")
+    amount_tax = fields.Monetary("Net Tax", compute="_compute_totals", help="实际销售税额")
+    prepared_by = fields.Many2one(
+        "res.users", default=lambda self: self.env.user, readonly=True, copy=False
+    )
+    approved_by = fields.Many2one("res.users", readonly=True, copy=False, tracking=True)
+    cleared_at = fields.Datetime(readonly=True, copy=False)
+    summary_line_ids = fields.One2many(
+        "invoice.clearing.summary.line", "clearing_id", "Summary", readonly=True, copy=False
+    )
+    filing_date = fields.Date(tracking=True, help="申报日期: the VAT return was filed on")
+    filing_line_ids = fields.One2many(
+        "invoice.clearing.filing.line", "clearing_id", "Filed Figures", copy=False,
+        help="申报登记: the sales and tax declared per rate in the VAT return",
+    )  # fmt: skip
+    problem_ids = fields.One2many(
+        "invoice.clearing.problem", "clearing_id", "Problems", readonly=True, copy=False
+    )
+    blocking_count = fields.Integer(compute="_compute_problem_counts")
+    warning_count = fields.Integer(compute="_compute_problem_counts")
+    checked_at = fields.Datetime(readonly=True, copy=False)
+    four_eyes = fields.Boolean(compute="_compute_four_eyes", help="双重复核: approver ≠ preparer")
+    failure_reason = fields.Text(
+        readonly=True, copy=False, help="Why the last clearing attempt failed (清卡失败)"
+    )
+    content_digest = fields.Char(readonly=True, copy=False, help="SHA-256 of the frozen fapiao")
+    hash = fields.Char(readonly=True, copy=False, index=True)
+    previous_hash = fields.Char(readonly=True, copy=False)
+    reopen_reason = fields.Text(readonly=True, copy=False)
+    reopen_requested_by = fields.Many2one("res.users", readonly=True, copy=False)
+    reopened_by = fields.Many2one("res.users", readonly=True, copy=False)
+    reopened_at = fields.Datetime(readonly=True, copy=False)
+
+    @api.constrains("scope", "date_from", "date_to", "number_list")
+    def _check_scope(self):
+        for clearing in self:
+            if clearing.scope in ("period", "date") and not clearing.date_to:
+                raise UserError(self.env._("Enter the end date (截止日期) of the clearing."))
+            if clearing.scope == "date" and (
+                not clearing.date_from or clearing.date_from > clearing.date_to
+            ):
+                raise UserError(
+                    self.env._(
+                        "Enter a start date on or before the end date for a date-range clearing."
+                    )
+                )
+            if clearing.scope == "number":
+                try:
+                    entries = fapiao_number.parse_number_list(clearing.number_list)
+                except FapiaoRuleError as error:
+                    raise UserError(error.render(self.env._)) from None
+                if not entries:
+                    raise UserError(self.env._("List the fapiao numbers to clear."))
+
+    @api.onchange("scope", "date_to")
+    def _onchange_period(self):
+        if self.scope == "period" and self.date_to:
+            self.date_to = self.date_to + relativedelta(day=31)
+            self.date_from = self.date_to + relativedelta(day=1)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                date = fields.Date.to_date(vals.get("date_to")) or fields.Date.context_today(self)
+                vals["name"] = (
+                    self.env["ir.sequence"]
+                    .with_context(ir_sequence_date=date)
+                    .next_by_code("invoice.clearing")
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if self.filtered(lambda c: c.state in ("cleared", "cancelled")) and not self.env.su:
+            allowed = {"message_main_attachment_id", "activity_ids"}
+            if set(vals) - allowed:
+                raise UserError(
+                    self.env._(
+                        "Clearing %(name)s is cleared or cancelled and cannot be changed. "
+                        "Reopening a cleared period is a separate, logged act (Reopen).",
+                        name=self.filtered(lambda c: c.state in ("cleared", "cancelled"))[0].name,
+                    )
+                )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_drafts(self):
+        for clearing in self:
+            if clearing.state not in ("draft", "cancelled") or clearing.hash:
+                raise UserError(
+                    self.env._(
+                        "Clearing %(name)s cannot be deleted: it was submitted or cleared. "
+                        "Cancel a draft instead.",
+                        name=clearing.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------ scope
+    def _scope_domain(self):
+        """Domain of the fapiao this clearing covers: its frozen ones once cleared."""
+        self.ensure_one()
+        if self.state == "cleared" or self.reopened_at:
+            return Domain("clearing_id", "=", self.id)
+        domain = Domain("company_id", "=", self.company_id.id) & Domain("clearing_id", "=", False)
+        if self.scope == "period":
+            return domain & Domain("issue_date", "<=", self.date_to)
+        if self.scope == "date":
+            return (
+                domain
+                & Domain("issue_date", ">=", self.date_from)
+                & Domain("issue_date", "<=", self.date_to)
+            )
+        entries = fapiao_number.parse_number_list(self.number_list)
+        return domain & Domain.OR(self._number_entry_domain(entry) for entry in entries)
+
+    @staticmethod
+    def _number_entry_domain(entry):
+        code, first, last = entry
+        domain = Domain("number", "=", first) if first == last else (
+            Domain("number", ">=", first) & Domain("number", "<=", last)
+        )  # fmt: skip
+        if first != last:  # numbers of the same length compare as text like as integers
+            domain &= Domain("number", "=like", "_" * len(first))
+        return domain & Domain("code", "=", code) if code else domain
+
+    def _scope_query(self):
+        return self.env["invoice.clearing.fapiao"].sudo()._search(self._scope_domain())
+
+    @api.depends("state", "scope", "date_from", "date_to", "number_list", "company_id")
+    def _compute_fapiao_ids(self):
+        Fapiao = self.env["invoice.clearing.fapiao"]
+        for clearing in self:
+            try:
+                clearing.fapiao_ids = (
+                    Fapiao.search(clearing._scope_domain()) if clearing.id else Fapiao
+                )
+            except (FapiaoRuleError, TypeError):
+                clearing.fapiao_ids = Fapiao
+
+    @api.depends("summary_line_ids.net_amount", "summary_line_ids.net_tax")
+    def _compute_totals(self):
+        for clearing in self:
+            lines = clearing.summary_line_ids
+            clearing.fapiao_count = sum(
+                lines.mapped(
+                    lambda line: (
+                        line.blue_count
+                        + line.red_count
+                        + line.void_blue_count
+                        + line.void_red_count
+                    )
+                )
+            )
+            clearing.amount_untaxed = sum(lines.mapped("net_amount"))
+            clearing.amount_tax = sum(lines.mapped("net_tax"))
+
+    @api.depends("company_id")
+    def _compute_four_eyes(self):
+        for clearing in self:
+            clearing.four_eyes = clearing._four_eyes()
+
+    @api.depends("problem_ids.severity")
+    def _compute_problem_counts(self):
+        for clearing in self:
+            severities = clearing.problem_ids.mapped("severity")
+            clearing.blocking_count = severities.count("blocking")
+            clearing.warning_count = severities.count("warning")
+
+    # ---------------------------------------------------------------- summary
+    def _summary_rows(self):
+        """One dict per (fapiao_type, tax_rate), aggregated by PostgreSQL over the scope."""
+        self.ensure_one()
+
+        def measure(condition):
+            return SQL(
+                """count(*) FILTER (WHERE %(c)s),
+                   coalesce(sum(amount_untaxed) FILTER (WHERE %(c)s), 0),
+                   coalesce(sum(amount_tax) FILTER (WHERE %(c)s), 0)""",
+                c=condition,
+            )
+
+        red = SQL("coalesce(is_red, false)")
+        void = SQL("void_date IS NOT NULL")
+        self.env.cr.execute(
+            SQL(
+                """SELECT fapiao_type, tax_rate, %s, %s, %s, %s
+                     FROM invoice_clearing_fapiao
+                    WHERE id IN %s
+                 GROUP BY fapiao_type, tax_rate
+                 ORDER BY fapiao_type, tax_rate DESC""",
+                measure(SQL("NOT %s AND NOT %s", red, void)),
+                measure(SQL("%s AND NOT %s", red, void)),
+                measure(SQL("NOT %s AND %s", red, void)),
+                measure(SQL("%s AND %s", red, void)),
+                self._scope_query().subselect(),
+            )
+        )
+        keys = ("fapiao_type", "tax_rate", *clearing_summary.SUMMARY_MEASURES)
+        return [
+            clearing_summary.with_net(dict(zip(keys, row, strict=True)))
+            for row in self.env.cr.fetchall()
+        ]
+
+    def _store_summary(self, rows):
+        self.summary_line_ids.unlink()
+        self.env["invoice.clearing.summary.line"].create(
+            [{"clearing_id": self.id, **row} for row in rows]
+        )
+
+    def action_open_fapiao(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "invoice_clearing.action_invoice_clearing_fapiao"
+        )
+        action["domain"] = list(self._scope_domain())
+        action["context"] = {}
+        return action
+
+    # ------------------------------------------------------------------ check
+    def action_check(self):
+        """Run every precondition; store the problems and the summary. Never raises for them."""
+        self._check_group("invoice_clearing.group_clearing_user")
+        for clearing in self:
+            if clearing.state not in ("draft", "to_approve"):
+                raise UserError(self.env._("Only a draft clearing can be checked."))
+            rows = clearing._summary_rows()
+            problems = clearing._collect_problems(rows)
+            clearing.sudo()._store_summary(rows)
+            clearing.sudo().problem_ids.unlink()
+            clearing.sudo().problem_ids = [fields.Command.create(p) for p in problems]
+            clearing.sudo().checked_at = fields.Datetime.now()
+        return True
+
+    def _collect_problems(self, rows):
+        """All problems of the scope: dicts for invoice.clearing.problem (blocking or warning)."""
+        problems = []
+        Fapiao = self.env["invoice.clearing.fapiao"].sudo()
+        scope = self._scope_domain()
+        count = sum(
+            r[m]
+            for r in rows
+            for m in ("blue_count", "red_count", "void_blue_count", "void_red_count")
+        )
+        if not count:
+            problems.append(
+                self._problem("blocking", self.env._("There is no open fapiao in this scope."))
+            )
+        if self.scope == "number":
+            problems += self._unknown_number_problems()
+
+        not_uploaded = Fapiao.search_count(
+            scope & Domain("uploaded", "=", False) & Domain("void_date", "=", False)
+        )
+        if not_uploaded:
+            sample = Fapiao.search(
+                scope & Domain("uploaded", "=", False) & Domain("void_date", "=", False), limit=10
+            )
+            problems.append(
+                self._problem(
+                    "blocking",
+                    self.env._(
+                        "%(count)s fapiao are not known to the tax bureau (not uploaded), e.g. "
+                        "%(numbers)s. Upload them (or import the bureau's export to reconcile) "
+                        "before clearing.",
+                        count=not_uploaded,
+                        numbers=", ".join(sample.mapped("display_name")),
+                    ),
+                    "invoice.clearing.fapiao",
+                    scope & Domain("uploaded", "=", False) & Domain("void_date", "=", False),
+                )
+            )
+        problems += self._amount_problems()
+        problems += self._invoice_problems()
+        problems += self._earlier_period_problems()
+        if self.scope == "period":
+            problems += self._filing_problems(rows)
+        problems += self._deadline_problems()
+        return problems
+
+    def _problem(self, severity, message, res_model=False, domain=None):
+        return {
+            "severity": severity,
+            "message": message,
+            "res_model": res_model,
+            "domain": json.dumps(list(domain), default=str) if domain is not None else False,
+        }
+
+    def _unknown_number_problems(self):
+        problems = []
+        Fapiao = self.env["invoice.clearing.fapiao"].sudo()
+        company = Domain("company_id", "=", self.company_id.id)
+        for code, first, last in fapiao_number.parse_number_list(self.number_list):
+            entry_domain = company & self._number_entry_domain((code, first, last))
+            found = Fapiao.search_fetch(entry_domain, ["number", "clearing_id"])
+            numbers = set(found.mapped("number"))
+            expected = {str(n).zfill(len(first)) for n in range(int(first), int(last) + 1)}
+            missing = sorted(expected - numbers)
+            label = f"{code}:{first}" if code else first
+            if first != last:
+                label += f"-{last}"
+            if missing:
+                problems.append(
+                    self._problem(
+                        "blocking",
+                        self.env._(
+                            "%(entry)s: %(count)s fapiao numbers are not in the register, e.g. "
+                            "%(numbers)s. Register them or correct the list.",
+                            entry=label,
+                            count=len(missing),
+                            numbers=", ".join(missing[:10]),
+                        ),
+                    )
+                )
+            cleared = found.filtered("clearing_id")
+            if cleared:
+                problems.append(
+                    self._problem(
+                        "blocking",
+                        self.env._(
+                            "%(entry)s: %(count)s fapiao are already cleared (e.g. %(number)s by "
+                            "%(clearing)s). Remove them from the list.",
+                            entry=label,
+                            count=len(cleared),
+                            number=cleared[0].display_name,
+                            clearing=cleared[0].clearing_id.name,
+                        ),
+                        "invoice.clearing.fapiao",
+                        Domain("id", "in", cleared.ids),
+                    )
+                )
+        return problems
+
+    def _amount_problems(self):
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM invoice_clearing_fapiao
+                    WHERE id IN %s
+                      AND (abs(amount_untaxed + amount_tax - amount_total) > 0.01
+                           OR (NOT coalesce(tax_exempt, false)
+                               AND abs(amount_tax - round(amount_untaxed * tax_rate::numeric / 100, 2)) > 0.06)
+                           OR (coalesce(tax_exempt, false) AND amount_tax <> 0))""",
+                self._scope_query().subselect(),
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        if not ids:
+            return []
+        sample = self.env["invoice.clearing.fapiao"].sudo().browse(ids[:10])
+        return [
+            self._problem(
+                "blocking",
+                self.env._(
+                    "%(count)s fapiao fail the amount checks (金额 + 税额 = 价税合计, 税额 = "
+                    "金额 × 税率), e.g. %(numbers)s. Correct them as printed on the fapiao.",
+                    count=len(ids),
+                    numbers=", ".join(sample.mapped("display_name")),
+                ),
+                "invoice.clearing.fapiao",
+                Domain("id", "in", ids),
+            )
+        ]
+
+    def _scope_dates(self):
+        """(first, last) issue date the scope covers, for the checks on invoices."""
+        if self.scope == "period":
+            return self._first_period(), self.date_to
+        if self.scope == "date":
+            return self.date_from, self.date_to
+        return None, None
+
+    def _first_period(self):
+        company = self.company_id
+        if hasattr(company, "_clearing_first_period"):
+            return company._clearing_first_period()
+        return self.date_to + relativedelta(day=1)
+
+    def _invoice_problems(self):
+        date_from, date_to = self._scope_dates()
+        if not date_to:
+            return []
+        Move = self.env["account.move"].sudo()
+        base = (
+            Domain("company_id", "=", self.company_id.id)
+            & Domain("move_type", "in", ("out_invoice", "out_refund"))
+            & Domain("invoice_date", "<=", date_to)
+        )
+        if date_from:
+            base &= Domain("invoice_date", ">=", date_from)
+        problems = []
+        drafts = base & Domain("state", "=", "draft")
+        draft_count = Move.search_count(drafts)
+        if draft_count:
+            problems.append(
+                self._problem(
+                    "blocking",
+                    self.env._(
+                        "%(count)s customer invoices or credit notes dated in this scope are still "
+                        "drafts (e.g. %(names)s). Post or delete them before clearing.",
+                        count=draft_count,
+                        names=", ".join(Move.search(drafts, limit=5).mapped("display_name")),
+                    ),
+                    "account.move",
+                    drafts,
+                )
+            )
+        unbilled = base & Domain("state", "=", "posted") & Domain("fapiao_ids", "=", False)
+        unbilled_count = Move.search_count(unbilled)
+        if unbilled_count:
+            problems.append(
+                self._problem(
+                    "warning",
+                    self.env._(
+                        "%(count)s posted customer invoices in this scope have no fapiao (e.g. "
+                        "%(names)s). That is legal for unbilled revenue (未开票收入); register their "
+                        "fapiao if they were issued.",
+                        count=unbilled_count,
+                        names=", ".join(Move.search(unbilled, limit=5).mapped("display_name")),
+                    ),
+                    "account.move",
+                    unbilled,
+                )
+            )
+        return problems
+
+    def _earlier_period_problems(self):
+        start = (self.date_from or self.date_to) if self.scope != "number" else None
+        if not start or not hasattr(self.company_id, "_clearing_uncleared_periods"):
+            return []
+        periods = self.company_id._clearing_uncleared_periods(start + relativedelta(day=1))
+        if not periods:
+            return []
+        return [
+            self._problem(
+                "blocking",
+                self.env._(
+                    "The earlier period %(periods)s is not cleared yet. Clear periods in order: "
+                    "clear %(first)s first.",
+                    periods=", ".join(p.strftime("%Y-%m") for p in periods),
+                    first=periods[0].strftime("%Y-%m"),
+                ),
+                "invoice.clearing",
+                Domain("company_id", "=", self.company_id.id),
+            )
+        ]
+
+    def _filing_problems(self, rows):
+        if not self.filing_date or not self.filing_line_ids:
+            return [
+                self._problem(
+                    "blocking",
+                    self.env._(
+                        "The VAT filing (申报登记) is not recorded. Enter the filing date and the "
+                        "declared sales and tax per rate in the Filing tab."
+                    ),
+                )
+            ]
+        filed = {
+            line.tax_rate: (line.amount_untaxed, line.amount_tax) for line in self.filing_line_ids
+        }
+        differences = clearing_summary.filing_differences(clearing_summary.net_by_rate(rows), filed)
+        return [
+            self._problem(
+                "blocking",
+                self.env._(
+                    "Rate %(rate)s%%: the fapiao total %(amount)s / tax %(tax)s differs from the "
+                    "filed %(filed_amount)s / tax %(filed_tax)s. Correct the filing record or the "
+                    "fapiao (票表比对).",
+                    rate=f"{rate:g}",
+                    amount=amount,
+                    tax=tax,
+                    filed_amount=filed_amount,
+                    filed_tax=filed_tax,
+                ),
+            )
+            for rate, amount, filed_amount, tax, filed_tax in differences
+        ]
+
+    def _deadline_problems(self):
+        if (
+            "invoice.clearing.deadline" not in self.env
+            or not self.date_to
+            or self.scope == "number"
+        ):
+            return []
+        Deadline = self.env["invoice.clearing.deadline"]
+        period_start = self.date_to + relativedelta(day=1)
+        deadline, warning = Deadline.sudo()._deadline_for_period(self.company_id, period_start)
+        problems = [self._problem("warning", warning)] if warning else []
+        if deadline and fields.Date.context_today(self) > deadline:
+            problems.append(
+                self._problem(
+                    "warning",
+                    self.env._(
+                        "The filing deadline %(deadline)s of period %(period)s has passed: "
+                        "invoicing may be locked (锁盘) until this period is cleared.",
+                        deadline=deadline,
+                        period=period_start.strftime("%Y-%m"),
+                    ),
+                )
+            )
+        return problems
+
+    # ------------------------------------------------------------ transitions
+    def _check_group(self, xmlid):
+        if not self.env.su and not self.env.user.has_group(xmlid):
+            group = self.env.ref(xmlid)
+            raise AccessError(
+                self.env._(
+                    "Only members of %(group)s may do this on a fapiao clearing.",
+                    group=group.full_name,
+                )
+            )
+
+    def _four_eyes(self):
+        return bool(getattr(self.company_id, "clearing_four_eyes", False))
+
+    def action_submit(self):
+        """Check, then ask for approval (four-eyes) or clear at once (a manager, no four-eyes)."""
+        self._check_group("invoice_clearing.group_clearing_user")
+        for clearing in self:
+            if clearing.state != "draft":
+                raise UserError(self.env._("Only a draft clearing can be submitted."))
+            clearing.action_check()
+            if clearing.blocking_count:
+                raise UserError(clearing._blocking_message())
+            if clearing._four_eyes():
+                clearing.sudo().write({"state": "to_approve", "prepared_by": self.env.uid})
+                clearing._notify_approvers()
+            else:
+                clearing.action_approve()
+        return True
+
+    def _blocking_message(self):
+        messages = self.problem_ids.filtered(lambda p: p.severity == "blocking").mapped("message")
+        return self.env._(
+            "Clearing %(name)s cannot proceed:\n%(problems)s",
+            name=self.name,
+            problems="\n".join(f"• {m}" for m in messages),
+        )
+
+    def _notify_approvers(self):
+        managers = self.env.ref("invoice_clearing.group_clearing_manager").all_user_ids.filtered(
+            lambda u: self.company_id in u.company_ids and u != self.prepared_by and not u.share
+        )
+        for user in managers:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=user.id,
+                summary=self.env._("Approve fapiao clearing %(name)s", name=self.name),
+            )
+
+    @check_identity
+    def action_approve_web(self):
+        """The web client's approve button: Odoo's password prompt first, then approve."""
+        return self.action_approve()
+
+    def action_approve(self):
+        """Clear: lock the company, re-check, freeze, summarize, hash, chain, move the lock date.
+
+        A failed precondition rolls the work back and records the reason on the clearing
+        (清卡失败); it returns False for that clearing instead of raising, so the reason stays.
+        """
+        self._check_group("invoice_clearing.group_clearing_manager")
+        results = []
+        for clearing in self:
+            clearing._check_approver()
+            clearing._lock_company()
+            try:
+                with self.env.cr.savepoint():
+                    clearing._clear()
+                results.append(True)
+            except UserError as error:
+                clearing._record_failure(str(error.args[0]) if error.args else str(error))
+                results.append(False)
+        if len(self) == 1 and not results[0]:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "danger",
+                    "sticky": True,
+                    "title": self.env._("Clearing failed"),
+                    "message": self.failure_reason,
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
+        return all(results)
+
+    def _check_approver(self):
+        if self.state not in ("draft", "to_approve"):
+            raise UserError(
+                self.env._("Clearing %(name)s is not waiting for approval.", name=self.name)
+            )
+        if self._four_eyes() and not self.env.su:
+            if self.state != "to_approve":
+                raise UserError(
+                    self.env._(
+                        "Four-eyes approval is on: submit clearing %(name)s for approval first.",
+                        name=self.name,
+                    )
+                )
+            if self.prepared_by == self.env.user:
+                raise AccessError(
+                    self.env._(
+                        "Four-eyes approval (双重复核): %(name)s was prepared by you, so another "
+                        "clearing manager must approve it.",
+                        name=self.name,
+                    )
+                )
+
+    def _lock_company(self):
+        """Serialize clearings of one company across workers and machines (database locks)."""
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, self.company_id.id]
+        )
+        busy = not self.env.cr.fetchone()[0]
+        if not busy:
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self.env.cr.execute(
+                        "SELECT state FROM invoice_clearing WHERE id = %s FOR UPDATE NOWAIT",
+                        [self.id],
+                    )
+            except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure):
+                busy = True
+        if busy:
+            raise UserError(
+                self.env._(
+                    "Another clearing of %(company)s is in progress. Wait until it is finished, "
+                    "then try again.",
+                    company=self.company_id.name,
+                )
+            )
+        self.invalidate_recordset(["state"])
+        self._check_approver()
+
+    def _clear(self):
+        self.action_check()
+        if self.blocking_count:
+            raise UserError(self._blocking_message())
+        expected = self.fapiao_count
+        Fapiao = self.env["invoice.clearing.fapiao"]
+        Fapiao.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE invoice_clearing_fapiao SET clearing_id = %s WHERE id IN %s AND clearing_id IS NULL",
+                self.id,
+                self._scope_query().subselect(),
+            )
+        )
+        frozen = self.env.cr.rowcount
+        if frozen != expected:
+            raise UserError(
+                self.env._(
+                    "The fapiao of this scope changed while clearing (%(frozen)s instead of "
+                    "%(expected)s). Check again and retry.",
+                    frozen=frozen,
+                    expected=expected,
+                )
+            )
+        Fapiao.invalidate_model(["clearing_id"])
+        now = fields.Datetime.now()
+        self.sudo().write(
+            {
+                "state": "cleared",
+                "approved_by": self.env.uid,
+                "cleared_at": now,
+                "failure_reason": False,
+            }
+        )
+        previous = self.sudo().search(
+            [("company_id", "=", self.company_id.id), ("hash", "!=", False), ("id", "!=", self.id)],
+            order="cleared_at desc, id desc",
+            limit=1,
+        )
+        digest = self._fapiao_digest()
+        self.sudo().write(
+            {
+                "content_digest": digest,
+                "previous_hash": previous.hash or False,
+                "hash": self._compute_hash(previous.hash or "", digest),
+            }
+        )
+        self._move_lock_date()
+        self.activity_unlink(["mail.mail_activity_data_todo"])
+        self.message_post(
+            body=self.env._(
+                "Cleared by %(user)s: %(count)s fapiao frozen, net amount %(amount)s, tax %(tax)s. "
+                "SHA-256 %(hash)s.",
+                user=self.env.user.name,
+                count=frozen,
+                amount=self.amount_untaxed,
+                tax=self.amount_tax,
+                hash=self.hash,
+            )
+        )
+
+    def _fapiao_digest(self):
+        """SHA-256 of the frozen fapiao, computed by PostgreSQL in id order."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT encode(sha256(convert_to(coalesce(
+                       string_agg(%s, E'\\n' ORDER BY id), ''), 'UTF8')), 'hex')
+                     FROM invoice_clearing_fapiao WHERE clearing_id = %s""",
+                HASHED_COLUMNS,
+                self.id,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _hash_header(self):
+        return {
+            "name": self.name,
+            "company": self.company_id.id,
+            "scope": self.scope,
+            "date_from": self.date_from or "",
+            "date_to": self.date_to or "",
+            "number_list": self.number_list or "",
+            "prepared_by": self.prepared_by.id,
+            "approved_by": self.approved_by.id,
+            "cleared_at": self.cleared_at,
+            "filing_date": self.filing_date or "",
+            "filing": ";".join(
+                f"{line.tax_rate:.2f}:{line.amount_untaxed:.2f}:{line.amount_tax:.2f}"
+                for line in self.filing_line_ids.sorted("tax_rate")
+            ),
+        }
+
+    def _compute_hash(self, previous_hash, digest):
+        lines = [
+            {f: line[f] for f in ("fapiao_type", "tax_rate", *clearing_summary.SUMMARY_MEASURES)}
+            for line in self.summary_line_ids
+        ]
+        return clearing_summary.clearing_hash(previous_hash, self._hash_header(), lines, digest)
+
+    def _move_lock_date(self):
+        """A whole period cleared up to its month end locks sales up to it (never backwards)."""
+        month_end = self.date_to + relativedelta(day=31) if self.date_to else None
+        if self.scope != "period" or self.date_to != month_end:
+            return
+        company = self.company_id.sudo()
+        if not company.sale_lock_date or company.sale_lock_date < self.date_to:
+            company.sale_lock_date = self.date_to
+
+    def _record_failure(self, reason):
+        self.sudo().failure_reason = reason
+        self.message_post(body=self.env._("Clearing failed (清卡失败): %(reason)s", reason=reason))
+
+    def action_cancel(self):
+        """Cancel a draft or a clearing waiting for approval (managers)."""
+        self._check_group("invoice_clearing.group_clearing_manager")
+        for clearing in self:
+            if clearing.state not in ("draft", "to_approve"):
+                raise UserError(
+                    self.env._(
+                        "Clearing %(name)s is cleared: it cannot be cancelled, only reopened.",
+                        name=clearing.name,
+                    )
+                )
+        self.sudo().write({"state": "cancelled"})
+        self.activity_unlink(["mail.mail_activity_data_todo"])
+        return True
+
+    def action_reset_to_draft(self):
+        self._check_group("invoice_clearing.group_clearing_user")
+        for clearing in self.filtered(lambda c: c.state == "to_approve"):
+            clearing.sudo().state = "draft"
+            clearing.activity_unlink(["mail.mail_activity_data_todo"])
+        return True
+
+    def action_reopen(self, reason=None):
+        """Reopen a cleared clearing: releases its fapiao, keeps its hash, logs who/when/why.
+
+        With four-eyes on, the first manager's call records the request; another manager's
+        call reopens.
+        """
+        self._check_group("invoice_clearing.group_clearing_manager")
+        self.ensure_one()
+        if self.state != "cleared":
+            raise UserError(self.env._("Only a cleared clearing can be reopened."))
+        reason = (reason or "").strip() or self.reopen_reason
+        if not reason:
+            raise UserError(self.env._("Give the reason for reopening this clearing."))
+        if self._four_eyes() and not self.env.su:
+            if not self.reopen_requested_by:
+                self.sudo().write({"reopen_requested_by": self.env.uid, "reopen_reason": reason})
+                self.message_post(
+                    body=self.env._(
+                        "Reopening requested by %(user)s: %(reason)s. Another clearing manager "
+                        "must confirm it.",
+                        user=self.env.user.name,
+                        reason=reason,
+                    )
+                )
+                return True
+            if self.reopen_requested_by == self.env.user:
+                raise AccessError(
+                    self.env._(
+                        "Four-eyes approval (双重复核): another manager must confirm your reopening request."
+                    )
+                )
+        self.env.cr.execute(
+            "UPDATE invoice_clearing_fapiao SET clearing_id = NULL WHERE clearing_id = %s",
+            [self.id],
+        )
+        self.env["invoice.clearing.fapiao"].invalidate_model(["clearing_id"])
+        self.sudo().write(
+            {
+                "state": "cancelled",
+                "reopen_reason": reason,
+                "reopened_by": self.env.uid,
+                "reopened_at": fields.Datetime.now(),
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Reopened by %(user)s: %(reason)s. Its fapiao are open again; the hash chain "
+                "keeps this clearing.",
+                user=self.env.user.name,
+                reason=reason,
+            )
+        )
+        return True

@@ -159,6 +159,8 @@ class InvoiceClearingFapiao(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        self.check_access("write")
+        self._check_not_frozen()
         self._normalize_vals(vals)
         if {"company_id", "fapiao_type", "code", "number"} & vals.keys():
             self._check_not_registered(
@@ -167,6 +169,24 @@ class InvoiceClearingFapiao(models.Model):
                 for f in self
             )  # fmt: skip
         return super().write(vals)
+
+    def _check_not_frozen(self):
+        """A cleared fapiao is part of a certified period: only the superuser may touch it."""
+        frozen = self.filtered("clearing_id")
+        if frozen and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "Fapiao %(fapiao)s was cleared by %(clearing)s and is frozen. Issue a "
+                    "red-letter (红字) fapiao to correct it, or ask a clearing manager to reopen "
+                    "the clearing.",
+                    fapiao=frozen[0].display_name,
+                    clearing=frozen[0].clearing_id.name,
+                )
+            )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_frozen(self):
+        self._check_not_frozen()
 
     def _normalize_vals(self, vals):
         try:
@@ -345,3 +365,24 @@ class InvoiceClearingFapiao(models.Model):
                 )
             fapiao.void_date = today
         return True
+
+    def action_clear_selected(self):
+        """A number-scope clearing (按发票号码清卡) of the selected fapiao, opened for review."""
+        if len(self.company_id) > 1:
+            raise UserError(self.env._("Select fapiao of one company to clear them together."))
+        clearing = self.env["invoice.clearing"].create(
+            {
+                "company_id": self.company_id.id,
+                "scope": "number",
+                "number_list": "\n".join(
+                    f"{f.code}:{f.number}" if f.code else f.number for f in self.sorted("number")
+                ),
+            }
+        )
+        clearing.action_check()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "invoice.clearing",
+            "res_id": clearing.id,
+            "views": [(False, "form")],
+        }

@@ -25,13 +25,19 @@ class TestTranslations(TransactionCase):
 
     def test_pot_is_up_to_date(self):
         pot = {entry.msgid for entry in polib.pofile(str(I18N / "invoice_clearing.pot"))}
-        self.assertFalse(self.exported - pot, "terms missing from the .pot: run `make i18n`")
-        self.assertFalse(pot - self.exported, "stale terms in the .pot: run `make i18n`")
+        if self.exported != pot:
+            self.fail(
+                f"the .pot is out of date (run `make i18n`): {len(self.exported - pot)} new, "
+                f"{len(pot - self.exported)} stale terms, e.g. {sorted(self.exported ^ pot)[:5]}"
+            )
 
     def test_every_term_is_translated(self):
         translated = {e.msgid for e in self.zh if e.msgstr and "fuzzy" not in e.flags}
         missing = sorted(self.exported - translated)
-        self.assertFalse(missing, f"untranslated in zh_CN.po: {missing}")
+        if missing:
+            self.fail(
+                f"{len(missing)} terms untranslated in zh_CN.po (run `make i18n`), e.g. {missing[:5]}"
+            )
 
     def test_placeholders_survive_translation(self):
         for entry in self.zh.translated_entries():

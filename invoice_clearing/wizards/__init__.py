@@ -1,2 +1,3 @@
 from . import invoice_clearing_fapiao_register
 from . import invoice_clearing_fapiao_register_line
+from . import invoice_clearing_reopen

@@ -1,0 +1,45 @@
+"""The VAT return's figures for one rate (申报登记), compared with the fapiao summary."""
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class InvoiceClearingFilingLine(models.Model):
+    _name = "invoice.clearing.filing.line"
+    _description = "Filed VAT Figures"
+    _order = "clearing_id, tax_rate desc"
+
+    clearing_id = fields.Many2one("invoice.clearing", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="clearing_id.company_id", store=True)
+    currency_id = fields.Many2one(related="clearing_id.currency_id")
+    tax_rate = fields.Float("Tax Rate (%)", digits=(5, 2), required=True)
+    amount_untaxed = fields.Monetary("Declared Sales", help="申报销售额")
+    amount_tax = fields.Monetary("Declared Tax", help="申报税额")
+
+    _rate_uniq = models.Constraint(
+        "UNIQUE(clearing_id, tax_rate)", "Each rate appears once in the filing record."
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._check_clearing_open()
+        return lines
+
+    def write(self, vals):
+        self._check_clearing_open()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_if_open(self):
+        self._check_clearing_open()
+
+    def _check_clearing_open(self):
+        closed = self.clearing_id.filtered(lambda c: c.state in ("cleared", "cancelled"))
+        if closed and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "The filing record of %(name)s is part of a closed clearing and cannot change.",
+                    name=closed[0].name,
+                )
+            )
