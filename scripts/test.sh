@@ -15,6 +15,7 @@ trap cleanup EXIT
 pg() { "$PG_BIN/$1" -h "$PGSOCK" -p "$(pg_port)" -U "$DB_ROLE" "${@:2}"; }
 pg dropdb --if-exists "$TEST_DB"
 pg dropdb --if-exists "${TEST_DB}_uninstall"
+pg dropdb --if-exists "${TEST_DB}_concurrency"
 rm -rf "$LOCAL/data/filestore/$TEST_DB"
 
 say "installing invoice_clearing into a fresh database $TEST_DB"
@@ -22,12 +23,13 @@ t0=$SECONDS
 odoo_bin -d "$TEST_DB" -i invoice_clearing --load-language=zh_CN --stop-after-init \
   --log-level=warn --log-handler=odoo.modules.loading:INFO
 say "installed in $((SECONDS - t0)) s"
-# A copy of the installed database for the uninstall test (a template copy takes a second).
+# Copies of the installed database for the tests that must commit: uninstall, concurrency.
 pg createdb -T "$TEST_DB" "${TEST_DB}_uninstall"
+pg createdb -T "$TEST_DB" "${TEST_DB}_concurrency"
 
 cd "$ROOT"
 status=0
-IC_ODOO_CONF="$ODOO_CONF" IC_UNINSTALL_DB="${TEST_DB}_uninstall" \
+IC_ODOO_CONF="$ODOO_CONF" IC_UNINSTALL_DB="${TEST_DB}_uninstall" IC_CONCURRENCY_DB="${TEST_DB}_concurrency" \
   "$VENV/bin/python" -m pytest --odoo-config="$ODOO_CONF" --odoo-database="$TEST_DB" --odoo-http \
   --odoo-log-level=warn invoice_clearing/tests "$@" || status=$?
 exit "$status"

@@ -47,6 +47,47 @@ class AccountMove(models.Model):
             self._check_not_cleared()
         return super().write(vals)
 
+    def _post(self, soft=True):
+        self._check_not_in_cleared_period()
+        return super()._post(soft)
+
+    def _check_not_in_cleared_period(self):
+        """A customer invoice dated in a cleared period would need a fapiao in a closed month.
+
+        Odoo would move its accounting date past the sales lock date and post it anyway; for
+        fapiao that leaves a hole in a certified period, so it is refused instead.
+        """
+        customer = self.filtered(
+            lambda m: m.move_type in ("out_invoice", "out_refund") and m.invoice_date
+        )
+        if not customer:
+            return
+        cleared_until = dict(
+            self.env["invoice.clearing"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "in", customer.company_id.ids),
+                    ("state", "=", "cleared"),
+                    ("scope", "=", "period"),
+                ],
+                ["company_id"],
+                ["date_to:max"],
+            )
+        )
+        for move in customer:
+            until = cleared_until.get(move.company_id)
+            if until and move.invoice_date <= until:
+                raise UserError(
+                    self.env._(
+                        "%(move)s is dated %(date)s, inside a cleared fapiao period (cleared up to "
+                        "%(until)s). Date it in the open period, or issue a credit note there.",
+                        move=move.display_name,
+                        date=move.invoice_date,
+                        until=until,
+                    )
+                )
+
     def button_draft(self):
         self._check_not_cleared()
         return super().button_draft()

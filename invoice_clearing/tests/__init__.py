@@ -3,3 +3,4 @@ from . import test_fapiao
 from . import test_fapiao_rpc
 from . import test_i18n
 from . import test_clearing
+from . import test_clearing_web

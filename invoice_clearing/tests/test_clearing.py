@@ -304,6 +304,21 @@ class TestFrozenData(ClearingCommon):
             self.invoice.with_user(self.manager).write({"invoice_date": date(2026, 10, 1)})
         self.assertEqual(self.invoice.state, "posted")
 
+    def test_posting_into_cleared_period_refused(self):
+        late = self._create_invoice(
+            invoice_date=date(2026, 10, 30), partner_id=self.buyer.id,
+            invoice_line_ids=[self._prepare_invoice_line(price_unit=10.0, tax_ids=self.tax_13)],
+        )  # fmt: skip
+        with self.assertRaises(UserError) as caught:
+            late.action_post()
+        self.assertIn("2026-10-31", str(caught.exception))
+        self.assertEqual(late.state, "draft")
+        # The open period still accepts invoices and credit notes.
+        refund = self.posted_invoice(
+            [(10.0, self.tax_13)], move_type="out_refund", date=date(2026, 11, 5)
+        )
+        self.assertEqual(refund.state, "posted")
+
     def test_red_letter_in_open_period_still_possible(self):
         red = self.create_fapiao(
             user=self.clerk, kind="digital_general", number="26442000000000005555", amount=-100.0,
