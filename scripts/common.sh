@@ -19,6 +19,7 @@ PG_OS_USER="${PG_OS_USER:-clearing-pg}"
 DB_ROLE="odoo"
 DEMO_DB="clearing_demo"
 TEST_DB="clearing_test"
+HTTP_PORT="${HTTP_PORT:-8069}"  # another value lets two checkouts run side by side
 
 say() { printf '\033[1m[invoice_clearing]\033[0m %s\n' "$*"; }
 die() { printf '\033[31m[invoice_clearing] %s\033[0m\n' "$*" >&2; exit 1; }

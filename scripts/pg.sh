@@ -82,7 +82,7 @@ db_host = $PGSOCK
 db_port = $(pg_port)
 db_user = $DB_ROLE
 http_interface = 127.0.0.1
-http_port = 8069
+http_port = $HTTP_PORT
 list_db = True
 max_cron_threads = 1
 CONF

@@ -14,6 +14,6 @@ if ! "$PG_BIN/psql" -h "$PGSOCK" -p "$(pg_port)" -U "$DB_ROLE" -d postgres -tAc 
   odoo_bin -d "$DEMO_DB" -i invoice_clearing --with-demo --load-language=zh_CN --stop-after-init \
     --log-level=warn
 fi
-say "Odoo on http://127.0.0.1:8069 (admin / admin); Ctrl-C stops Odoo and PostgreSQL"
+say "Odoo on http://127.0.0.1:$HTTP_PORT (admin / admin); Ctrl-C stops Odoo and PostgreSQL"
 # Not exec: the trap above must stop PostgreSQL when Odoo exits.
 odoo_bin -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" "$@" || true

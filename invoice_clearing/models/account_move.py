@@ -48,8 +48,30 @@ class AccountMove(models.Model):
         return super().write(vals)
 
     def _post(self, soft=True):
+        self._check_invoicing_not_locked()
         self._check_not_in_cleared_period()
         return super()._post(soft)
+
+    def _check_invoicing_not_locked(self):
+        """锁盘: no customer invoice while a period stays uncleared past its filing deadline."""
+        customer = self.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))
+        for company in customer.company_id.sudo():
+            if not company.clearing_lock_enabled:
+                continue
+            period = company._clearing_locked_period()
+            if period:
+                deadline, _warning = self.env["invoice.clearing.deadline"]._deadline_for_period(
+                    company, period
+                )
+                raise UserError(
+                    self.env._(
+                        "Invoicing is locked (锁盘): the fapiao period %(period)s was not cleared "
+                        "before its filing deadline %(deadline)s. Clear that period (Accounting > "
+                        "Fapiao Clearing) to unlock invoicing.",
+                        period=period.strftime("%Y-%m"),
+                        deadline=deadline,
+                    )
+                )
 
     def _check_not_in_cleared_period(self):
         """A customer invoice dated in a cleared period would need a fapiao in a closed month.

@@ -139,9 +139,13 @@ class InvoiceClearingFapiao(models.Model):
                 fapiao.state = "normal"
             else:
                 reds = fapiao.red_fapiao_ids.filtered(lambda r: not r.void_date)
-                fapiao.state = fapiao_amount.red_state(
-                    fapiao.amount_total, reds.mapped("amount_total")
-                )
+                try:
+                    fapiao.state = fapiao_amount.red_state(
+                        fapiao.amount_total, reds.mapped("amount_total")
+                    )
+                except FapiaoRuleError:
+                    # Over-reversed or wrong sign: _check_red_total refuses it with a message.
+                    fapiao.state = "red_full"
 
     # Input is normalised before it is stored: full-width digits, spaces, Excel-mangled numbers.
     @api.model_create_multi
@@ -190,11 +194,11 @@ class InvoiceClearingFapiao(models.Model):
 
     def _normalize_vals(self, vals):
         try:
-            for field, length in (("code", None), ("number", None), ("red_reference", None)):
+            if isinstance(vals.get("code"), (str, int, float)) and vals["code"] is not False:
+                vals["code"] = fapiao_number.normalize_code(vals["code"]) or False
+            for field in ("number", "red_reference"):
                 if isinstance(vals.get(field), (str, int, float)) and vals[field] is not False:
-                    vals[field] = (
-                        fapiao_number.normalize_digits(vals[field], field, length) or False
-                    )
+                    vals[field] = fapiao_number.normalize_digits(vals[field], field) or False
             if vals.get("buyer_vat"):
                 vals["buyer_vat"] = tax_id.check_tax_id(vals["buyer_vat"], natural_person=True)[0]
         except FapiaoRuleError as error:

@@ -4,3 +4,4 @@ from . import test_fapiao_rpc
 from . import test_i18n
 from . import test_clearing
 from . import test_clearing_web
+from . import test_deadline

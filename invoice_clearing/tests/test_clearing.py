@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import date
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 
 from .common import FapiaoCommon
 
@@ -13,6 +13,7 @@ MONTH_END = date(2026, 10, 31)
 
 
 @tagged("post_install", "-at_install")
+@freeze_time("2026-11-10")  # October is open and its deadline (Nov 16) not yet passed
 class ClearingCommon(FapiaoCommon):
     @classmethod
     def setUpClass(cls):
@@ -145,6 +146,16 @@ class TestClearingFlow(ClearingCommon):
         clearing.with_user(self.clerk).action_check()
         self.assertTrue(any("26442000000000000777" in m for m in self.problems(clearing)))
 
+    def test_clear_selected_fapiao_from_the_list(self):
+        selected = self.month_fapiao[:2] | self.month_fapiao.filtered(lambda f: f.code)
+        action = selected.with_user(self.clerk).action_clear_selected()
+        clearing = self.env["invoice.clearing"].browse(action["res_id"])
+        self.assertEqual(clearing.scope, "number")
+        self.assertEqual(clearing.fapiao_ids, selected)
+        self.assertTrue(clearing.checked_at, "the selection opens already checked, for review")
+        clearing.with_user(self.manager).action_approve()
+        self.assertEqual(clearing.frozen_fapiao_ids, selected)
+
     def test_fapiao_belongs_to_one_clearing(self):
         first = self.new_clearing(scope="number", number_list="26442000000000000001")
         first.with_user(self.manager).action_submit()
@@ -199,6 +210,21 @@ class TestClearingPreconditions(ClearingCommon):
         clearing.action_check()
         self.assertTrue(any(draft.display_name in m for m in self.problems(clearing)))
         self.assertTrue(any(posted.name in m for m in self.problems(clearing, "warning")))
+
+    def test_earlier_period_must_be_cleared_first(self):
+        self.company.clearing_first_period = date(2026, 9, 1)
+        clearing = self.new_clearing()
+        clearing.action_check()
+        self.assertTrue(
+            any("2026-09" in m for m in self.problems(clearing)), self.problems(clearing)
+        )
+
+    def test_past_deadline_is_a_warning(self):
+        with freeze_time("2026-11-20"):
+            clearing = self.new_clearing()
+            clearing.action_check()
+        self.assertTrue(any("2026-11-16" in m for m in self.problems(clearing, "warning")))
+        self.assertFalse(self.problems(clearing), "lateness alone does not block the clearing")
 
     def test_empty_scope(self):
         clearing = self.new_clearing(

@@ -38,6 +38,9 @@ class TestFapiaoRegister(FapiaoCommon):
             user=self.clerk, kind="vat_special", number="０１２３ ４５６７", code=" 3200191130 "
         )
         self.assertEqual((fapiao.code, fapiao.number), ("3200191130", "01234567"))
+        # A 12-digit code that went through Excel as a number lost its leading zero.
+        fapiao = self.create_fapiao(user=self.clerk, kind="e_general", code=44001900111)
+        self.assertEqual(fapiao.code, "044001900111")
 
     def test_wrong_lengths_are_refused(self):
         self.assertRefused(

@@ -1,49 +1,129 @@
-"""Amount identities of a fapiao: 金额 + 税额 = 价税合计, 税额 ≈ 金额 × 税率, signs, red-letter state."""
+"""Amount identities of a fapiao: 金额 + 税额 = 价税合计, 税额 ≈ 金额 × 税率, signs, red-letter state.
+
+Amounts are Decimal internally (inputs may be float, str or Decimal) and rounded half-up to cents,
+as the bureau rounds them; floats never decide whether two amounts are equal.
+"""
 
 # `_` here is the marker of rule_error.py: these modules have no env to translate with.
 # pylint: disable=prefer-env-translation
 
-from decimal import ROUND_HALF_UP, Decimal
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from .rule_error import FapiaoRuleError, _
+from .fapiao_number import to_halfwidth
+from .rule_error import FapiaoRuleError, Term, _
 
 CENT = Decimal("0.01")
-TOTAL_TOLERANCE = Decimal("0.01")
-TAX_TOLERANCE = Decimal("0.06")
+TOTAL_TOLERANCE = Decimal("0.01")  # 金额 + 税额 vs 价税合计
+TAX_TOLERANCE = Decimal("0.06")  # 税额 vs 金额 × 税率: lines are rounded one by one
 CURRENT_RATES = frozenset(Decimal(r) for r in ("13", "9", "6", "5", "3", "1.5", "1", "0.5", "0"))
 OLD_RATES = frozenset(Decimal(r) for r in ("17", "16", "11", "10"))  # only on red-letter fapiao
+_RATE_PRECISION = Decimal("0.0001")  # 0.13 * 100 is 13.000000000000002 as a float
+
+AMOUNT_LABELS = {
+    "amount_untaxed": Term(_("amount (金额)")),
+    "amount_tax": Term(_("tax (税额)")),
+    "amount_total": Term(_("total (价税合计)")),
+    "tax_rate": Term(_("tax rate (税率)")),
+}
+_IGNORED = re.compile(r"[\s,]+")  # spaces and thousands separators: "1,130.00"
 
 
 def to_cents(value):
-    return Decimal(str(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+    """`value` (number or numeric text, None = 0) as a Decimal rounded half-up to cents."""
+    return _decimal(value, "amount_total").quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _decimal(value, field):
+    if value is None or value is False:
+        return Decimal(0)
+    text = _IGNORED.sub("", to_halfwidth(str(value)))
+    if field == "tax_rate":
+        text = text.removesuffix("%")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise FapiaoRuleError(
+            field,
+            _(
+                "The %(label)s %(value)s is not a number. Enter digits with an optional minus "
+                "sign and decimal point, e.g. 1130.00 or -1130.00."
+            ),
+            label=AMOUNT_LABELS[field],
+            value=value,
+        )
+    return number
+
+
+def to_cents_of(value, field):
+    """Like `to_cents`, with an error that names `field` (amount_untaxed, amount_tax...)."""
+    return _decimal(value, field).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _rate(value, field="tax_rate"):
+    rate = _decimal(value, field).quantize(_RATE_PRECISION, rounding=ROUND_HALF_UP)
+    return rate.normalize() if rate else Decimal(0)
+
+
+def _show_rate(rate):
+    return f"{rate:f}"
 
 
 def check_amounts(amount_untaxed, amount_tax, amount_total, tax_rate, is_red, tax_exempt=False):
-    """Every problem of a fapiao's amounts (FapiaoRuleError instances, not raised)."""
-    untaxed, tax, total = to_cents(amount_untaxed), to_cents(amount_tax), to_cents(amount_total)
-    rate = Decimal(str(tax_rate or 0)).normalize()
-    problems = []
-    if not total:
-        problems.append(
-            FapiaoRuleError("amount_total", _("The total (价税合计) of a fapiao cannot be zero."))
-        )
+    """Every problem of a fapiao's amounts, as FapiaoRuleError instances (not raised).
+
+    `tax_rate` is a percent (13.0, 1.5); `tax_exempt` covers 免税 and 不征税, whose tax is 0.
+    """
+    parsed, problems = [], []
+    for parse, value, field in (
+        (to_cents_of, amount_untaxed, "amount_untaxed"),
+        (to_cents_of, amount_tax, "amount_tax"),
+        (to_cents_of, amount_total, "amount_total"),
+        (_rate, tax_rate, "tax_rate"),
+    ):
+        try:
+            parsed.append(parse(value, field))
+        except FapiaoRuleError as error:
+            problems.append(error)
+    if problems:
+        return problems  # the identities below need all four numbers
+    untaxed, tax, total, rate = parsed
+    rate_known = rate in CURRENT_RATES or (is_red and rate in OLD_RATES)
     if rate in OLD_RATES and not is_red:
         problems.append(
             FapiaoRuleError(
                 "tax_rate",
                 _(
-                    "The rate %(rate)s%% is no longer in force: it only appears on red-letter "
-                    "fapiao that reverse old ones. Use a current rate (13, 9, 6, 5, 3, 1.5, 1, 0.5 or 0)."
+                    "The tax rate %(rate)s%% is no longer in force: it only appears on red-letter "
+                    "(红字) fapiao that reverse fapiao issued at that rate. Use a current rate "
+                    "(13, 9, 6, 5, 3, 1.5, 1, 0.5 or 0), or mark the fapiao as red-letter."
                 ),
-                rate=f"{rate:f}",
+                rate=_show_rate(rate),
             )
         )
-    elif rate not in CURRENT_RATES | OLD_RATES:
+    elif not rate_known:
         problems.append(
             FapiaoRuleError(
                 "tax_rate",
-                _("%(rate)s%% is not a VAT rate. Use 13, 9, 6, 5, 3, 1.5, 1, 0.5 or 0."),
-                rate=f"{rate:f}",
+                _(
+                    "The tax rate %(rate)s%% is not a VAT rate (税率). Use 13, 9, 6, 5, 3, 1.5, 1, "
+                    "0.5 or 0; 17, 16, 11 or 10 only on a red-letter (红字) fapiao reversing an "
+                    "old one."
+                ),
+                rate=_show_rate(rate),
+            )
+        )
+    if not total:
+        problems.append(
+            FapiaoRuleError(
+                "amount_total",
+                _(
+                    "The total (价税合计) is %(total)s, but a fapiao always has a non-zero total. "
+                    "Enter the amounts printed on the fapiao."
+                ),
+                total=total,
             )
         )
     if abs(untaxed + tax - total) > TOTAL_TOLERANCE:
@@ -51,8 +131,9 @@ def check_amounts(amount_untaxed, amount_tax, amount_total, tax_rate, is_red, ta
             FapiaoRuleError(
                 "amount_total",
                 _(
-                    "Amount %(untaxed)s + tax %(tax)s = %(sum)s, but the total (价税合计) is "
-                    "%(total)s. Correct the amounts as printed on the fapiao."
+                    "Amount (金额) %(untaxed)s + tax (税额) %(tax)s = %(sum)s, but the total "
+                    "(价税合计) is %(total)s. Enter the three amounts exactly as printed on the "
+                    "fapiao."
                 ),
                 untaxed=untaxed,
                 tax=tax,
@@ -60,65 +141,107 @@ def check_amounts(amount_untaxed, amount_tax, amount_total, tax_rate, is_red, ta
                 total=total,
             )
         )
-    if tax_exempt and tax:
-        problems.append(
-            FapiaoRuleError(
-                "amount_tax",
-                _("Tax %(tax)s on a tax-exempt (免税/不征税) fapiao: its tax must be 0."),
-                tax=tax,
-            )
-        )
     expected = (untaxed * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-    if not tax_exempt and abs(tax - expected) > TAX_TOLERANCE:
+    if tax_exempt:
+        if tax:
+            problems.append(
+                FapiaoRuleError(
+                    "amount_tax",
+                    _(
+                        "The tax (税额) is %(tax)s on a tax-exempt (免税) or non-taxable (不征税) "
+                        "fapiao, whose tax is 0 (printed as ***). Set the tax to 0, or untick "
+                        "tax-exempt if the fapiao shows a tax amount."
+                    ),
+                    tax=tax,
+                )
+            )
+    elif rate_known and abs(tax - expected) > TAX_TOLERANCE:
         problems.append(
             FapiaoRuleError(
                 "amount_tax",
                 _(
-                    "Tax %(tax)s differs from amount %(untaxed)s × %(rate)s%% = %(expected)s by more "
-                    "than 0.06. Check the tax rate and the amounts."
+                    "The tax (税额) %(tax)s differs from amount %(untaxed)s × %(rate)s%% = "
+                    "%(expected)s by %(difference)s, more than the 0.06 that rounding allows. "
+                    "Check the tax rate and the amounts."
                 ),
                 tax=tax,
                 untaxed=untaxed,
-                rate=f"{rate:f}",
+                rate=_show_rate(rate),
                 expected=expected,
+                difference=abs(tax - expected),
             )
         )
-    wrong_sign = (
-        [v for v in (untaxed, tax, total) if v > 0]
-        if is_red
-        else [v for v in (untaxed, tax, total) if v < 0]
+    sign_problem = _sign_problem(
+        untaxed, tax, total, is_red, zero_tax_ok=tax_exempt or not expected
     )
-    if wrong_sign:
-        template = (
-            _("A red-letter (红字) fapiao has negative amounts, but %(value)s is positive.")
-            if is_red
-            else _(
-                "%(value)s is negative: only a red-letter (红字) fapiao has negative amounts. "
-                "Mark it as red-letter or correct the sign."
-            )
-        )
-        problems.append(FapiaoRuleError("amount_total", template, value=wrong_sign[0]))
+    if sign_problem:
+        problems.append(sign_problem)
     return problems
 
 
+def _sign_problem(untaxed, tax, total, is_red, zero_tax_ok):
+    """Red-letter amounts are negative (tax may be 0 where no tax is due), blue ones are not."""
+    amounts = {"amount_untaxed": untaxed, "amount_tax": tax, "amount_total": total}
+    if is_red:
+        # A zero total is reported on its own; a zero tax is right where no tax is due.
+        may_be_zero = {"amount_total"} | ({"amount_tax"} if zero_tax_ok else set())
+        wrong = [
+            field
+            for field, value in amounts.items()
+            if value > 0 or (not value and field not in may_be_zero)
+        ]
+        template = _(
+            "A red-letter (红字) fapiao reverses a blue one, so its amounts are negative, but "
+            "here amount %(untaxed)s, tax %(tax)s, total %(total)s. Enter the amounts with a "
+            "minus sign, or untick red-letter if this is a normal (blue) fapiao."
+        )
+    else:
+        wrong = [field for field, value in amounts.items() if value < 0]
+        template = _(
+            "Amount %(untaxed)s, tax %(tax)s, total %(total)s: negative amounts only appear on a "
+            "red-letter (红字) fapiao. Correct the sign, or mark the fapiao as red-letter."
+        )
+    if not wrong:
+        return None
+    return FapiaoRuleError(wrong[0], template, untaxed=untaxed, tax=tax, total=total)
+
+
 def assert_amounts(*args, **kwargs):
-    """Raise the first problem of `check_amounts`."""
+    """`check_amounts`, raising its first problem: for callers that refuse at the first error."""
     problems = check_amounts(*args, **kwargs)
     if problems:
         raise problems[0]
 
 
 def red_state(blue_total, red_totals):
-    """State of a blue fapiao given the totals of the red-letter fapiao reversing it."""
-    blue, reversed_ = to_cents(blue_total), -sum((to_cents(t) for t in red_totals), Decimal(0))
+    """State of a blue fapiao given the totals of the red-letter fapiao reversing it.
+
+    "normal" without reversal, "red_full" when the reds (negative) cancel the total within 0.01,
+    "red_partial" otherwise; reversing more than the total is an error.
+    """
+    blue = to_cents(blue_total)
+    reds = [to_cents(total) for total in red_totals]
+    positive = [total for total in reds if total > 0]
+    if positive:
+        raise FapiaoRuleError(
+            "amount_total",
+            _(
+                "A red-letter (红字) fapiao reversing this fapiao has the positive total "
+                "%(total)s, but red-letter totals are negative. Correct the sign of the "
+                "red-letter fapiao."
+            ),
+            total=positive[0],
+        )
+    reversed_ = -sum(reds, Decimal(0))
     if not reversed_:
         return "normal"
     if reversed_ > blue + TOTAL_TOLERANCE:
         raise FapiaoRuleError(
             "amount_total",
             _(
-                "The red-letter fapiao reverse %(reversed)s, more than the original total "
-                "%(blue)s (by %(excess)s). Reduce the red-letter amount."
+                "The red-letter (红字) fapiao reversing this fapiao add up to %(reversed)s, more "
+                "than its total (价税合计) %(blue)s, by %(excess)s. A fapiao can be reversed at "
+                "most in full: reduce the amount of the last red-letter fapiao."
             ),
             reversed=reversed_,
             blue=blue,

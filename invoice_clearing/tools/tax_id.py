@@ -1,74 +1,127 @@
-"""Buyer tax ID (纳税人识别号): USCC (GB 32100-2015) or the older 15/17/20-character IDs."""
+"""Buyer tax ID (纳税人识别号): USCC (GB 32100-2015) or the older 15/17/20-character IDs.
+
+python-stdnum computes the USCC check character, but its validation refuses codes whose first
+character is a letter (N, Y... are registration authorities too) and real registered codes exist
+that fail the checksum. So "well-formed" is decided here and a failed checksum is only a warning.
+"""
 
 # `_` here is the marker of rule_error.py: these modules have no env to translate with.
 # pylint: disable=prefer-env-translation
 
 import re
 
-from stdnum.cn import uscc
+from stdnum.cn import ric, uscc
 
+from .fapiao_number import to_halfwidth
 from .rule_error import FapiaoRuleError, RuleWarning, _
 
-_FULLWIDTH = {
-    ord(c): ord(c) - 0xFEE0
-    for c in "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
-}
-_USCC_CHARS = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")  # no I, O, S, V, Z
-_OLD_ID = re.compile(r"^[0-9A-Z]+$")
+USCC_LENGTH = 18
+OLD_ID_LENGTHS = (15, 17, 20)  # 税务登记号: division + organisation code, or ID number + 2
+USCC_ALPHABET = frozenset("0123456789ABCDEFGHJKLMNPQRTUWXY")  # no I, O, S, V, Z
+_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_IGNORED = re.compile(r"[\s\-]+")  # Unicode-aware: NBSP and U+3000 too
+_RESIDENT_ID = re.compile(r"\d{17}[\dX]")
 
 
 def check_tax_id(value, natural_person=False):
-    """(normalised ID, warnings) or a FapiaoRuleError. A failed USCC checksum is only a warning:
-    some real registered codes fail it, and stdnum refuses valid codes starting with a letter."""
-    text = re.sub(r"[\s\u3000\u00a0-]+", "", str(value or "")).translate(_FULLWIDTH).upper()
+    """(normalised ID, [RuleWarning]) or a FapiaoRuleError.
+
+    An 18-character ID is a USCC, or a resident ID number (居民身份证号码) that individuals and
+    sole traders use as tax ID. Only a natural person may have no tax ID.
+    """
+    text = _IGNORED.sub("", to_halfwidth(str(value or ""))).upper()
     if not text:
         if natural_person:
             return "", []
         raise FapiaoRuleError(
             "vat",
-            _("The buyer's tax ID (纳税人识别号) is missing; only a natural person may have none."),
+            _(
+                "The buyer's tax ID (纳税人识别号) is missing. Enter the buyer's unified social "
+                "credit code (统一社会信用代码); only a natural person (自然人) may have none."
+            ),
         )
-    if len(text) == 18:
-        if not _USCC_CHARS.match(text):
-            raise FapiaoRuleError(
-                "vat",
-                _(
-                    "Tax ID %(value)s is not a unified social credit code (统一社会信用代码): it may "
-                    "contain digits and capital letters except I, O, S, V and Z."
-                ),
-                value=text,
-            )
-        if not _checksum_ok(text):
-            return text, [
-                RuleWarning(
-                    "vat",
-                    _(
-                        "Tax ID %(value)s fails the USCC check character. Some registered codes do; "
-                        "compare it with the buyer's business licence and accept it if it matches."
-                    ),
-                    value=text,
-                )
-            ]
-        return text, []
-    if len(text) in (15, 17, 20) and _OLD_ID.match(text):
+    bad = next((char for char in text if char not in _ALPHANUMERIC), None)
+    if bad is not None:
+        raise FapiaoRuleError(
+            "vat",
+            _(
+                "Tax ID %(value)s contains %(char)s, but a tax ID (纳税人识别号) has digits and "
+                "capital letters only. Copy it again from the buyer's business licence (营业执照)."
+            ),
+            value=text,
+            char=f"'{bad}'",
+        )
+    if len(text) == USCC_LENGTH:
+        return text, _check_18(text)
+    if len(text) in OLD_ID_LENGTHS:
         return text, []
     raise FapiaoRuleError(
         "vat",
         _(
             "Tax ID %(value)s has %(length)s characters; a buyer tax ID (纳税人识别号) has 18 "
-            "(统一社会信用代码) or 15, 17 or 20 characters, digits and capital letters only."
+            "(统一社会信用代码), or 15, 17 or 20 for an older tax registration number. Check it "
+            "against the buyer's business licence (营业执照)."
         ),
         value=text,
         length=len(text),
     )
 
 
-def _checksum_ok(code):
-    """GB 32100-2015 mod-31 check character; stdnum's own check where it applies."""
-    if code[0].isdigit():
-        return uscc.is_valid(code)
-    # stdnum refuses a letter as registration authority (N, Y...): compute the same check ourselves.
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-    total = sum(alphabet.index(c) * w for c, w in zip(code[:17], weights, strict=True))
-    return alphabet[(31 - total % 31) % 31] == code[17]
+def _check_18(text):
+    """Warnings of an 18-character ID: a USCC, or a resident ID number."""
+    birth_date = _birth_date(text)
+    if birth_date and ric.calc_check_digit(text) == text[-1]:
+        return []
+    bad = next((char for char in text if char not in USCC_ALPHABET), None)
+    if bad is not None:
+        raise FapiaoRuleError(
+            "vat",
+            _(
+                "Tax ID %(value)s contains %(char)s, which a unified social credit code "
+                "(统一社会信用代码) never contains: it uses digits and capital letters except I, "
+                "O, S, V and Z. Copy it again from the buyer's business licence (营业执照)."
+            ),
+            value=text,
+            char=f"'{bad}'",
+        )
+    expected = uscc.calc_check_digit(text[:-1])
+    if expected == text[-1]:
+        return []
+    if birth_date:  # most likely a resident ID number with a typo
+        warning = RuleWarning(
+            "vat",
+            _(
+                "Tax ID %(value)s fails both the check character of a unified social credit code "
+                "(统一社会信用代码) and the check digit of a resident ID number (居民身份证号码). "
+                "Compare it with the buyer's business licence (营业执照) or ID card and accept it "
+                "if they match."
+            ),
+            value=text,
+        )
+    else:
+        warning = RuleWarning(
+            "vat",
+            _(
+                "Tax ID %(value)s fails the check character of a unified social credit code "
+                "(统一社会信用代码): it would end in %(expected)s. Some registered codes do fail "
+                "it; compare the ID with the buyer's business licence (营业执照) and accept it if "
+                "they match."
+            ),
+            value=text,
+            expected=expected,
+        )
+    return [warning]
+
+
+def _birth_date(text):
+    """The date of birth if `text` is shaped like a resident ID number (GB 11643), else None.
+
+    The place code is not checked: division codes change and old IDs keep the old ones.
+    """
+    if not _RESIDENT_ID.fullmatch(text):
+        return None
+    try:
+        born = ric.get_birth_date(text)
+    except ValueError:
+        return None
+    return born if born.year >= 1880 else None

@@ -1,0 +1,79 @@
+"""Company settings of the clearing, and which of its periods are cleared, open or locked."""
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields, models
+
+from .invoice_clearing_deadline import month_end, month_starts
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    clearing_first_period = fields.Date(
+        "First Managed Period",
+        help="首个管理期间: first month managed by the fapiao clearing; earlier periods are never "
+        "required, checked or locked. Empty: the month of the company's first fapiao.",
+    )
+    clearing_lock_enabled = fields.Boolean(
+        "Lock Invoicing After the Deadline",
+        default=True,
+        help="锁盘: refuse to post customer invoices and credit notes while a fapiao period is "
+        "not cleared past its filing deadline.",
+    )
+    clearing_four_eyes = fields.Boolean(
+        "Four-eyes Approval",
+        help="双人复核: a clearing is approved by another clearing manager than its preparer.",
+    )
+
+    def _clearing_first_period(self):
+        """First day of the first managed month (configured, else the first fapiao's month)."""
+        self.ensure_one()
+        if self.clearing_first_period:
+            return self.clearing_first_period + relativedelta(day=1)
+        [(first,)] = (
+            self.env["invoice.clearing.fapiao"]
+            .sudo()
+            ._read_group([("company_id", "=", self.id)], aggregates=["issue_date:min"])
+        )
+        return (first or fields.Date.context_today(self)) + relativedelta(day=1)
+
+    def _clearing_cleared_until(self):
+        """Last day covered by a cleared whole-period clearing of the company, or None."""
+        self.ensure_one()
+        [(until,)] = (
+            self.env["invoice.clearing"]
+            .sudo()
+            ._read_group(
+                [("company_id", "=", self.id), ("state", "=", "cleared"), ("scope", "=", "period")],
+                aggregates=["date_to:max"],
+            )
+        )
+        return until or None
+
+    def _clearing_uncleared_periods(self, before):
+        """First days of the managed months before `before` that are not cleared yet.
+
+        A period is cleared when a cleared clearing of scope `period` reaches its last day.
+        """
+        self.ensure_one()
+        cleared_until = self._clearing_cleared_until()
+        return [
+            start
+            for start in month_starts(self._clearing_first_period(), before)
+            if not cleared_until or month_end(start) > cleared_until
+        ]
+
+    def _clearing_locked_period(self, today=None):
+        """First day of the earliest period left uncleared past its filing deadline, or False.
+
+        Only managed periods (from the first managed period) before the current month count.
+        """
+        self.ensure_one()
+        today = today or fields.Date.context_today(self)
+        Deadline = self.env["invoice.clearing.deadline"]
+        for period in self._clearing_uncleared_periods(today + relativedelta(day=1)):
+            deadline, _warning = Deadline._deadline_for_period(self, period)
+            if deadline < today:
+                return period
+        return False
