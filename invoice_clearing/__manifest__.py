@@ -25,4 +25,12 @@
         "wizards/invoice_clearing_fapiao_register_views.xml",
         "views/invoice_clearing_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["invoice_clearing/static/tests/tours/*.js"],
+    },
+    "demo": [
+        "demo/res_company_demo.xml",
+        "demo/res_partner_demo.xml",
+        "demo/invoice_clearing_demo.xml",
+    ],
 }

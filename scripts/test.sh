@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: fresh database with invoice_clearing installed, then the whole suite under pytest-odoo
-# (Odoo TransactionCase/HttpCase tests, browser tours and pure-Python tests in one run).
+# `make test`: fresh database with invoice_clearing and its demo data installed, then the whole
+# suite under pytest-odoo (Odoo TransactionCase/HttpCase tests, browser tours and pure-Python tests in one run).
 # Extra arguments go to pytest, e.g. `make test ARGS="-k fapiao -x"`.
 source "$(dirname "$0")/common.sh"
 require_odoo_src
@@ -20,7 +20,7 @@ rm -rf "$LOCAL/data/filestore/$TEST_DB"
 
 say "installing invoice_clearing into a fresh database $TEST_DB"
 t0=$SECONDS
-odoo_bin -d "$TEST_DB" -i invoice_clearing --load-language=zh_CN --stop-after-init \
+odoo_bin -d "$TEST_DB" -i invoice_clearing --with-demo --load-language=zh_CN --stop-after-init \
   --log-level=warn --log-handler=odoo.modules.loading:INFO
 say "installed in $((SECONDS - t0)) s"
 # Copies of the installed database for the tests that must commit: uninstall, concurrency.

@@ -267,6 +267,7 @@ class InvoiceClearing(models.Model):
                 c=condition,
             )
 
+        self.env["invoice.clearing.fapiao"].flush_model()  # SQL below reads pending ORM writes too
         red = SQL("coalesce(is_red, false)")
         void = SQL("void_date IS NOT NULL")
         self.env.cr.execute(

@@ -1,0 +1,290 @@
+"""Demo data generator: three months of a Chinese company's invoicing, fapiao and clearings.
+
+Dates are relative to the day of installation so the story stays true: the month before last is
+cleared, last month is ready to clear with its VAT filing recorded, the current month is open.
+The data goes through the same ORM paths as a user's work (posting, registration wizard, check,
+approve), so the demo also proves those paths on a fresh database.
+"""
+
+import random
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+
+from ..tools import clearing_summary
+
+# (description, VAT rate) of what the demo company sells.
+PRODUCTS = (
+    ("办公设备 Office equipment", 13.0),
+    ("电子元器件 Electronic components", 13.0),
+    ("农产品 Agricultural produce", 9.0),
+    ("运输服务 Transport services", 9.0),
+    ("技术咨询服务 Technical consulting", 6.0),
+    ("软件服务费 Software services", 6.0),
+    ("小规模劳务 Small-scale services", 3.0),
+)
+# Paper and electronic fapiao with a 发票代码 (Shanghai, 2026); digital fapiao have none.
+CODES = {
+    "vat_special": "3100261130",
+    "vat_general": "031002600104",
+    "vat_roll": "031002600106",
+    "e_general": "031002600111",
+    "e_special": "031002600113",
+    "motor_vehicle": "131002624001",
+    "used_vehicle": "231002624001",
+}
+# Kinds issued each month, in order; every kind appears every month.
+MONTH_KINDS = (
+    "digital_special", "digital_general", "vat_special", "vat_general", "e_general",
+    "digital_special", "e_special", "digital_general", "vat_roll", "motor_vehicle",
+    "digital_general", "used_vehicle", "digital_special",
+)  # fmt: skip
+VEHICLES = {
+    "motor_vehicle": ("小型轿车 Passenger car", 13.0),
+    "used_vehicle": ("二手车 Used car", 3.0),
+}
+
+
+class InvoiceClearingDemo(models.AbstractModel):
+    _name = "invoice.clearing.demo"
+    _description = "Fapiao Clearing Demo Data"
+
+    @api.model
+    def _generate(self, company_id):
+        company = self.env["res.company"].browse(company_id)
+        env = (
+            self.with_company(company)
+            .with_context(tracking_disable=True, mail_notrack=True, mail_create_nolog=True)
+            .env
+        )
+        generator = _DemoGenerator(env, company)
+        generator.run()
+        return True
+
+
+class _DemoGenerator:
+    """Builds the demo step by step; deterministic (seeded) so every install looks the same."""
+
+    def __init__(self, env, company):
+        self.env = env
+        self.company = company
+        self.rng = random.Random(2026)
+        self.sequences = {}
+        today = fields.Date.context_today(env["res.company"])
+        self.today = today
+        current = today + relativedelta(day=1)
+        self.months = [
+            current - relativedelta(months=2),
+            current - relativedelta(months=1),
+            current,
+        ]
+
+    def run(self):
+        if not self.company.chart_template:
+            self.env["account.chart.template"]._load("generic_coa", self.company, False)
+            self.company.currency_id = self.env.ref("base.CNY")  # the generic chart sets USD
+        self.taxes = self._taxes()
+        self.customers = self.env["res.partner"].search(
+            [("company_id", "=", self.company.id), ("id", "in", self._customer_ids())]
+        )
+        lock = self.company.clearing_lock_enabled
+        self.company.clearing_lock_enabled = False  # history is entered after its deadlines
+        self.company.clearing_first_period = self.months[0]
+        for index, month in enumerate(self.months):
+            self._month(month, uploaded=index < 2)
+        self._clear(self.months[0], approve=True)
+        self._clear(self.months[1], approve=False)
+        self.company.clearing_lock_enabled = lock
+        if self.env["res.lang"]._lang_get("zh_CN"):
+            self.env.ref("invoice_clearing.demo_user_clerk").lang = "zh_CN"
+            self.env.ref("invoice_clearing.demo_user_auditor").lang = "zh_CN"
+
+    def _customer_ids(self):
+        ids = []
+        for index in range(1, 31):
+            record = self.env.ref(f"invoice_clearing.demo_customer_{index:02d}", False)
+            if record:
+                ids.append(record.id)
+        return ids
+
+    def _taxes(self):
+        Tax = self.env["account.tax"]
+        taxes = {}
+        for rate in sorted({rate for _name, rate in PRODUCTS + tuple(VEHICLES.values())}):
+            taxes[rate] = Tax.search(
+                [
+                    ("company_id", "=", self.company.id),
+                    ("type_tax_use", "=", "sale"),
+                    ("amount", "=", rate),
+                    ("amount_type", "=", "percent"),
+                    ("price_include", "=", False),
+                ],
+                limit=1,
+            ) or Tax.create(
+                {
+                    "name": f"增值税 VAT {rate:g}%",
+                    "amount": rate,
+                    "amount_type": "percent",
+                    "type_tax_use": "sale",
+                    "company_id": self.company.id,
+                }
+            )
+        return taxes
+
+    # ------------------------------------------------------------------ a month of invoicing
+    def _days(self, month, count):
+        last = month + relativedelta(day=31)
+        if month <= self.today <= last:
+            last = self.today
+        span = (last - month).days
+        return sorted(month + timedelta(days=self.rng.randint(0, span)) for _ in range(count))
+
+    def _month(self, month, uploaded):
+        days = self._days(month, len(MONTH_KINDS) + 2)
+        blues = self.env["invoice.clearing.fapiao"]
+        for kind, day in zip(MONTH_KINDS, days, strict=False):
+            partner = self._partner_for(kind)
+            move = self._invoice(partner, day, self._lines(kind))
+            blues |= self._register(move, kind, day)
+        # Unbilled revenue (legal, a warning at clearing) and a draft left in the current month.
+        self._invoice(
+            self._partner_for("digital_general"), days[-2], self._lines("digital_general")
+        )
+        if month == self.months[-1]:
+            self._invoice(
+                self._partner_for("digital_general"), days[-1], self._lines("x"), post=False
+            )
+        self._void_and_reissue(blues.filtered(lambda f: f.fapiao_type == "vat_general")[:1])
+        self._reverse(blues.filtered(lambda f: f.fapiao_type == "digital_special")[:1], 1.0)
+        self._reverse(blues.filtered(lambda f: f.fapiao_type == "vat_special")[:1], 0.4)
+        fapiao = self.env["invoice.clearing.fapiao"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("issue_date", ">=", month),
+                ("issue_date", "<=", month + relativedelta(day=31)),
+            ]
+        )
+        if uploaded:
+            fapiao.uploaded = True
+        else:  # the current month: the bureau knows the older half only
+            fapiao.sorted("issue_date")[: len(fapiao) // 2].uploaded = True
+
+    def _partner_for(self, kind):
+        if kind in ("e_general", "digital_general") and self.rng.random() < 0.25:
+            return self.customers[-1]  # the natural person: general fapiao only
+        return self.rng.choice(self.customers[:-1])
+
+    def _lines(self, kind):
+        if kind in VEHICLES:
+            return [(VEHICLES[kind][0], VEHICLES[kind][1], self.rng.randint(80, 260) * 1000.0)]
+        return [
+            (name, rate, self.rng.randint(5, 900) * 100.0 + self.rng.choice((0, 0.5, 0.88)))
+            for name, rate in self.rng.sample(PRODUCTS, self.rng.choice((1, 1, 2)))
+        ]
+
+    def _invoice(self, partner, day, lines, post=True, move_type="out_invoice", origin=None):
+        move = self.env["account.move"].create(
+            {
+                "move_type": move_type,
+                "company_id": self.company.id,
+                "partner_id": partner.id,
+                "invoice_date": day,
+                "date": day,
+                "reversed_entry_id": origin.id if origin else False,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": name,
+                            "quantity": 1,
+                            "price_unit": price,
+                            "tax_ids": [Command.set(self.taxes[rate].ids)],
+                        }
+                    )
+                    for name, rate, price in lines
+                ],
+            }
+        )
+        if post:
+            move.action_post()
+        return move
+
+    def _number(self, kind, day):
+        series = "digital" if kind.startswith("digital") else kind  # 数电 numbers: one series
+        seq = self.sequences[series] = self.sequences.get(series, 0) + 1
+        if kind.startswith("digital"):
+            # 20 digits: year, province (31 Shanghai), issuing channel, serial.
+            return f"{day:%y}312000000{seq:09d}"
+        return f"{10000000 + seq * 7:08d}"[-8:]
+
+    def _register(self, move, kind, day, red_reference=False):
+        wizard = self.env["invoice.clearing.fapiao.register"].create(
+            {
+                "move_id": move.id,
+                "fapiao_type": kind,
+                "code": CODES.get(kind, False),
+                "issue_date": day,
+                "red_reference": red_reference,
+            }
+        )
+        for line in wizard.line_ids:
+            line.number = self._number(kind, day)
+        wizard.action_confirm()
+        return move.fapiao_ids
+
+    def _void_and_reissue(self, fapiao):
+        """A paper fapiao voided (作废) the day it was issued, then issued again correctly."""
+        if not fapiao:
+            return
+        fapiao.sudo().void_date = fapiao.issue_date
+        # Demo content (a clerk's note), not user-interface text: it is not translated.
+        fapiao.move_id.message_post(body="发票开具有误，当日作废并重开。")  # pylint: disable=translation-required
+        self._register(fapiao.move_id, fapiao.fapiao_type, fapiao.issue_date)
+
+    def _reverse(self, blue, share):
+        """A credit note for `share` of the invoice and its red-letter fapiao (红字发票)."""
+        if not blue:
+            return
+        invoice = blue.move_id
+        day = min(blue.issue_date + timedelta(days=3), blue.issue_date + relativedelta(day=31))
+        day = min(day, self.today)
+        lines = [
+            (line.name, line.tax_ids[:1].amount, round(line.price_unit * share, 2))
+            for line in invoice.invoice_line_ids
+        ]
+        refund = self._invoice(
+            invoice.partner_id, day, lines, move_type="out_refund", origin=invoice
+        )
+        digital = blue.fapiao_type.startswith("digital")
+        serial = self.sequences.get("red", 0) + 1
+        self.sequences["red"] = serial
+        # 红字发票信息确认单编号 (20 digits, 数电) or 红字信息表编号 (16 digits, paper).
+        reference = f"{day:%y}31{serial:016d}" if digital else f"3100{day:%y}{serial:010d}"
+        self._register(refund, blue.fapiao_type, day, red_reference=reference)
+
+    # ------------------------------------------------------------------ clearings
+    def _clear(self, month, approve):
+        clearing = self.env["invoice.clearing"].create(
+            {
+                "company_id": self.company.id,
+                "scope": "period",
+                "date_from": month,
+                "date_to": month + relativedelta(day=31),
+            }
+        )
+        net = clearing_summary.net_by_rate(clearing._summary_rows())
+        filing_day = min(month + relativedelta(months=1, day=10), self.today)
+        clearing.write(
+            {
+                "filing_date": filing_day,
+                "filing_line_ids": [
+                    Command.create({"tax_rate": rate, "amount_untaxed": amount, "amount_tax": tax})
+                    for rate, (amount, tax) in sorted(net.items(), reverse=True)
+                ],
+            }
+        )
+        clearing.action_check()
+        if approve:
+            clearing.action_approve()
+        return clearing
