@@ -1,5 +1,5 @@
 # Thin entry points; the logic lives in scripts/.
-.PHONY: setup run test lint format i18n
+.PHONY: setup run test lint format i18n screenshots
 
 setup:  ## Debian packages, .venv with Odoo's requirements, private PostgreSQL cluster
 	@bash scripts/setup.sh
@@ -18,3 +18,6 @@ format:  ## apply ruff's formatting and safe fixes
 
 i18n:  ## regenerate the .pot and merge new terms into i18n/zh_CN.po
 	@bash scripts/i18n.sh
+
+screenshots:  ## PNG screenshots of the addon's screens in docs/screenshots/ (uses make run's server)
+	@.venv/bin/python scripts/screenshots.py
