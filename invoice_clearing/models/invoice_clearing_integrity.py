@@ -11,7 +11,10 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools import clearing_integrity
+from ..tools.clearing_summary import SUMMARY_MEASURES
 from .invoice_clearing import HASHED_COLUMNS
+
+MEASURES = (*SUMMARY_MEASURES, "net_amount", "net_tax")
 
 
 class InvoiceClearingIntegrity(models.AbstractModel):
@@ -77,6 +80,8 @@ class InvoiceClearingIntegrity(models.AbstractModel):
         if not released and digest != clearing.content_digest:
             findings.append(_("The frozen fapiao of %(name)s changed after clearing.", name=clearing.name))
             changed = self._changed_fapiao(clearing, findings)
+        if not released:
+            findings += self._summary_differences(clearing)
         if clearing._compute_hash(clearing.previous_hash or "", digest) != clearing.hash:
             findings.append(
                 _(
@@ -108,6 +113,26 @@ class InvoiceClearingIntegrity(models.AbstractModel):
             "changed": changed,
             "recomputed_hash": clearing._compute_hash(clearing.previous_hash or "", digest),
         }
+
+    def _summary_differences(self, clearing):
+        """Stored summary lines that the frozen fapiao no longer add up to (GROUP BY in SQL)."""
+        kinds = dict(clearing.summary_line_ids._fields["fapiao_type"]._description_selection(self.env))
+        recomputed = {(r["fapiao_type"], float(r["tax_rate"])): r for r in clearing._summary_rows()}
+        stored = {(line.fapiao_type, line.tax_rate): line for line in clearing.summary_line_ids}
+        findings = []
+        for key in sorted(recomputed.keys() | stored.keys()):
+            row, line = recomputed.get(key), stored.get(key)
+            measures = [m for m in MEASURES if not row or not line or abs(float(row[m]) - line[m]) > 0.005]
+            if measures:
+                findings.append(
+                    self.env._(
+                        "The stored summary line %(kind)s %(rate)s%% differs from its fapiao: %(measures)s.",
+                        kind=kinds.get(key[0], key[0]),
+                        rate=f"{key[1]:g}",
+                        measures=", ".join(measures),
+                    )
+                )
+        return findings
 
     def _changed_fapiao(self, clearing, findings):
         """The fapiao whose content differs from the fingerprint stored at clearing time."""

@@ -29,7 +29,7 @@ class ReportClearingSummary(models.AbstractModel):
             "docs": clearings,
             "today": fields.Date.context_today(self),
             "blocks": {c.id: self._blocks(c) for c in clearings},
-            "totals": {c.id: self._totals(c.summary_line_ids) for c in clearings},
+            "grand_totals": {c.id: self._totals(c.summary_line_ids) for c in clearings},
             "fapiao_lists": {c.id: self._fapiao_list(c, limit) for c in clearings},
             "list_limit": limit,
             "fmt": self._fmt,
@@ -61,10 +61,24 @@ class ReportClearingSummary(models.AbstractModel):
         by_kind = defaultdict(lambda: self.env["invoice.clearing.summary.line"])
         for line in clearing.summary_line_ids:
             by_kind[line.fapiao_type] |= line
-        return [
+        blocks = [
             {"kind": kinds.get(kind, kind), "lines": lines, "totals": self._totals(lines)}
             for kind, lines in by_kind.items()
         ]
+        if clearing.summary_line_ids:
+            by_rate = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
+            for line in clearing.summary_line_ids:
+                for measure in MEASURES:
+                    by_rate[line.tax_rate][measure] += line[measure]
+            rates = [{"tax_rate": rate, **by_rate[rate]} for rate in sorted(by_rate, reverse=True)]
+            blocks.append(
+                {
+                    "kind": self.env._("All Kinds"),
+                    "lines": rates,
+                    "totals": self._totals(clearing.summary_line_ids),
+                }
+            )
+        return blocks
 
     @api.model
     def _fapiao_list(self, clearing, limit):
