@@ -16,5 +16,8 @@ class InvoiceClearingController(http.Controller):
         name, content = request.env["report.invoice_clearing.clearing_xlsx"]._generate(clearing)
         return request.make_response(
             content,
-            headers=[("Content-Type", XLSX_MIMETYPE), ("Content-Disposition", content_disposition(name))],
+            headers=[
+                ("Content-Type", XLSX_MIMETYPE),
+                ("Content-Disposition", content_disposition(name)),
+            ],
         )

@@ -120,7 +120,7 @@ class InvoiceClearing(models.Model):
     reopened_at = fields.Datetime(readonly=True, copy=False)
     # Reports and integrity (issue 5)
     certificate_id = fields.Many2one(
-        "ir.attachment", "Certificate", readonly=True, copy=False,
+        "ir.attachment", readonly=True, copy=False,
         help="清卡凭证: the PDF rendered and attached on approval; it cannot be changed or deleted",
     )  # fmt: skip
     fapiao_fingerprints = fields.Binary(

@@ -64,27 +64,32 @@ class InvoiceClearingIntegrity(models.AbstractModel):
         results = []
         for company in clearings.company_id:
             chain = self._chain(company)
-            entries = [{"name": c.name, "hash": c.hash, "previous_hash": c.previous_hash} for c in chain]
+            entries = [
+                {"name": c.name, "hash": c.hash, "previous_hash": c.previous_hash} for c in chain
+            ]
             broken = set(clearing_integrity.chain_breaks(entries))
             for clearing in chain & clearings.sudo():
                 results.append(self._verify_one(clearing, clearing.name in broken, chain))
         return results
 
     def _verify_one(self, clearing, chain_broken, chain):
-        _ = self.env._
         Fapiao = self.env["invoice.clearing.fapiao"].sudo()
         findings = []
         changed = Fapiao
         released = bool(clearing.reopened_at)
         digest = clearing.content_digest if released else clearing._fapiao_digest()
         if not released and digest != clearing.content_digest:
-            findings.append(_("The frozen fapiao of %(name)s changed after clearing.", name=clearing.name))
+            findings.append(
+                self.env._(
+                    "The frozen fapiao of %(name)s changed after clearing.", name=clearing.name
+                )
+            )
             changed = self._changed_fapiao(clearing, findings)
         if not released:
             findings += self._summary_differences(clearing)
         if clearing._compute_hash(clearing.previous_hash or "", digest) != clearing.hash:
             findings.append(
-                _(
+                self.env._(
                     "The SHA-256 of %(name)s does not match its stored content (header, summary, "
                     "filing record or fapiao).",
                     name=clearing.name,
@@ -93,16 +98,18 @@ class InvoiceClearingIntegrity(models.AbstractModel):
         if chain_broken:
             index = list(chain).index(clearing)
             findings.append(
-                _(
+                self.env._(
                     "The chain is broken at %(name)s: its previous hash is not the hash of %(previous)s.",
                     name=clearing.name,
-                    previous=chain[index - 1].name if index else _("(none: first clearing)"),
+                    previous=chain[index - 1].name
+                    if index
+                    else self.env._("(none: first clearing)"),
                 )
             )
         notes = []
         if released:
             notes.append(
-                _("Reopened on %(date)s: its fapiao were released; the header and summary are verified.",
+                self.env._("Reopened on %(date)s: its fapiao were released; the header and summary are verified.",
                   date=clearing.reopened_at)
             )  # fmt: skip
         return {
@@ -116,13 +123,17 @@ class InvoiceClearingIntegrity(models.AbstractModel):
 
     def _summary_differences(self, clearing):
         """Stored summary lines that the frozen fapiao no longer add up to (GROUP BY in SQL)."""
-        kinds = dict(clearing.summary_line_ids._fields["fapiao_type"]._description_selection(self.env))
+        kinds = dict(
+            clearing.summary_line_ids._fields["fapiao_type"]._description_selection(self.env)
+        )
         recomputed = {(r["fapiao_type"], float(r["tax_rate"])): r for r in clearing._summary_rows()}
         stored = {(line.fapiao_type, line.tax_rate): line for line in clearing.summary_line_ids}
         findings = []
         for key in sorted(recomputed.keys() | stored.keys()):
             row, line = recomputed.get(key), stored.get(key)
-            measures = [m for m in MEASURES if not row or not line or abs(float(row[m]) - line[m]) > 0.005]
+            measures = [
+                m for m in MEASURES if not row or not line or abs(float(row[m]) - line[m]) > 0.005
+            ]
             if measures:
                 findings.append(
                     self.env._(
@@ -136,7 +147,6 @@ class InvoiceClearingIntegrity(models.AbstractModel):
 
     def _changed_fapiao(self, clearing, findings):
         """The fapiao whose content differs from the fingerprint stored at clearing time."""
-        _ = self.env._
         Fapiao = self.env["invoice.clearing.fapiao"].sudo()
         try:
             stored = clearing_integrity.unpack_fingerprints(
@@ -146,22 +156,22 @@ class InvoiceClearingIntegrity(models.AbstractModel):
             stored = {}
         if not stored:
             findings.append(
-                _("No fingerprints were stored for %(name)s: the changed fapiao cannot be named.",
+                self.env._("No fingerprints were stored for %(name)s: the changed fapiao cannot be named.",
                   name=clearing.name)
             )  # fmt: skip
             return Fapiao
         current = {fid: bytes(digest) for fid, digest in self._fingerprint_rows(clearing)}
         changed, removed, added = clearing_integrity.compare_fingerprints(stored, current)
         for ids, message in (
-            (changed, _("Fapiao changed after clearing: %(fapiao)s")),
-            (removed, _("Fapiao removed from the clearing: %(fapiao)s")),
-            (added, _("Fapiao added to the clearing: %(fapiao)s")),
+            (changed, self.env._("Fapiao changed after clearing: %(fapiao)s")),
+            (removed, self.env._("Fapiao removed from the clearing: %(fapiao)s")),
+            (added, self.env._("Fapiao added to the clearing: %(fapiao)s")),
         ):
             if ids:
                 records = Fapiao.browse(ids).exists()
                 names = ", ".join(records[:50].mapped("display_name"))
                 if len(ids) > 50:
-                    names += _(" and %(count)s more", count=len(ids) - 50)
+                    names += self.env._(" and %(count)s more", count=len(ids) - 50)
                 findings.append(message % {"fapiao": names or ids})
         return Fapiao.browse(changed + removed + added).exists()
 

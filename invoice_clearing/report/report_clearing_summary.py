@@ -54,9 +54,9 @@ class ReportClearingSummary(models.AbstractModel):
     @api.model
     def _blocks(self, clearing):
         kinds = dict(
-            self.env["invoice.clearing.fapiao"]._fields["fapiao_type"]._description_selection(
-                self.env
-            )
+            self.env["invoice.clearing.fapiao"]
+            ._fields["fapiao_type"]
+            ._description_selection(self.env)
         )
         by_kind = defaultdict(lambda: self.env["invoice.clearing.summary.line"])
         for line in clearing.summary_line_ids:

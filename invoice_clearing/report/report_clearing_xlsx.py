@@ -15,32 +15,37 @@ class ReportClearingXlsx(models.AbstractModel):
     def _generate(self, clearing):
         """(file name, xlsx bytes) for `clearing`; the caller has checked read access."""
         clearing.ensure_one()
-        _ = self.env._
         title_rows = [
-            (_("Clearing"), clearing.name),
-            (_("Company"), clearing.company_id.name),
-            (_("Taxpayer ID"), clearing.company_id.vat or ""),
-            (_("Period"), self._period(clearing)),
-            (_("Status"), dict(clearing._fields["state"]._description_selection(self.env))[clearing.state]),
-            (_("SHA-256"), clearing.hash or ""),
+            (self.env._("Clearing"), clearing.name),
+            (self.env._("Company"), clearing.company_id.name),
+            (self.env._("Taxpayer ID"), clearing.company_id.vat or ""),
+            (self.env._("Period"), self._period(clearing)),
+            (self.env._("Status"), dict(clearing._fields["state"]._description_selection(self.env))[clearing.state]),
+            (self.env._("SHA-256"), clearing.hash or ""),
         ]  # fmt: skip
         sheets = [
             {
-                "name": _("Summary"),
+                "name": self.env._("Summary"),
                 "title_rows": title_rows,
                 "columns": self._summary_columns(),
                 "rows": self._summary_rows(clearing),
             },
             {
-                "name": _("Fapiao"),
+                "name": self.env._("Fapiao"),
                 "columns": self._fapiao_columns(),
                 "rows": self._fapiao_rows(clearing),
             },
             {
-                "name": _("Problems"),
-                "columns": [(_("Severity"), xlsx.TEXT), (_("Message"), xlsx.TEXT)],
+                "name": self.env._("Problems"),
+                "columns": [
+                    (self.env._("Severity"), xlsx.TEXT),
+                    (self.env._("Message"), xlsx.TEXT),
+                ],
                 "rows": [
-                    (dict(p._fields["severity"]._description_selection(self.env))[p.severity], p.message)
+                    (
+                        dict(p._fields["severity"]._description_selection(self.env))[p.severity],
+                        p.message,
+                    )
                     for p in clearing.problem_ids
                 ],
             },
@@ -56,14 +61,19 @@ class ReportClearingXlsx(models.AbstractModel):
 
     def _summary_columns(self):
         Line = self.env["invoice.clearing.summary.line"]
-        columns = [(_field_label(Line, "fapiao_type"), xlsx.TEXT), (_field_label(Line, "tax_rate"), xlsx.PERCENT)]
+        columns = [
+            (_field_label(Line, "fapiao_type"), xlsx.TEXT),
+            (_field_label(Line, "tax_rate"), xlsx.PERCENT),
+        ]
         for measure in MEASURES:
             kind = xlsx.INTEGER if measure.endswith("count") else xlsx.NUMBER
             columns.append((_field_label(Line, measure), kind))
         return columns
 
     def _summary_rows(self, clearing):
-        kinds = dict(clearing.summary_line_ids._fields["fapiao_type"]._description_selection(self.env))
+        kinds = dict(
+            clearing.summary_line_ids._fields["fapiao_type"]._description_selection(self.env)
+        )
         rows = [
             (kinds[line.fapiao_type], line.tax_rate, *(line[m] for m in MEASURES))
             for line in clearing.summary_line_ids

@@ -28,9 +28,8 @@ def pdf_text(content):
 def pdf_fonts(reader):
     fonts = set()
     for page in reader.pages:
-        for font in (page["/Resources"].get("/Font") or {}).values():
-            font = font.get_object()
-            fonts.add(str(font.get("/BaseFont")))
+        for ref in (page["/Resources"].get("/Font") or {}).values():
+            fonts.add(str(ref.get_object().get("/BaseFont")))
     return fonts
 
 
@@ -50,9 +49,9 @@ class ReportsCommon(ClearingCommon):
 
     def render_pdf(self, report, clearings, user=None, lang="en_US"):
         Report = self.env["ir.actions.report"].with_user(user or self.auditor)
-        content, kind = Report.with_context(force_report_rendering=True, lang=lang)._render_qweb_pdf(
-            report, clearings.ids
-        )
+        content, kind = Report.with_context(
+            force_report_rendering=True, lang=lang
+        )._render_qweb_pdf(report, clearings.ids)
         self.assertEqual(kind, "pdf")
         self.assertTrue(content.startswith(b"%PDF"))
         return content
@@ -84,7 +83,16 @@ class TestReportPdf(ReportsCommon):
         self.assertIn("Tabulation Date", flat)
         self.assertIn("91350100M000100Y43", flat)
         # net 13%: 1000 + 500 + 300 - 100 = 1700, tax 221; 6%: 200 / 12; all kinds 1900 / 233
-        for number in ("1,700.00", "221.00", "200.00", "12.00", "1,900.00", "233.00", "-100.00", "50.00"):
+        for number in (
+            "1,700.00",
+            "221.00",
+            "200.00",
+            "12.00",
+            "1,900.00",
+            "233.00",
+            "-100.00",
+            "50.00",
+        ):
             self.assertIn(number, flat)
         self.assertIn("26442000000000000001", flat, "the fapiao list follows the summary")
         self.assertIn("00000099", flat)
@@ -126,7 +134,9 @@ class TestCertificateAttachment(ReportsCommon):
         clearing.with_user(self.manager).with_context(force_report_rendering=True).action_submit()
         attachment = clearing.certificate_id
         self.assertTrue(attachment)
-        self.assertEqual((attachment.res_model, attachment.res_id), ("invoice.clearing", clearing.id))
+        self.assertEqual(
+            (attachment.res_model, attachment.res_id), ("invoice.clearing", clearing.id)
+        )
         self.assertEqual(attachment.mimetype, "application/pdf")
         text, _reader = pdf_text(attachment.raw)
         self.assertIn(clearing.hash[:32], text)
@@ -136,12 +146,23 @@ class TestCertificateAttachment(ReportsCommon):
             with self.assertRaises(UserError):  # AccessError is a UserError
                 attachment.with_user(user).write({"raw": b"forged"})
         self.assertTrue(attachment.exists())
-        self.assertTrue(attachment.with_user(self.auditor).raw.startswith(b"%PDF"), "auditors read it")
+        self.assertTrue(
+            attachment.with_user(self.auditor).raw.startswith(b"%PDF"), "auditors read it"
+        )
 
     def test_other_attachments_stay_editable(self):
         clearing = self.cleared()
-        note = self.env["ir.attachment"].with_user(self.manager).create(
-            {"name": "note.txt", "raw": b"x", "res_model": "invoice.clearing", "res_id": clearing.id}
+        note = (
+            self.env["ir.attachment"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "name": "note.txt",
+                    "raw": b"x",
+                    "res_model": "invoice.clearing",
+                    "res_id": clearing.id,
+                }
+            )
         )
         note.unlink()
         self.assertFalse(note.exists())
@@ -151,8 +172,10 @@ class TestCertificateAttachment(ReportsCommon):
 class TestXlsxExport(ReportsCommon):
     def test_xlsx_reopens_with_same_totals(self):
         clearing = self.cleared()
-        name, content = self.env["report.invoice_clearing.clearing_xlsx"].with_user(self.auditor)._generate(
-            clearing.with_user(self.auditor)
+        name, content = (
+            self.env["report.invoice_clearing.clearing_xlsx"]
+            .with_user(self.auditor)
+            ._generate(clearing.with_user(self.auditor))
         )
         self.assertTrue(name.endswith(".xlsx"))
         book = openpyxl.load_workbook(io.BytesIO(content))
@@ -164,7 +187,9 @@ class TestXlsxExport(ReportsCommon):
         self.assertEqual(total[0], "Total")
         self.assertAlmostEqual(total[titles.index("Net Amount")], clearing.amount_untaxed)
         self.assertAlmostEqual(total[titles.index("Net Tax")], clearing.amount_tax)
-        self.assertEqual(sum(total[titles.index(t)] for t in ("Blue", "Red", "Voided Blue", "Voided Red")), 6)
+        self.assertEqual(
+            sum(total[titles.index(t)] for t in ("Blue", "Red", "Voided Blue", "Voided Red")), 6
+        )
         fapiao = list(book["Fapiao"].iter_rows(values_only=True))
         columns = fapiao[0]
         rows = fapiao[1:]
@@ -182,7 +207,9 @@ class TestXlsxExport(ReportsCommon):
         action = clearing.with_user(self.auditor).action_export_xlsx()
         self.assertEqual(action["type"], "ir.actions.act_url")
         self.assertIn(f"/invoice_clearing/clearing/{clearing.id}/xlsx", action["url"])
-        outsider = self.manager.copy({"login": "ic_no_rights", "group_ids": [(6, 0, [self.env.ref("base.group_user").id])]})
+        outsider = self.manager.copy(
+            {"login": "ic_no_rights", "group_ids": [(6, 0, [self.env.ref("base.group_user").id])]}
+        )
         with self.assertRaises(AccessError):
             clearing.with_user(outsider).action_export_xlsx()
 
@@ -233,9 +260,14 @@ class TestIntegrity(ReportsCommon):
             "UPDATE invoice_clearing_summary_line SET net_amount = net_amount + 1 WHERE id = %s",
             [first.summary_line_ids[0].id],
         )
-        self.env.cr.execute("UPDATE invoice_clearing SET previous_hash = %s WHERE id = %s", ["0" * 64, second.id])
+        self.env.cr.execute(
+            "UPDATE invoice_clearing SET previous_hash = %s WHERE id = %s", ["0" * 64, second.id]
+        )
         self.env.invalidate_all()
-        results = {r["clearing"].id: r for r in self.env["invoice.clearing.integrity"]._verify(first | second)}
+        results = {
+            r["clearing"].id: r
+            for r in self.env["invoice.clearing.integrity"]._verify(first | second)
+        }
         self.assertFalse(results[first.id]["ok"])
         self.assertIn("summary line", " ".join(results[first.id]["findings"]))
         self.assertFalse(results[second.id]["ok"])

@@ -14,9 +14,16 @@ def test_types_survive_a_roundtrip():
             {
                 "name": "Fapiao",
                 "title_rows": [("Clearing", "QK/2026/10/0001")],
-                "columns": [("Number", xlsx.TEXT), ("Date", xlsx.DATE), ("Amount", xlsx.NUMBER),
-                            ("Count", xlsx.INTEGER)],  # fmt: skip
-                "rows": [("00000099", date(2026, 10, 21), -100.5, 3), ("26442000000000000001", None, 0, 0)],
+                "columns": [
+                    ("Number", xlsx.TEXT),
+                    ("Date", xlsx.DATE),
+                    ("Amount", xlsx.NUMBER),
+                    ("Count", xlsx.INTEGER),
+                ],
+                "rows": [
+                    ("00000099", date(2026, 10, 21), -100.5, 3),
+                    ("26442000000000000001", None, 0, 0),
+                ],
             }
         ]
     )

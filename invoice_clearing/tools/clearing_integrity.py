@@ -12,7 +12,9 @@ FINGERPRINT_SIZE = FINGERPRINT.size
 
 def pack_fingerprints(rows):
     """Bytes for [(fapiao id, digest bytes)]: 12 bytes a fapiao, in id order."""
-    return b"".join(FINGERPRINT.pack(fapiao_id, bytes(digest)[:8]) for fapiao_id, digest in sorted(rows))
+    return b"".join(
+        FINGERPRINT.pack(fapiao_id, bytes(digest)[:8]) for fapiao_id, digest in sorted(rows)
+    )
 
 
 def unpack_fingerprints(data):
@@ -20,7 +22,7 @@ def unpack_fingerprints(data):
     data = bytes(data or b"")
     if len(data) % FINGERPRINT_SIZE:
         raise ValueError("truncated fingerprint file")
-    return {fapiao_id: digest for fapiao_id, digest in FINGERPRINT.iter_unpack(data)}
+    return dict(FINGERPRINT.iter_unpack(data))
 
 
 def compare_fingerprints(stored, current):
