@@ -111,4 +111,10 @@ class ReportClearingSummary(models.AbstractModel):
             }
             for f in fapiao
         ]
-        return {"rows": rows, "count": count, "truncated": count > len(rows)}
+        note = self.env._(
+            "%(count)s fapiao: the first %(limit)s are listed here; the complete list is in the "
+            "XLSX export of this clearing.",
+            count=count,
+            limit=len(rows),
+        )
+        return {"rows": rows, "count": count, "truncated": count > len(rows), "note": note}
