@@ -24,6 +24,12 @@
         "views/res_config_settings_views.xml",
         "wizards/invoice_clearing_fapiao_register_views.xml",
         "views/invoice_clearing_menus.xml",
+        "report/invoice_clearing_reports.xml",
+        "report/report_clearing_certificate.xml",
+        "report/report_clearing_summary.xml",
+        "report/report_clearing_integrity.xml",
+        "wizards/invoice_clearing_integrity_check_views.xml",
+        "views/invoice_clearing_report_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["invoice_clearing/static/tests/tours/*.js"],

@@ -8,3 +8,5 @@ from . import invoice_clearing_deadline
 from . import res_company
 from . import res_config_settings
 from . import invoice_clearing_demo
+from . import invoice_clearing_integrity
+from . import ir_attachment

@@ -118,6 +118,15 @@ class InvoiceClearing(models.Model):
     reopen_requested_by = fields.Many2one("res.users", readonly=True, copy=False)
     reopened_by = fields.Many2one("res.users", readonly=True, copy=False)
     reopened_at = fields.Datetime(readonly=True, copy=False)
+    # Reports and integrity (issue 5)
+    certificate_id = fields.Many2one(
+        "ir.attachment", readonly=True, copy=False,
+        help="清卡凭证: the PDF rendered and attached on approval; it cannot be changed or deleted",
+    )  # fmt: skip
+    fapiao_fingerprints = fields.Binary(
+        attachment=True, readonly=True, copy=False, groups="base.group_system",
+        help="Per-fapiao SHA-256 prefixes taken at clearing time, to name a changed fapiao",
+    )  # fmt: skip
 
     @api.constrains("scope", "date_from", "date_to", "number_list")
     def _check_scope(self):
@@ -783,6 +792,8 @@ class InvoiceClearing(models.Model):
                 hash=self.hash,
             )
         )
+        self.env["invoice.clearing.integrity"]._store_fingerprints(self)
+        self._attach_certificate()
 
     def _fapiao_digest(self):
         """SHA-256 of the frozen fapiao, computed by PostgreSQL in id order."""
@@ -910,3 +921,68 @@ class InvoiceClearing(models.Model):
             )
         )
         return True
+
+    # ---------------------------------------------------------------- reports
+    def _attach_certificate(self):
+        """Render the certificate (清卡凭证) and attach it, immutable, to this cleared clearing."""
+        self.ensure_one()
+        report = "invoice_clearing.action_report_clearing_certificate"
+        content, report_type = self.env["ir.actions.report"]._render_qweb_pdf(report, self.ids)
+        extension = "pdf" if report_type == "pdf" else "html"  # tests render HTML unless forced
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": f"{self.name.replace('/', '-')}-certificate.{extension}",
+                    "raw": content,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "mimetype": "application/pdf" if report_type == "pdf" else "text/html",
+                }
+            )
+        )
+        self.sudo().certificate_id = attachment
+        return attachment
+
+    def _check_reader(self):
+        """Clearing users, managers and auditors may print, export and verify."""
+        if not self.env.su and not self.env.user.has_groups(
+            "invoice_clearing.group_clearing_user,invoice_clearing.group_clearing_auditor"
+        ):
+            raise AccessError(self.env._("Only fapiao clearing users and auditors may do this."))
+        self.check_access("read")
+
+    def action_export_xlsx(self):
+        """Download the clearing as XLSX (summary, fapiao and problems sheets)."""
+        self.ensure_one()
+        self._check_reader()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/invoice_clearing/clearing/{self.id}/xlsx",
+            "target": "download",
+        }
+
+    def action_verify_integrity(self):
+        """Recompute the hashes, walk the chain, log the result in the chatter and show it."""
+        self._check_reader()
+        Integrity = self.env["invoice.clearing.integrity"]
+        results = Integrity._verify(self.filtered("hash"))
+        if not results:
+            raise UserError(self.env._("Only a cleared clearing has a hash to verify."))
+        Integrity._log(results)
+        failed = [r for r in results if not r["ok"]]
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "danger" if failed else "success",
+                "sticky": bool(failed),
+                "title": self.env._("Integrity check failed")
+                if failed
+                else self.env._("Integrity verified"),
+                "message": "\n".join(f for r in failed for f in r["findings"])
+                or self.env._("Hash and chain verified, nothing changed."),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }

@@ -6,3 +6,5 @@ from . import test_clearing
 from . import test_clearing_web
 from . import test_deadline
 from . import test_tours
+from . import test_reports
+from . import test_reports_web

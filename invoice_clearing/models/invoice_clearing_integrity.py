@@ -1,0 +1,195 @@
+"""Integrity check of cleared content: recompute every hash, walk the chain, name what changed.
+
+The hash itself is never reimplemented: verification calls the clearing's own `_fapiao_digest`
+and `_compute_hash`. Per-fapiao fingerprints (stored at clearing time, 12 bytes a fapiao) only
+serve to name the fapiao once the digest says something changed.
+"""
+
+import base64
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools import clearing_integrity
+from ..tools.clearing_summary import SUMMARY_MEASURES
+from .invoice_clearing import HASHED_COLUMNS
+
+MEASURES = (*SUMMARY_MEASURES, "net_amount", "net_tax")
+
+
+class InvoiceClearingIntegrity(models.AbstractModel):
+    _name = "invoice.clearing.integrity"
+    _description = "Clearing Integrity Check"
+
+    # ------------------------------------------------------------ fingerprints
+    @api.model
+    def _fingerprint_rows(self, clearing):
+        """[(fapiao id, 8-byte digest)] of the fapiao frozen by `clearing`, computed by PostgreSQL."""
+        self.env["invoice.clearing.fapiao"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """SELECT id, substring(sha256(convert_to(%s, 'UTF8')) FROM 1 FOR 8)
+                     FROM invoice_clearing_fapiao WHERE clearing_id = %s ORDER BY id""",
+                HASHED_COLUMNS,
+                clearing.id,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    @api.model
+    def _store_fingerprints(self, clearing):
+        data = clearing_integrity.pack_fingerprints(self._fingerprint_rows(clearing))
+        clearing.sudo().fapiao_fingerprints = base64.b64encode(data)
+
+    # ------------------------------------------------------------ verification
+    @api.model
+    def _chain(self, company):
+        """The company's hashed clearings in chain order (oldest first), as `_clear` links them."""
+        return (
+            self.env["invoice.clearing"]
+            .sudo()
+            .search(
+                [("company_id", "=", company.id), ("hash", "!=", False)],
+                order="cleared_at asc, id asc",
+            )
+        )
+
+    @api.model
+    def _verify(self, clearings):
+        """One result dict per clearing of `clearings` that has a hash, in chain order.
+
+        Keys: clearing, ok, findings (list of translated sentences), changed (fapiao records
+        whose content changed, were removed from or added to the clearing).
+        """
+        results = []
+        for company in clearings.company_id:
+            chain = self._chain(company)
+            entries = [
+                {"name": c.name, "hash": c.hash, "previous_hash": c.previous_hash} for c in chain
+            ]
+            broken = set(clearing_integrity.chain_breaks(entries))
+            for clearing in chain & clearings.sudo():
+                results.append(self._verify_one(clearing, clearing.name in broken, chain))
+        return results
+
+    def _verify_one(self, clearing, chain_broken, chain):
+        Fapiao = self.env["invoice.clearing.fapiao"].sudo()
+        findings = []
+        changed = Fapiao
+        released = bool(clearing.reopened_at)
+        digest = clearing.content_digest if released else clearing._fapiao_digest()
+        if not released and digest != clearing.content_digest:
+            findings.append(
+                self.env._(
+                    "The frozen fapiao of %(name)s changed after clearing.", name=clearing.name
+                )
+            )
+            changed = self._changed_fapiao(clearing, findings)
+        if not released:
+            findings += self._summary_differences(clearing)
+        if clearing._compute_hash(clearing.previous_hash or "", digest) != clearing.hash:
+            findings.append(
+                self.env._(
+                    "The SHA-256 of %(name)s does not match its stored content (header, summary, "
+                    "filing record or fapiao).",
+                    name=clearing.name,
+                )
+            )
+        if chain_broken:
+            index = list(chain).index(clearing)
+            findings.append(
+                self.env._(
+                    "The chain is broken at %(name)s: its previous hash is not the hash of %(previous)s.",
+                    name=clearing.name,
+                    previous=chain[index - 1].name
+                    if index
+                    else self.env._("(none: first clearing)"),
+                )
+            )
+        notes = []
+        if released:
+            notes.append(
+                self.env._("Reopened on %(date)s: its fapiao were released; the header and summary are verified.",
+                  date=clearing.reopened_at)
+            )  # fmt: skip
+        return {
+            "clearing": clearing,
+            "ok": not findings,
+            "findings": findings,
+            "notes": notes,
+            "changed": changed,
+            "recomputed_hash": clearing._compute_hash(clearing.previous_hash or "", digest),
+        }
+
+    def _summary_differences(self, clearing):
+        """Stored summary lines that the frozen fapiao no longer add up to (GROUP BY in SQL)."""
+        kinds = dict(
+            clearing.summary_line_ids._fields["fapiao_type"]._description_selection(self.env)
+        )
+        recomputed = {(r["fapiao_type"], float(r["tax_rate"])): r for r in clearing._summary_rows()}
+        stored = {(line.fapiao_type, line.tax_rate): line for line in clearing.summary_line_ids}
+        findings = []
+        for key in sorted(recomputed.keys() | stored.keys()):
+            row, line = recomputed.get(key), stored.get(key)
+            measures = [
+                m for m in MEASURES if not row or not line or abs(float(row[m]) - line[m]) > 0.005
+            ]
+            if measures:
+                findings.append(
+                    self.env._(
+                        "The stored summary line %(kind)s %(rate)s%% differs from its fapiao: %(measures)s.",
+                        kind=kinds.get(key[0], key[0]),
+                        rate=f"{key[1]:g}",
+                        measures=", ".join(measures),
+                    )
+                )
+        return findings
+
+    def _changed_fapiao(self, clearing, findings):
+        """The fapiao whose content differs from the fingerprint stored at clearing time."""
+        Fapiao = self.env["invoice.clearing.fapiao"].sudo()
+        try:
+            stored = clearing_integrity.unpack_fingerprints(
+                base64.b64decode(clearing.sudo().fapiao_fingerprints or b"")
+            )
+        except ValueError:
+            stored = {}
+        if not stored:
+            findings.append(
+                self.env._("No fingerprints were stored for %(name)s: the changed fapiao cannot be named.",
+                  name=clearing.name)
+            )  # fmt: skip
+            return Fapiao
+        current = {fid: bytes(digest) for fid, digest in self._fingerprint_rows(clearing)}
+        changed, removed, added = clearing_integrity.compare_fingerprints(stored, current)
+        for ids, message in (
+            (changed, self.env._("Fapiao changed after clearing: %(fapiao)s")),
+            (removed, self.env._("Fapiao removed from the clearing: %(fapiao)s")),
+            (added, self.env._("Fapiao added to the clearing: %(fapiao)s")),
+        ):
+            if ids:
+                records = Fapiao.browse(ids).exists()
+                names = ", ".join(records[:50].mapped("display_name"))
+                if len(ids) > 50:
+                    names += self.env._(" and %(count)s more", count=len(ids) - 50)
+                findings.append(message % {"fapiao": names or ids})
+        return Fapiao.browse(changed + removed + added).exists()
+
+    @api.model
+    def _log(self, results):
+        """Post each result in its clearing's chatter, authored by the checking user."""
+        user = self.env.user
+        now = fields.Datetime.context_timestamp(self, fields.Datetime.now())
+        for result in results:
+            lines = result["findings"] or [self.env._("Hash and chain verified, nothing changed.")]
+            body = self.env._(
+                "Integrity check by %(user)s on %(time)s: %(status)s. %(details)s",
+                user=user.name,
+                time=now.strftime("%Y-%m-%d %H:%M:%S"),
+                status=self.env._("OK") if result["ok"] else self.env._("FAILED"),
+                details=" ".join(lines + result["notes"]),
+            )
+            result["clearing"].sudo().message_post(
+                body=body, author_id=user.partner_id.id, message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )  # fmt: skip

@@ -1,0 +1,133 @@
+"""XLSX export of a clearing: the stored summary, every fapiao of the scope and the check results."""
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools import clearing_xlsx as xlsx
+from .report_clearing_summary import MEASURES
+
+
+class ReportClearingXlsx(models.AbstractModel):
+    _name = "report.invoice_clearing.clearing_xlsx"
+    _description = "Clearing XLSX Export"
+
+    @api.model
+    def _generate(self, clearing):
+        """(file name, xlsx bytes) for `clearing`; the caller has checked read access."""
+        clearing.ensure_one()
+        title_rows = [
+            (self.env._("Clearing"), clearing.name),
+            (self.env._("Company"), clearing.company_id.name),
+            (self.env._("Taxpayer ID"), clearing.company_id.vat or ""),
+            (self.env._("Period"), self._period(clearing)),
+            (self.env._("Status"), dict(clearing._fields["state"]._description_selection(self.env))[clearing.state]),
+            (self.env._("SHA-256"), clearing.hash or ""),
+        ]  # fmt: skip
+        sheets = [
+            {
+                "name": self.env._("Summary"),
+                "title_rows": title_rows,
+                "columns": self._summary_columns(),
+                "rows": self._summary_rows(clearing),
+            },
+            {
+                "name": self.env._("Fapiao"),
+                "columns": self._fapiao_columns(),
+                "rows": self._fapiao_rows(clearing),
+            },
+            {
+                "name": self.env._("Problems"),
+                "columns": [
+                    (self.env._("Severity"), xlsx.TEXT),
+                    (self.env._("Message"), xlsx.TEXT),
+                ],
+                "rows": [
+                    (
+                        dict(p._fields["severity"]._description_selection(self.env))[p.severity],
+                        p.message,
+                    )
+                    for p in clearing.problem_ids
+                ],
+            },
+        ]
+        name = f"{clearing.name.replace('/', '-')}.xlsx"
+        return name, xlsx.build_workbook(sheets)
+
+    @api.model
+    def _period(self, clearing):
+        if clearing.date_from and clearing.date_to:
+            return f"{clearing.date_from} – {clearing.date_to}"
+        return fields.Date.to_string(clearing.date_to) or ""
+
+    def _summary_columns(self):
+        Line = self.env["invoice.clearing.summary.line"]
+        columns = [
+            (_field_label(Line, "fapiao_type"), xlsx.TEXT),
+            (_field_label(Line, "tax_rate"), xlsx.PERCENT),
+        ]
+        for measure in MEASURES:
+            kind = xlsx.INTEGER if measure.endswith("count") else xlsx.NUMBER
+            columns.append((_field_label(Line, measure), kind))
+        return columns
+
+    def _summary_rows(self, clearing):
+        kinds = dict(
+            clearing.summary_line_ids._fields["fapiao_type"]._description_selection(self.env)
+        )
+        rows = [
+            (kinds[line.fapiao_type], line.tax_rate, *(line[m] for m in MEASURES))
+            for line in clearing.summary_line_ids
+        ]
+        lines = clearing.summary_line_ids
+        rows.append((self.env._("Total"), None, *(sum(lines.mapped(m)) for m in MEASURES)))
+        return rows
+
+    def _fapiao_columns(self):
+        Fapiao = self.env["invoice.clearing.fapiao"]
+        text = ("fapiao_type", "code", "number")
+        columns = [(_field_label(Fapiao, f), xlsx.TEXT) for f in text]
+        columns += [
+            (_field_label(Fapiao, "issue_date"), xlsx.DATE),
+            (_field_label(Fapiao, "partner_id"), xlsx.TEXT),
+            (_field_label(Fapiao, "buyer_vat"), xlsx.TEXT),
+            (_field_label(Fapiao, "amount_untaxed"), xlsx.NUMBER),
+            (_field_label(Fapiao, "tax_rate"), xlsx.PERCENT),
+            (_field_label(Fapiao, "amount_tax"), xlsx.NUMBER),
+            (_field_label(Fapiao, "amount_total"), xlsx.NUMBER),
+            (_field_label(Fapiao, "state"), xlsx.TEXT),
+            (_field_label(Fapiao, "is_red"), xlsx.TEXT),
+            (_field_label(Fapiao, "void_date"), xlsx.DATE),
+            (_field_label(Fapiao, "red_reference"), xlsx.TEXT),
+        ]
+        return columns
+
+    def _fapiao_rows(self, clearing):
+        """Every fapiao of the scope in one query (no ORM records: 100,000 rows stay fast)."""
+        Fapiao = self.env["invoice.clearing.fapiao"]
+        kinds = dict(Fapiao._fields["fapiao_type"]._description_selection(self.env))
+        states = dict(Fapiao._fields["state"]._description_selection(self.env))
+        yes, no = self.env._("Yes"), self.env._("No")
+        query = Fapiao._search(clearing._scope_domain())
+        Fapiao.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """SELECT f.fapiao_type, f.code, f.number, f.issue_date, p.name, f.buyer_vat,
+                          f.amount_untaxed, f.tax_rate, f.amount_tax, f.amount_total, f.state,
+                          coalesce(f.is_red, false), f.void_date, f.red_reference
+                     FROM invoice_clearing_fapiao f
+                     JOIN res_partner p ON p.id = f.partner_id
+                    WHERE f.id IN %s
+                 ORDER BY f.issue_date, f.fapiao_type, f.code, f.number""",
+                query.subselect(),
+            )
+        )
+        for row in self.env.cr.fetchall():
+            kind, *rest = row
+            yield (
+                kinds.get(kind, kind), *rest[:9], states.get(rest[9], rest[9]),
+                yes if rest[10] else no, *rest[11:],
+            )  # fmt: skip
+
+
+def _field_label(model, name):
+    return model._fields[name]._description_string(model.env)
