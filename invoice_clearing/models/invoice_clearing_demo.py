@@ -54,9 +54,13 @@ class InvoiceClearingDemo(models.AbstractModel):
     @api.model
     def _generate(self, company_id):
         company = self.env["res.company"].browse(company_id)
+        # The demo's users work in Chinese: check results are stored in it when it is loaded.
+        lang = "zh_CN" if self.env["res.lang"]._lang_get("zh_CN") else self.env.lang
         env = (
             self.with_company(company)
-            .with_context(tracking_disable=True, mail_notrack=True, mail_create_nolog=True)
+            .with_context(
+                tracking_disable=True, mail_notrack=True, mail_create_nolog=True, lang=lang
+            )
             .env
         )
         generator = _DemoGenerator(env, company)

@@ -72,8 +72,9 @@ class TestReportPdf(ReportsCommon):
         text, _reader = pdf_text(self.render_pdf(CERTIFICATE, clearing, lang="zh_CN"))
         self.assertIn(clearing.name, text)
         self.assertIn("1,900.00", text)
-        if "清卡凭证" not in text:  # the lead merges translations later; the font must still be CJK
-            self.assertTrue(any("CJK" in f for f in pdf_fonts(_reader)))
+        self.assertIn("清卡凭证", text)
+        self.assertNotIn("Clearing Certificate", text)
+        self.assertTrue(any("CJK" in f for f in pdf_fonts(_reader)))
 
     def test_summary_pdf_totals_equal_clearing(self):
         clearing = self.cleared()
@@ -115,6 +116,9 @@ class TestReportPdf(ReportsCommon):
         self.assertIn("1,700.00", text)
         self.assertTrue(any("CJK" in f for f in pdf_fonts(reader)))
         self.assertIn("福州测试贸易有限公司", text, "Chinese buyer name extracted from the PDF")
+        self.assertIn("开票汇总表", text)
+        self.assertIn("纳税人识别号", text)
+        self.assertNotIn("Monthly Fapiao Summary", text)
 
     def test_auditor_prints_but_cannot_write(self):
         clearing = self.cleared()
