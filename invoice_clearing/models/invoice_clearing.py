@@ -198,8 +198,10 @@ class InvoiceClearing(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):
         for clearing in self:
-            if clearing.state not in ("draft", "cancelled") or clearing.hash or (
-                clearing.job_state == "running"
+            if (
+                clearing.state not in ("draft", "cancelled")
+                or clearing.hash
+                or (clearing.job_state == "running")
             ):
                 raise UserError(
                     self.env._(

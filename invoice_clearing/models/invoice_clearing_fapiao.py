@@ -35,7 +35,9 @@ class InvoiceClearingFapiao(models.Model):
     _check_company_auto = True
 
     # Indexed by _company_date_idx (company first), which also serves the register's order.
-    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     move_id = fields.Many2one(
         "account.move",
