@@ -18,8 +18,8 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..tools import clearing_summary, fapiao_number
-from .invoice_clearing_fapiao import AMOUNT_BROKEN
 from ..tools.rule_error import FapiaoRuleError
+from .invoice_clearing_fapiao import AMOUNT_BROKEN
 
 _logger = logging.getLogger(__name__)
 
@@ -293,38 +293,19 @@ class InvoiceClearing(models.Model):
 
     # ---------------------------------------------------------------- summary
     def _summary_rows(self):
-        """One dict per (fapiao_type, tax_rate), aggregated by PostgreSQL over the scope."""
+        """One dict per (fapiao_type, tax_rate), aggregated by PostgreSQL over the scope.
+
+        The database groups by four plain keys in one pass over the scope; the few groups are
+        folded into summary lines by clearing_summary.fold_groups.
+        """
         self.ensure_one()
-
-        def measure(condition):
-            return SQL(
-                """count(*) FILTER (WHERE %(c)s),
-                   coalesce(sum(amount_untaxed) FILTER (WHERE %(c)s), 0),
-                   coalesce(sum(amount_tax) FILTER (WHERE %(c)s), 0)""",
-                c=condition,
-            )
-
-        red = SQL("coalesce(is_red, false)")
-        void = SQL("void_date IS NOT NULL")
+        keys = SQL("fapiao_type, tax_rate, coalesce(is_red, false), void_date IS NOT NULL")
+        query = self._scope_query()
+        query.groupby = keys
         self.env.cr.execute(
-            SQL(
-                """SELECT fapiao_type, tax_rate, %s, %s, %s, %s
-                     FROM invoice_clearing_fapiao
-                    WHERE id IN %s
-                 GROUP BY fapiao_type, tax_rate
-                 ORDER BY fapiao_type, tax_rate DESC""",
-                measure(SQL("NOT %s AND NOT %s", red, void)),
-                measure(SQL("%s AND NOT %s", red, void)),
-                measure(SQL("NOT %s AND %s", red, void)),
-                measure(SQL("%s AND %s", red, void)),
-                self._scope_query().subselect(),
-            )
+            query.select(keys, SQL("count(*), sum(amount_untaxed), sum(amount_tax)"))
         )
-        keys = ("fapiao_type", "tax_rate", *clearing_summary.SUMMARY_MEASURES)
-        return [
-            clearing_summary.with_net(dict(zip(keys, row, strict=True)))
-            for row in self.env.cr.fetchall()
-        ]
+        return clearing_summary.fold_groups(self.env.cr.fetchall())
 
     def _store_summary(self, rows):
         self.summary_line_ids.unlink()
@@ -382,7 +363,9 @@ class InvoiceClearing(models.Model):
         )
         if not_uploaded:
             sample = Fapiao.search(
-                scope & Domain("uploaded", "=", False) & Domain("void_date", "=", False), limit=10
+                scope & Domain("uploaded", "=", False) & Domain("void_date", "=", False),
+                limit=10,
+                order="id",
             )
             problems.append(
                 self._problem(
@@ -522,7 +505,9 @@ class InvoiceClearing(models.Model):
                         "%(count)s customer invoices or credit notes dated in this scope are still "
                         "drafts (e.g. %(names)s). Post or delete them before clearing.",
                         count=draft_count,
-                        names=", ".join(Move.search(drafts, limit=5).mapped("display_name")),
+                        names=", ".join(
+                            Move.search(drafts, limit=5, order="id").mapped("display_name")
+                        ),
                     ),
                     "account.move",
                     drafts,
@@ -539,7 +524,9 @@ class InvoiceClearing(models.Model):
                         "%(names)s). That is legal for unbilled revenue (未开票收入); register their "
                         "fapiao if they were issued.",
                         count=unbilled_count,
-                        names=", ".join(Move.search(unbilled, limit=5).mapped("display_name")),
+                        names=", ".join(
+                            Move.search(unbilled, limit=5, order="id").mapped("display_name")
+                        ),
                     ),
                     "account.move",
                     unbilled,

@@ -69,7 +69,8 @@ class InvoiceClearingFapiao(models.Model):
         tracking=True,
         help="发票号码: 8 digits, or the 20-digit 数电发票号码 for digital kinds",
     )
-    issue_date = fields.Date(required=True, index=True, tracking=True, help="开票日期")
+    # Indexed with the company by _company_date_idx: every search carries the company rule.
+    issue_date = fields.Date(required=True, tracking=True, help="开票日期")
     amount_untaxed = fields.Monetary("Amount", tracking=True, help="金额 (negative on red-letter)")
     amount_tax = fields.Monetary("Tax", tracking=True, help="税额")
     amount_total = fields.Monetary("Total", tracking=True, help="价税合计")
@@ -110,8 +111,7 @@ class InvoiceClearingFapiao(models.Model):
         help="正常 / 已作废 / 已红冲-部分 / 已红冲-全额",
     )
     clearing_id = fields.Many2one(
-        "invoice.clearing",
-        index="btree_not_null",
+        "invoice.clearing",  # indexed by _frozen_idx
         readonly=True,
         copy=False,
         ondelete="restrict",
@@ -137,6 +137,8 @@ class InvoiceClearingFapiao(models.Model):
         "AND void_date IS NULL"
     )
     _amount_broken_idx = models.Index(f"(company_id) WHERE {AMOUNT_BROKEN}")
+    # A clearing's frozen fapiao in id order: the digest streams them in chunks by id.
+    _frozen_idx = models.Index("(clearing_id, id) WHERE clearing_id IS NOT NULL")
     _digital_number_uniq = models.UniqueIndex(
         "(company_id, number) WHERE fapiao_type IN ('digital_special', 'digital_general')",
         "A digital fapiao (数电票) with this number is already registered for this company.",

@@ -111,8 +111,9 @@ class TestClearingJob(ClearingCommon):
     def test_streamed_digest_equals_sql(self):
         clearing = self._start()
         self.env["invoice.clearing"]._cron_run_jobs()
-        from ..models.invoice_clearing import HASHED_COLUMNS
         from odoo.tools import SQL
+
+        from ..models.invoice_clearing import HASHED_COLUMNS
 
         self.env.cr.execute(
             SQL(
