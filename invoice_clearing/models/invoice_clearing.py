@@ -4,6 +4,7 @@ Approval happens in one transaction under a per-company database lock; the summa
 by PostgreSQL (GROUP BY) and the hash over the frozen content is chained per company.
 """
 
+import hashlib
 import json
 import logging
 
@@ -18,11 +19,20 @@ from odoo.tools import SQL
 
 from ..tools import clearing_summary, fapiao_number
 from ..tools.rule_error import FapiaoRuleError
+from .invoice_clearing_fapiao import AMOUNT_BROKEN
 
 _logger = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = 0x514B  # "QK": first key of the per-company advisory lock
 FAPIAO_TABLE = "invoice_clearing_fapiao"
+# Scopes larger than this run as a background job (system parameter, see data/).
+THRESHOLD_PARAM = "invoice_clearing.background_threshold"
+DEFAULT_THRESHOLD = 200_000
+BATCH_PARAM = "invoice_clearing.background_batch_size"
+DEFAULT_BATCH = 50_000
+DIGEST_CHUNK = 20_000  # rows per round trip while streaming the fapiao digest
+SCOPE_FIELDS = {"scope", "date_from", "date_to", "number_list", "company_id", "filing_date",
+                "filing_line_ids"}  # fmt: skip
 # The content of a fapiao that a clearing certifies (state is derived; red-letter of a
 # frozen fapiao stays possible, so the derived red state is not part of it).
 HASHED_COLUMNS = SQL(
@@ -127,6 +137,18 @@ class InvoiceClearing(models.Model):
         attachment=True, readonly=True, copy=False, groups="base.group_system",
         help="Per-fapiao SHA-256 prefixes taken at clearing time, to name a changed fapiao",
     )  # fmt: skip
+    job_state = fields.Selection(
+        [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        "Background Job",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="A large clearing freezes its fapiao in batches in the background (后台清卡)",
+    )
+    job_total = fields.Integer("Fapiao to Freeze", readonly=True, copy=False)
+    job_done = fields.Integer("Fapiao Frozen", readonly=True, copy=False)
+    job_last_id = fields.Integer(readonly=True, copy=False, help="Resume point: last frozen id")
+    job_progress = fields.Float("Progress (%)", compute="_compute_job_progress")
 
     @api.constrains("scope", "date_from", "date_to", "number_list")
     def _check_scope(self):
@@ -168,6 +190,8 @@ class InvoiceClearing(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if SCOPE_FIELDS & vals.keys():
+            self._check_no_job()
         if self.filtered(lambda c: c.state in ("cleared", "cancelled")) and not self.env.su:
             allowed = {"message_main_attachment_id", "activity_ids"}
             if set(vals) - allowed:
@@ -183,7 +207,11 @@ class InvoiceClearing(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):
         for clearing in self:
-            if clearing.state not in ("draft", "cancelled") or clearing.hash:
+            if (
+                clearing.state not in ("draft", "cancelled")
+                or clearing.hash
+                or (clearing.job_state == "running")
+            ):
                 raise UserError(
                     self.env._(
                         "Clearing %(name)s cannot be deleted: it was submitted or cleared. "
@@ -198,7 +226,10 @@ class InvoiceClearing(models.Model):
         self.ensure_one()
         if self.state == "cleared" or self.reopened_at:
             return Domain("clearing_id", "=", self.id)
-        domain = Domain("company_id", "=", self.company_id.id) & Domain("clearing_id", "=", False)
+        open_ = Domain("clearing_id", "=", False)
+        if self.job_state == "running":  # its batches froze part of the scope already
+            open_ |= Domain("clearing_id", "=", self.id)
+        domain = Domain("company_id", "=", self.company_id.id) & open_
         if self.scope == "period":
             return domain & Domain("issue_date", "<=", self.date_to)
         if self.scope == "date":
@@ -251,6 +282,12 @@ class InvoiceClearing(models.Model):
             clearing.amount_untaxed = sum(lines.mapped("net_amount"))
             clearing.amount_tax = sum(lines.mapped("net_tax"))
 
+    @api.depends("job_done", "job_total")
+    def _compute_job_progress(self):
+        for clearing in self:
+            total = clearing.job_total
+            clearing.job_progress = min(100.0, 100.0 * clearing.job_done / total) if total else 0.0
+
     @api.depends("company_id")
     def _compute_four_eyes(self):
         for clearing in self:
@@ -265,39 +302,20 @@ class InvoiceClearing(models.Model):
 
     # ---------------------------------------------------------------- summary
     def _summary_rows(self):
-        """One dict per (fapiao_type, tax_rate), aggregated by PostgreSQL over the scope."""
+        """One dict per (fapiao_type, tax_rate), aggregated by PostgreSQL over the scope.
+
+        The database groups by four plain keys in one pass over the scope; the few groups are
+        folded into summary lines by clearing_summary.fold_groups.
+        """
         self.ensure_one()
-
-        def measure(condition):
-            return SQL(
-                """count(*) FILTER (WHERE %(c)s),
-                   coalesce(sum(amount_untaxed) FILTER (WHERE %(c)s), 0),
-                   coalesce(sum(amount_tax) FILTER (WHERE %(c)s), 0)""",
-                c=condition,
-            )
-
         self.env["invoice.clearing.fapiao"].flush_model()  # SQL below reads pending ORM writes too
-        red = SQL("coalesce(is_red, false)")
-        void = SQL("void_date IS NOT NULL")
+        keys = SQL("fapiao_type, tax_rate, coalesce(is_red, false), void_date IS NOT NULL")
+        query = self._scope_query()
+        query.groupby = keys
         self.env.cr.execute(
-            SQL(
-                """SELECT fapiao_type, tax_rate, %s, %s, %s, %s
-                     FROM invoice_clearing_fapiao
-                    WHERE id IN %s
-                 GROUP BY fapiao_type, tax_rate
-                 ORDER BY fapiao_type, tax_rate DESC""",
-                measure(SQL("NOT %s AND NOT %s", red, void)),
-                measure(SQL("%s AND NOT %s", red, void)),
-                measure(SQL("NOT %s AND %s", red, void)),
-                measure(SQL("%s AND %s", red, void)),
-                self._scope_query().subselect(),
-            )
+            query.select(keys, SQL("count(*), sum(amount_untaxed), sum(amount_tax)"))
         )
-        keys = ("fapiao_type", "tax_rate", *clearing_summary.SUMMARY_MEASURES)
-        return [
-            clearing_summary.with_net(dict(zip(keys, row, strict=True)))
-            for row in self.env.cr.fetchall()
-        ]
+        return clearing_summary.fold_groups(self.env.cr.fetchall())
 
     def _store_summary(self, rows):
         self.summary_line_ids.unlink()
@@ -321,13 +339,17 @@ class InvoiceClearing(models.Model):
         for clearing in self:
             if clearing.state not in ("draft", "to_approve"):
                 raise UserError(self.env._("Only a draft clearing can be checked."))
-            rows = clearing._summary_rows()
-            problems = clearing._collect_problems(rows)
-            clearing.sudo()._store_summary(rows)
-            clearing.sudo().problem_ids.unlink()
-            clearing.sudo().problem_ids = [fields.Command.create(p) for p in problems]
-            clearing.sudo().checked_at = fields.Datetime.now()
+            clearing._check_no_job()
+            clearing._run_check()
         return True
+
+    def _run_check(self):
+        rows = self._summary_rows()
+        problems = self._collect_problems(rows)
+        self.sudo()._store_summary(rows)
+        self.sudo().problem_ids.unlink()
+        self.sudo().problem_ids = [fields.Command.create(p) for p in problems]
+        self.sudo().checked_at = fields.Datetime.now()
 
     def _collect_problems(self, rows):
         """All problems of the scope: dicts for invoice.clearing.problem (blocking or warning)."""
@@ -351,7 +373,9 @@ class InvoiceClearing(models.Model):
         )
         if not_uploaded:
             sample = Fapiao.search(
-                scope & Domain("uploaded", "=", False) & Domain("void_date", "=", False), limit=10
+                scope & Domain("uploaded", "=", False) & Domain("void_date", "=", False),
+                limit=10,
+                order="id",
             )
             problems.append(
                 self._problem(
@@ -431,12 +455,8 @@ class InvoiceClearing(models.Model):
     def _amount_problems(self):
         self.env.cr.execute(
             SQL(
-                """SELECT id FROM invoice_clearing_fapiao
-                    WHERE id IN %s
-                      AND (abs(amount_untaxed + amount_tax - amount_total) > 0.01
-                           OR (NOT coalesce(tax_exempt, false)
-                               AND abs(amount_tax - round(amount_untaxed * tax_rate::numeric / 100, 2)) > 0.06)
-                           OR (coalesce(tax_exempt, false) AND amount_tax <> 0))""",
+                "SELECT id FROM invoice_clearing_fapiao WHERE %s AND id IN %s ORDER BY id",
+                SQL(AMOUNT_BROKEN),
                 self._scope_query().subselect(),
             )
         )
@@ -495,7 +515,9 @@ class InvoiceClearing(models.Model):
                         "%(count)s customer invoices or credit notes dated in this scope are still "
                         "drafts (e.g. %(names)s). Post or delete them before clearing.",
                         count=draft_count,
-                        names=", ".join(Move.search(drafts, limit=5).mapped("display_name")),
+                        names=", ".join(
+                            Move.search(drafts, limit=5, order="id").mapped("display_name")
+                        ),
                     ),
                     "account.move",
                     drafts,
@@ -512,7 +534,9 @@ class InvoiceClearing(models.Model):
                         "%(names)s). That is legal for unbilled revenue (未开票收入); register their "
                         "fapiao if they were issued.",
                         count=unbilled_count,
-                        names=", ".join(Move.search(unbilled, limit=5).mapped("display_name")),
+                        names=", ".join(
+                            Move.search(unbilled, limit=5, order="id").mapped("display_name")
+                        ),
                     ),
                     "account.move",
                     unbilled,
@@ -615,6 +639,7 @@ class InvoiceClearing(models.Model):
     def action_submit(self):
         """Check, then ask for approval (four-eyes) or clear at once (a manager, no four-eyes)."""
         self._check_group("invoice_clearing.group_clearing_user")
+        result = True
         for clearing in self:
             if clearing.state != "draft":
                 raise UserError(self.env._("Only a draft clearing can be submitted."))
@@ -625,8 +650,8 @@ class InvoiceClearing(models.Model):
                 clearing.sudo().write({"state": "to_approve", "prepared_by": self.env.uid})
                 clearing._notify_approvers()
             else:
-                clearing.action_approve()
-        return True
+                result = clearing.action_approve()
+        return result if len(self) == 1 else True
 
     def _blocking_message(self):
         messages = self.problem_ids.filtered(lambda p: p.severity == "blocking").mapped("message")
@@ -657,6 +682,8 @@ class InvoiceClearing(models.Model):
 
         A failed precondition rolls the work back and records the reason on the clearing
         (清卡失败); it returns False for that clearing instead of raising, so the reason stays.
+        A scope above the background threshold starts a background job instead (后台清卡):
+        the clearing turns cleared when the job has frozen every batch.
         """
         self._check_group("invoice_clearing.group_clearing_manager")
         results = []
@@ -665,24 +692,42 @@ class InvoiceClearing(models.Model):
             clearing._lock_company()
             try:
                 with self.env.cr.savepoint():
-                    clearing._clear()
-                results.append(True)
+                    clearing._run_check()
+                    if clearing.blocking_count:
+                        raise UserError(clearing._blocking_message())
+                    if clearing.fapiao_count > clearing._background_threshold():
+                        clearing._job_start()
+                        results.append("background")
+                    else:
+                        clearing._clear()
+                        results.append(True)
             except UserError as error:
                 clearing._record_failure(str(error.args[0]) if error.args else str(error))
                 results.append(False)
-        if len(self) == 1 and not results[0]:
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "danger",
-                    "sticky": True,
-                    "title": self.env._("Clearing failed"),
-                    "message": self.failure_reason,
-                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-                },
-            }
+        if len(self) == 1 and results[0] is not True:
+            return self._approve_notification(results[0])
         return all(results)
+
+    def _approve_notification(self, result):
+        if result == "background":
+            params = {
+                "type": "info",
+                "title": self.env._("Clearing runs in the background"),
+                "message": self.env._(
+                    "%(count)s fapiao are frozen in batches in the background. The clearing "
+                    "shows the progress and you are notified when it is done.",
+                    count=self.job_total,
+                ),
+            }
+        else:
+            params = {
+                "type": "danger",
+                "sticky": True,
+                "title": self.env._("Clearing failed"),
+                "message": self.failure_reason,
+            }
+        params["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
 
     def _check_approver(self):
         if self.state not in ("draft", "to_approve"):
@@ -706,12 +751,20 @@ class InvoiceClearing(models.Model):
                     )
                 )
 
-    def _lock_company(self):
-        """Serialize clearings of one company across workers and machines (database locks)."""
+    def _try_company_lock(self):
+        """The per-company advisory lock for this transaction: True if we hold it now."""
         self.env.cr.execute(
             "SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, self.company_id.id]
         )
-        busy = not self.env.cr.fetchone()[0]
+        return self.env.cr.fetchone()[0]
+
+    def _lock_company(self):
+        """Serialize clearings of one company across workers and machines (database locks).
+
+        A background job of the company keeps it locked between its batches: the job is
+        recorded on its clearing (job_state), which is read here under the advisory lock.
+        """
+        busy = not self._try_company_lock()
         if not busy:
             try:
                 with self.env.cr.savepoint(flush=False):
@@ -721,6 +774,12 @@ class InvoiceClearing(models.Model):
                     )
             except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure):
                 busy = True
+        if not busy:
+            self.env.cr.execute(
+                "SELECT 1 FROM invoice_clearing WHERE company_id = %s AND job_state = 'running'",
+                [self.company_id.id],
+            )
+            busy = bool(self.env.cr.fetchone())
         if busy:
             raise UserError(
                 self.env._(
@@ -729,13 +788,25 @@ class InvoiceClearing(models.Model):
                     company=self.company_id.name,
                 )
             )
-        self.invalidate_recordset(["state"])
+        self.invalidate_recordset(["state", "job_state"])
         self._check_approver()
 
-    def _clear(self):
-        self.action_check()
-        if self.blocking_count:
-            raise UserError(self._blocking_message())
+    def _check_no_job(self):
+        running = self.filtered(lambda c: c.job_state == "running")
+        if running:
+            raise UserError(
+                self.env._(
+                    "Clearing %(name)s is running in the background (%(done)s of %(total)s "
+                    "fapiao frozen). Wait until it is finished.",
+                    name=running[0].name,
+                    done=running[0].job_done,
+                    total=running[0].job_total,
+                )
+            )
+
+    def _clear(self, approver=None):
+        """Freeze what is left of the checked scope and certify it (the caller ran the check)."""
+        approver = approver or self.env.user
         expected = self.fapiao_count
         Fapiao = self.env["invoice.clearing.fapiao"]
         Fapiao.flush_model()
@@ -746,7 +817,7 @@ class InvoiceClearing(models.Model):
                 self._scope_query().subselect(),
             )
         )
-        frozen = self.env.cr.rowcount
+        frozen = self.env.cr.rowcount + (self.job_done if self.job_state == "running" else 0)
         if frozen != expected:
             raise UserError(
                 self.env._(
@@ -758,14 +829,10 @@ class InvoiceClearing(models.Model):
             )
         Fapiao.invalidate_model(["clearing_id"])
         now = fields.Datetime.now()
-        self.sudo().write(
-            {
-                "state": "cleared",
-                "approved_by": self.env.uid,
-                "cleared_at": now,
-                "failure_reason": False,
-            }
-        )
+        vals = {"state": "cleared", "approved_by": approver.id, "cleared_at": now}
+        if self.job_state == "running":
+            vals.update(job_state="done", job_done=frozen)
+        self.sudo().write({**vals, "failure_reason": False})
         previous = self.sudo().search(
             [("company_id", "=", self.company_id.id), ("hash", "!=", False), ("id", "!=", self.id)],
             order="cleared_at desc, id desc",
@@ -785,28 +852,160 @@ class InvoiceClearing(models.Model):
             body=self.env._(
                 "Cleared by %(user)s: %(count)s fapiao frozen, net amount %(amount)s, tax %(tax)s. "
                 "SHA-256 %(hash)s.",
-                user=self.env.user.name,
+                user=approver.name,
                 count=frozen,
                 amount=self.amount_untaxed,
                 tax=self.amount_tax,
                 hash=self.hash,
-            )
+            ),
+            partner_ids=approver.partner_id.ids if approver != self.env.user else [],
         )
         self.env["invoice.clearing.integrity"]._store_fingerprints(self)
         self._attach_certificate()
 
     def _fapiao_digest(self):
-        """SHA-256 of the frozen fapiao, computed by PostgreSQL in id order."""
-        self.env.cr.execute(
-            SQL(
-                """SELECT encode(sha256(convert_to(coalesce(
-                       string_agg(%s, E'\\n' ORDER BY id), ''), 'UTF8')), 'hex')
-                     FROM invoice_clearing_fapiao WHERE clearing_id = %s""",
-                HASHED_COLUMNS,
-                self.id,
+        """SHA-256 of the frozen fapiao: their HASHED_COLUMNS, one line each, in id order.
+
+        Streamed in chunks (keyset on id) so memory stays flat however many fapiao there are;
+        equal to PostgreSQL's sha256(string_agg(HASHED_COLUMNS, E'\\n' ORDER BY id)).
+        """
+        sha, last_id, separator = hashlib.sha256(), 0, b""
+        while True:
+            self.env.cr.execute(
+                SQL(
+                    """SELECT id, %s FROM invoice_clearing_fapiao
+                        WHERE clearing_id = %s AND id > %s ORDER BY id LIMIT %s""",
+                    HASHED_COLUMNS,
+                    self.id,
+                    last_id,
+                    DIGEST_CHUNK,
+                )
+            )
+            rows = self.env.cr.fetchall()
+            if not rows:
+                return sha.hexdigest()
+            for _id, line in rows:
+                sha.update(separator + line.encode())
+                separator = b"\n"
+            last_id = rows[-1][0]
+
+    # ------------------------------------------------------------ background job
+    def _background_threshold(self):
+        param = self.env["ir.config_parameter"].sudo().get_param(THRESHOLD_PARAM)
+        return int(param) if param else DEFAULT_THRESHOLD
+
+    def _job_start(self):
+        """Record the job on the clearing (this keeps the company locked) and wake the cron."""
+        self.sudo().write(
+            {
+                "job_state": "running",
+                "job_total": self.fapiao_count,
+                "job_done": 0,
+                "job_last_id": 0,
+                "approved_by": self.env.uid,
+                "failure_reason": False,
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Clearing approved by %(user)s: %(count)s fapiao are being frozen in the "
+                "background.",
+                user=self.env.user.name,
+                count=self.job_total,
             )
         )
-        return self.env.cr.fetchone()[0]
+        self.env.ref("invoice_clearing.ir_cron_clearing_jobs").sudo()._trigger()
+
+    @api.model
+    def _cron_run_jobs(self):
+        """ir.cron: advance every background clearing batch by batch, committing each batch.
+
+        Safe to interrupt anywhere: a batch is one transaction (its fapiao and the progress
+        together), the next run resumes after the last committed batch, and only the last
+        transaction, under the company lock, turns the clearing cleared.
+        """
+        for clearing in self.sudo().search([("job_state", "=", "running")], order="id"):
+            clearing._job_run()
+
+    def _job_run(self):
+        param = self.env["ir.config_parameter"].sudo().get_param(BATCH_PARAM)
+        batch_size = int(param) if param else DEFAULT_BATCH
+        IrCron = self.env["ir.cron"]
+        while True:
+            if not self._try_company_lock():  # a user checks this company right now
+                IrCron._commit_progress(remaining=1)
+                return False
+            self.invalidate_recordset()
+            if self.job_state != "running":
+                return False
+            frozen = self._job_freeze_batch(batch_size)
+            if not frozen:
+                break
+            remaining = max(self.job_total - self.job_done, 1)
+            if not IrCron._commit_progress(frozen, remaining=remaining):
+                return False  # out of time: the cron runs again at once and resumes
+        self._job_finish()
+        IrCron._commit_progress(remaining=0)
+        return True
+
+    def _job_freeze_batch(self, batch_size):
+        """Freeze the next batch of the open scope, by id, and record the progress with it."""
+        self.env["invoice.clearing.fapiao"].flush_model()
+        batch = (
+            self.env["invoice.clearing.fapiao"]
+            .sudo()
+            ._search(
+                self._scope_domain()
+                & Domain("clearing_id", "=", False)
+                & Domain("id", ">", self.job_last_id),
+                order="id",
+                limit=batch_size,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """UPDATE invoice_clearing_fapiao SET clearing_id = %s
+                    WHERE id IN %s AND clearing_id IS NULL RETURNING id""",
+                self.id,
+                batch.subselect(),
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        if ids:
+            self.env.cr.execute(
+                """UPDATE invoice_clearing SET job_done = job_done + %s, job_last_id = %s
+                    WHERE id = %s""",
+                [len(ids), max(ids), self.id],
+            )
+            self.invalidate_recordset(["job_done", "job_last_id"])
+            self.env["invoice.clearing.fapiao"].invalidate_model(["clearing_id"])
+        return len(ids)
+
+    def _job_finish(self):
+        """Last transaction: re-check the whole scope, then clear it, or release every batch."""
+        try:
+            with self.env.cr.savepoint():
+                self._run_check()
+                if self.blocking_count:
+                    raise UserError(self._blocking_message())
+                self._clear(approver=self.approved_by)
+        except UserError as error:
+            self._job_fail(str(error.args[0]) if error.args else str(error))
+
+    def _job_fail(self, reason):
+        """Release the fapiao the batches froze, in this one transaction: never half-frozen."""
+        self.env["invoice.clearing.fapiao"].flush_model()
+        self.env.cr.execute(
+            "UPDATE invoice_clearing_fapiao SET clearing_id = NULL WHERE clearing_id = %s",
+            [self.id],
+        )
+        self.env["invoice.clearing.fapiao"].invalidate_model(["clearing_id"])
+        self.sudo().write({"job_state": "failed", "job_done": 0, "job_last_id": 0})
+        self.sudo().failure_reason = reason
+        self.message_post(
+            body=self.env._("Clearing failed (清卡失败): %(reason)s", reason=reason),
+            partner_ids=self.approved_by.partner_id.ids,
+        )
 
     def _hash_header(self):
         return {
@@ -857,12 +1056,14 @@ class InvoiceClearing(models.Model):
                         name=clearing.name,
                     )
                 )
+        self._check_no_job()
         self.sudo().write({"state": "cancelled"})
         self.activity_unlink(["mail.mail_activity_data_todo"])
         return True
 
     def action_reset_to_draft(self):
         self._check_group("invoice_clearing.group_clearing_user")
+        self._check_no_job()
         for clearing in self.filtered(lambda c: c.state == "to_approve"):
             clearing.sudo().state = "draft"
             clearing.activity_unlink(["mail.mail_activity_data_todo"])

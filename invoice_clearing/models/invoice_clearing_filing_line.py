@@ -35,6 +35,7 @@ class InvoiceClearingFilingLine(models.Model):
         self._check_clearing_open()
 
     def _check_clearing_open(self):
+        self.clearing_id._check_no_job()
         closed = self.clearing_id.filtered(lambda c: c.state in ("cleared", "cancelled"))
         if closed and not self.env.su:
             raise UserError(

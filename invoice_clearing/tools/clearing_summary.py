@@ -22,6 +22,27 @@ def with_net(line):
     return line
 
 
+def fold_groups(groups):
+    """Summary lines from the database's groups, sorted by kind, then rate (highest first).
+
+    `groups` are tuples (fapiao_type, tax_rate, is_red, is_void, count, amount, tax), one per
+    combination present: PostgreSQL groups by four plain keys, this folds them into the
+    blue / red / voided-blue / voided-red measures of one line per (kind, rate).
+    """
+    lines = {}
+    for kind, rate, is_red, is_void, count, amount, tax in groups:
+        line = lines.setdefault(
+            (kind, rate),
+            {"fapiao_type": kind, "tax_rate": rate, **dict.fromkeys(SUMMARY_MEASURES, 0)},
+        )
+        prefix = ("void_" if is_void else "") + ("red" if is_red else "blue")
+        line[f"{prefix}_count"] += count
+        line[f"{prefix}_amount"] += amount or 0
+        line[f"{prefix}_tax"] += tax or 0
+    ordered = sorted(lines.values(), key=lambda line: (line["fapiao_type"], -line["tax_rate"]))
+    return [with_net(line) for line in ordered]
+
+
 def net_by_rate(lines):
     """{rate: (net amount, net tax)} over summary lines of all kinds."""
     totals = defaultdict(lambda: [Decimal(0), Decimal(0)])

@@ -1,0 +1,772 @@
+"""`make bench`: how close a clearing of N fapiao comes to what PostgreSQL itself needs.
+
+    bench.py run N            orchestrate everything below and write bench/results/<date>-<N>.md
+    bench.py generate DB N    (child) SQL-generate N fapiao for one company and one month
+    bench.py measure DB N     (child, the measured Odoo process) floor, check, approve, PDF, list
+
+The generation is not timed. The measured calls run in their own process so that its peak RSS
+is the Odoo process's; the multi-worker part talks XML-RPC to `odoo-bin --workers=2`.
+"""
+# Odoo and the addon are imported inside the child commands, once the configuration that makes
+# the addon importable is parsed; the orchestration reads top-down as a script.
+# ruff: noqa: PLC0415, PLR0915
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import xmlrpc.client
+from datetime import date, datetime
+from pathlib import Path
+
+from dateutil.relativedelta import relativedelta
+
+ROOT = Path(__file__).resolve().parent.parent
+CONF = os.environ.get("ODOO_CONF", str(ROOT / ".local/odoo.conf"))
+ODOO_SRC = os.environ.get("ODOO_SRC", "/opt/odoo/19.0")
+MW_FAPIAO = int(os.environ.get("MW_N", "25000"))  # per company in the multi-worker part
+PERIOD = (date.today().replace(day=1) - date.resolution).replace(day=1)  # last month
+BUYERS = 500
+SUMMARY_REPORT = "invoice_clearing.action_report_clearing_summary"
+
+
+# ----------------------------------------------------------------------------- generation
+def generate(env, n):
+    """N fapiao of one company and month (plus 4 small companies for the multi-worker part)."""
+    cr = env.cr
+    admin = env.ref("base.user_admin")
+    manager = env.ref("invoice_clearing.group_clearing_manager")
+    company = env.ref("base.main_company")
+    # October is past its filing deadline and not cleared: invoicing is locked (锁盘) until the
+    # clearing; the template invoice is posted with the lock off, then the lock is back on.
+    company.write(
+        {"name": "Bench Co", "clearing_first_period": PERIOD, "clearing_lock_enabled": False}
+    )
+    others = env["res.company"].create(
+        [{"name": f"Bench MW {c}", "clearing_first_period": PERIOD} for c in "ABCD"]
+    )
+    admin.write({"group_ids": [(4, manager.id)], "company_ids": [(4, c.id) for c in others]})
+    buyers = env["res.partner"].create(
+        [{"name": f"Buyer {i:04d}", "is_company": True} for i in range(BUYERS)]
+    )
+    params = env["ir.config_parameter"]
+    for variable, key in (
+        ("THRESHOLD", "background_threshold"),
+        ("BATCH", "background_batch_size"),
+    ):
+        if os.environ.get(variable):  # e.g. THRESHOLD=20000 to try the background path cheaply
+            params.set_param(f"invoice_clearing.{key}", os.environ[variable])
+    env.flush_all()
+    invoice = _template_invoice(env, company, buyers[0])
+    company.clearing_lock_enabled = True
+    _insert_fapiao(cr, company.id, buyers.ids, n, invoice)
+    for other in others:
+        _insert_fapiao(cr, other.id, buyers.ids, MW_FAPIAO, None, simple=True)
+    clearings = {}
+    for comp in (company, *others):
+        clearing = (
+            env["invoice.clearing"]
+            .with_user(admin)
+            .create(
+                {
+                    "company_id": comp.id,
+                    "scope": "period",
+                    "date_from": PERIOD,
+                    "date_to": PERIOD + relativedelta(day=31),
+                    "prepared_by": admin.id,
+                }
+            )
+        )
+        _record_filing(cr, clearing)
+        clearings[comp.name] = clearing.id
+    cr.execute("ANALYZE")
+    return clearings
+
+
+def _template_invoice(env, company, buyer):
+    """One real posted invoice; the others are SQL copies of its header (the checks read headers)."""
+    move = env["account.move"].create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": buyer.id,
+            "invoice_date": PERIOD,
+            "company_id": company.id,
+            "invoice_line_ids": [(0, 0, {"name": "Goods", "price_unit": 100.0, "tax_ids": []})],
+        }
+    )
+    move.action_post()
+    env.flush_all()
+    return move
+
+
+def _insert_fapiao(cr, company_id, buyer_ids, n, invoice, simple=False):
+    """The mix: kinds and rates as a Chinese seller sees them, 3% red-letter, 1% voided paper."""
+    cr.execute("DROP TABLE IF EXISTS bench_gen")
+    kind = (
+        "'digital_general'"
+        if simple
+        else """CASE WHEN src % 100 < 35 THEN 'digital_general' WHEN src % 100 < 65 THEN 'digital_special'
+             WHEN src % 100 < 77 THEN 'vat_special' WHEN src % 100 < 87 THEN 'vat_general'
+             WHEN src % 100 < 93 THEN 'e_general' WHEN src % 100 < 96 THEN 'vat_roll'
+             WHEN src % 100 < 98 THEN 'e_special' WHEN src % 100 < 99 THEN 'motor_vehicle'
+             ELSE 'used_vehicle' END"""
+    )
+    rate = (
+        "13.0"
+        if simple
+        else """CASE WHEN src % 20 < 11 THEN 13.0 WHEN src % 20 < 13 THEN 9.0 WHEN src % 20 < 17 THEN 6.0
+             WHEN src % 20 < 18 THEN 3.0 WHEN src % 20 < 19 THEN 1.0 ELSE 0.0 END"""
+    )
+    cr.execute(
+        f"""CREATE TEMP TABLE bench_gen AS
+            SELECT g, src, red, kind, rate::float8 AS rate, rate = 0 AS exempt,
+                   round((100 + (src * 7919 %% 1000000) / 100.0)
+                         * CASE WHEN red THEN -0.5 ELSE 1 END, 2) AS amount,
+                   NOT red AND kind IN ('vat_special', 'vat_general', 'vat_roll')
+                       AND g %% 50 = 25 AND (g + 1) %% 33 <> 0 AS void,
+                   %(period)s::date + (src %% 28) AS day,
+                   nextval('invoice_clearing_fapiao_id_seq') AS fid
+              FROM (SELECT g, g %% 33 = 0 AS red, CASE WHEN g %% 33 = 0 THEN g - 1 ELSE g END AS src
+                      FROM generate_series(1, %(n)s) g) s,
+                   LATERAL (SELECT {kind.replace("%", "%%")} AS kind,
+                                   {rate.replace("%", "%%")} AS rate) k
+          ORDER BY g""",
+        {"period": PERIOD, "n": n},
+    )
+    cr.execute(
+        """INSERT INTO invoice_clearing_fapiao
+               (id, company_id, partner_id, buyer_vat, fapiao_type, code, number, issue_date,
+                amount_untaxed, amount_tax, amount_total, tax_rate, tax_exempt, is_red,
+                origin_fapiao_id, red_reference, void_date, state, uploaded,
+                create_uid, write_uid, create_date, write_date)
+           SELECT b.fid, %(company)s, (%(buyers)s::int[])[1 + b.src %% %(nbuyers)s], '91350100M000100Y43',
+                  b.kind,
+                  CASE b.kind WHEN 'vat_special' THEN '3200191130' WHEN 'vat_general' THEN '032001900104'
+                       WHEN 'vat_roll' THEN '032001900106' WHEN 'e_general' THEN '044001900111'
+                       WHEN 'e_special' THEN '044001900113' WHEN 'motor_vehicle' THEN '144001924000'
+                       WHEN 'used_vehicle' THEN '244001924000' END,
+                  CASE WHEN b.kind LIKE 'digital%%' THEN '264420' || lpad(b.g::text, 14, '0')
+                       ELSE lpad(b.g::text, 8, '0') END,
+                  b.day, b.amount,
+                  CASE WHEN b.exempt THEN 0 ELSE round(b.amount * b.rate::numeric / 100, 2) END,
+                  b.amount + CASE WHEN b.exempt THEN 0 ELSE round(b.amount * b.rate::numeric / 100, 2) END,
+                  b.rate, b.exempt, b.red, o.fid,
+                  CASE WHEN b.red THEN lpad(b.g::text, 20, '7') END,
+                  CASE WHEN b.void THEN b.day END,
+                  CASE WHEN b.void THEN 'void' WHEN b.g %% 33 = 32 THEN 'red_partial' ELSE 'normal' END,
+                  true, 1, 1, now(), now()
+             FROM bench_gen b LEFT JOIN bench_gen o ON b.red AND o.g = b.src""",
+        {"company": company_id, "buyers": buyer_ids, "nbuyers": len(buyer_ids)},
+    )
+    if invoice:
+        _insert_invoices(cr, company_id, invoice)
+    cr.execute("DROP TABLE bench_gen")
+
+
+def _insert_invoices(cr, company_id, invoice):
+    """An invoice per two blue fapiao, a credit note per red one; 10% issued outside Odoo."""
+    cr.execute(
+        """CREATE TEMP TABLE bench_move AS
+           SELECT fid, CASE WHEN red THEN 'R' || g ELSE 'I' || (g / 2) END AS key,
+                  CASE WHEN red THEN 'out_refund' ELSE 'out_invoice' END AS move_type, day
+             FROM bench_gen WHERE red OR g % 10 <> 7"""
+    )
+    cr.execute(
+        """SELECT column_name FROM information_schema.columns
+            WHERE table_name = 'account_move' AND column_name NOT IN
+                  ('id', 'name', 'move_type', 'date', 'invoice_date', 'invoice_date_due',
+                   'sequence_prefix', 'sequence_number')"""
+    )
+    columns = ", ".join(f'"{c}"' for (c,) in cr.fetchall())
+    cr.execute(
+        f"""INSERT INTO account_move ({columns}, name, move_type, date, invoice_date,
+                                      invoice_date_due, sequence_prefix, sequence_number)
+            SELECT {columns}, 'BENCH/' || k.key, k.move_type, k.day, k.day, k.day, 'BENCH/',
+                   row_number() OVER (ORDER BY k.key)
+              FROM account_move m,
+                   (SELECT key, min(move_type) AS move_type, min(day) AS day
+                      FROM bench_move GROUP BY key) k
+             WHERE m.id = %s""",
+        [invoice.id],
+    )
+    cr.execute(
+        """UPDATE invoice_clearing_fapiao f SET move_id = m.id
+             FROM bench_move b JOIN account_move m ON m.name = 'BENCH/' || b.key
+            WHERE f.id = b.fid AND m.company_id = %s""",
+        [company_id],
+    )
+    cr.execute("DROP TABLE bench_move")
+
+
+def _record_filing(cr, clearing):
+    """The VAT return figures equal the fapiao summary, so the check passes (票表比对)."""
+    cr.execute(
+        """INSERT INTO invoice_clearing_filing_line
+               (clearing_id, company_id, tax_rate, amount_untaxed, amount_tax,
+                create_uid, write_uid, create_date, write_date)
+           SELECT %s, company_id, tax_rate, sum(amount_untaxed), sum(amount_tax), 1, 1, now(), now()
+             FROM invoice_clearing_fapiao
+            WHERE company_id = %s AND void_date IS NULL AND clearing_id IS NULL
+         GROUP BY company_id, tax_rate""",
+        [clearing.id, clearing.company_id.id],
+    )
+    cr.execute(
+        "UPDATE invoice_clearing SET filing_date = %s WHERE id = %s", [date.today(), clearing.id]
+    )
+
+
+# ----------------------------------------------------------------------------- measurement
+def rss():
+    """(current, peak) resident set of this process in MB, from /proc."""
+    status = Path("/proc/self/status").read_text()
+    values = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return (int(values["VmRSS"].split()[0]) / 1024, int(values["VmHWM"].split()[0]) / 1024)
+
+
+class QueryLog:
+    """Every query a call sends, with its time: the profile behind the table."""
+
+    def __init__(self, cr):
+        self.cr, self.queries, self._execute = cr, [], cr.execute
+
+    def __enter__(self):
+        def execute(query, params=None, log_exceptions=True):
+            start = time.perf_counter()
+            try:
+                return self._execute(query, params, log_exceptions)
+            finally:
+                self.queries.append((time.perf_counter() - start, query, params))
+
+        self.cr.execute = execute
+        return self
+
+    def __exit__(self, *exc):
+        del self.cr.execute
+
+    def top(self, count=6):
+        return [
+            (round(t * 1000, 1), _sql_text(self.cr, q, p)[:160])
+            for t, q, p in sorted(self.queries, key=lambda x: -x[0])[:count]
+        ]
+
+
+def _sql_text(cr, query, params):
+    from odoo.tools import SQL
+
+    if isinstance(query, SQL):
+        query, params = query.code, query.params
+    try:
+        return cr.mogrify(query, params).decode()
+    except Exception:
+        return str(query)
+
+
+def explain(cr, query, params=None, analyze=True):
+    option = "(ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)" if analyze else "(COSTS OFF)"
+    cr.execute("SAVEPOINT bench_explain")
+    cr.execute(f"EXPLAIN {option} " + _sql_text(cr, query, params))
+    plan = [row[0] for row in cr.fetchall()]
+    cr.execute("ROLLBACK TO SAVEPOINT bench_explain")
+    return plan
+
+
+def timed(fn, *args):
+    start = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - start, result
+
+
+def floor(cr, company_id, clearing_id, date_to):
+    """The raw SQL the work needs, timed directly, then rolled back."""
+    from odoo.addons.invoice_clearing.models.invoice_clearing import HASHED_COLUMNS
+    from odoo.tools import SQL
+
+    scope = "company_id = %(c)s AND clearing_id IS NULL AND issue_date <= %(d)s"
+    args = {"c": company_id, "d": date_to, "x": clearing_id}
+    group_by = f"""SELECT fapiao_type, tax_rate, is_red, void_date IS NOT NULL, count(*),
+                          sum(amount_untaxed), sum(amount_tax)
+                     FROM invoice_clearing_fapiao WHERE {scope}
+                 GROUP BY fapiao_type, tax_rate, is_red, void_date IS NOT NULL"""
+    update = f"UPDATE invoice_clearing_fapiao SET clearing_id = %(x)s WHERE {scope}"
+    digest = SQL(
+        """SELECT encode(sha256(convert_to(string_agg(%s, E'\\n' ORDER BY id), 'UTF8')), 'hex')
+             FROM invoice_clearing_fapiao WHERE clearing_id = %s""",
+        HASHED_COLUMNS,
+        clearing_id,
+    )
+    result = {}
+    cr.execute("SAVEPOINT bench_floor")
+    result["group_by"], _ = timed(cr.execute, group_by, args)
+    result["update"], _ = timed(cr.execute, update, args)
+    result["frozen"] = cr.rowcount
+    result["hash"], _ = timed(cr.execute, digest)
+    cr.execute("ROLLBACK TO SAVEPOINT bench_floor")
+    result["plans"] = {
+        "floor GROUP BY": explain(cr, group_by, args),
+        "floor UPDATE (freeze)": explain(cr, update, args, analyze=False),
+    }
+    return result
+
+
+def measure(dbname, n):
+    import odoo
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+
+    config.parse_config(["-c", CONF, "--log-level=warn"])
+    registry = Registry(dbname)
+    out = {"n": n}
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        admin = env.ref("base.user_admin")
+        company = env.ref("base.main_company")
+        clearing_id = env["invoice.clearing"].search([("company_id", "=", company.id)]).id
+        env = odoo.api.Environment(cr, admin.id, {"allowed_company_ids": company.ids})
+        clearing = env["invoice.clearing"].browse(clearing_id)
+        out["scope"] = env["invoice.clearing.fapiao"].search_count(
+            [("company_id", "=", company.id)]
+        )
+        out["threshold"] = clearing._background_threshold()
+
+        # The register's first page (list view, default filters: none), after a warm-up.
+        out["list"], out["list_plans"] = list_first_page(env, cr)
+
+        # Floor: a warm-up pass, then the measured one (both rolled back), then VACUUM.
+        floor(cr, company.id, clearing_id, clearing.date_to)
+        out["floor"] = floor(cr, company.id, clearing_id, clearing.date_to)
+        cr.commit()
+    with registry.cursor() as cr:
+        cr._cnx.autocommit = True
+        cr.execute("VACUUM ANALYZE invoice_clearing_fapiao")
+        cr._cnx.autocommit = False
+
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, admin.id, {"allowed_company_ids": company.ids})
+        clearing = env["invoice.clearing"].browse(clearing_id)
+        with QueryLog(cr) as log:
+            out["check"], _ = timed(lambda: (clearing.action_check(), env.flush_all()))
+        out["check_queries"] = log.top()
+        out["problems"] = clearing.problem_ids.mapped(lambda p: f"{p.severity}: {p.message[:90]}")
+        out["check_plans"] = check_plans(env, clearing)
+        cr.commit()
+
+    cert = {"time": None}
+    Clearing = type(registry["invoice.clearing"])
+    original = getattr(Clearing, "_attach_certificate", None)
+    if original:
+
+        def timed_certificate(self):
+            start = time.perf_counter()
+            try:
+                return original(self)
+            finally:
+                cert["time"] = (cert["time"] or 0) + time.perf_counter() - start
+
+        Clearing._attach_certificate = timed_certificate
+
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, admin.id, {"allowed_company_ids": company.ids})
+        clearing = env["invoice.clearing"].browse(clearing_id)
+        Path("/proc/self/clear_refs").write_text("5")  # peak RSS := current RSS
+        rss_before, _ = rss()
+        with QueryLog(cr) as log:
+            out["approve"], result = timed(lambda: (clearing.action_approve(), cr.commit())[0])
+        out["rss_before"], out["rss_peak"] = rss_before, rss()[1]
+        out["approve_queries"] = log.top()
+        out["approve_result"] = result if isinstance(result, bool) else result["params"]["type"]
+        out["certificate"] = cert["time"] if original else "n/a (no _attach_certificate)"
+        out["state"], out["job_state"] = clearing.state, clearing.job_state
+        out["failure"] = clearing.failure_reason or ""
+        if clearing.state == "cleared":
+            out["approve_plans"] = approve_plans(env, clearing)
+        out["pdf"] = summary_pdf(env, clearing)
+    print("BENCH-JSON " + json.dumps(out, default=str))
+
+
+def list_first_page(env, cr):
+    Fapiao = env["invoice.clearing.fapiao"]
+    spec = {
+        name: {"fields": {"display_name": {}}} if Fapiao._fields[name].type == "many2one" else {}
+        for name in (
+            "company_id", "currency_id", "code", "number", "issue_date", "partner_id",
+            "fapiao_type", "tax_rate", "amount_untaxed", "amount_tax", "amount_total", "is_red",
+            "uploaded", "state", "clearing_id", "move_id",
+        )
+    }  # fmt: skip
+    Fapiao.web_search_read([], spec, offset=80, limit=80, count_limit=10001)  # warm-up
+    env.invalidate_all()
+    with QueryLog(cr) as log:
+        elapsed, result = timed(
+            lambda: Fapiao.web_search_read([], spec, limit=80, count_limit=10001)
+        )
+    assert len(result["records"]) == 80, result["length"]
+    plans = {}
+    for _t, query, params in log.queries:
+        text = _sql_text(cr, query, params)
+        if text.startswith('SELECT "invoice_clearing_fapiao"."id"') and "LIMIT 80" in text:
+            plans["list: first page"] = explain(cr, query, params)
+        elif "count(" in text.lower() and '"invoice_clearing_fapiao"' in text:
+            plans["list: count (up to 10,001, as the web client asks)"] = explain(cr, query, params)
+    return elapsed, plans
+
+
+def check_plans(env, clearing):
+    from odoo.addons.invoice_clearing.models.invoice_clearing_fapiao import AMOUNT_BROKEN
+    from odoo.fields import Domain
+    from odoo.tools import SQL
+
+    cr = env.cr
+    Fapiao = env["invoice.clearing.fapiao"].sudo()
+    scope = clearing._scope_domain()
+    not_uploaded = Fapiao._search(
+        scope & Domain("uploaded", "=", False) & Domain("void_date", "=", False)
+    )
+    moves = (
+        env["account.move"]
+        .sudo()
+        ._search(
+            [
+                ("company_id", "=", clearing.company_id.id),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("invoice_date", "<=", clearing.date_to),
+                ("state", "=", "posted"),
+                ("fapiao_ids", "=", False),
+            ]
+        )
+    )
+    return {
+        "check: not uploaded": explain(cr, not_uploaded.select("count(*)")),
+        "check: amount identities": explain(
+            cr,
+            SQL(
+                "SELECT id FROM invoice_clearing_fapiao WHERE %s AND id IN %s ORDER BY id",
+                SQL(AMOUNT_BROKEN),
+                clearing._scope_query().subselect(),
+            ),
+        ),
+        "check: invoices without fapiao": explain(cr, moves.select("count(*)")),
+    }
+
+
+def approve_plans(env, clearing):
+    from odoo.addons.invoice_clearing.models.invoice_clearing import HASHED_COLUMNS
+    from odoo.tools import SQL
+
+    return {
+        "approve: digest chunk": explain(
+            env.cr,
+            SQL(
+                """SELECT id, %s FROM invoice_clearing_fapiao
+                    WHERE clearing_id = %s AND id > 0 ORDER BY id LIMIT 20000""",
+                HASHED_COLUMNS,
+                clearing.id,
+            ),
+        )
+    }
+
+
+def summary_pdf(env, clearing):
+    report = env.ref(SUMMARY_REPORT, raise_if_not_found=False)
+    if not report:
+        return "n/a (report not present)"
+    elapsed, _ = timed(lambda: env["ir.actions.report"]._render_qweb_pdf(report, clearing.ids))
+    return elapsed
+
+
+# ----------------------------------------------------------------------------- orchestration
+def odoo_bin(*args, **kwargs):
+    cmd = [sys.executable, f"{ODOO_SRC}/odoo-bin", "-c", CONF, *args]
+    return subprocess.run(cmd, check=True, **kwargs)
+
+
+def child(*args):
+    """This script again, in a fresh process; returns its BENCH-JSON payload if any."""
+    run = subprocess.run(
+        [sys.executable, __file__, *args], check=False, capture_output=True, text=True
+    )
+    if run.returncode:
+        sys.exit(f"[bench] {args[0]} failed:\n{run.stderr[-4000:]}")
+    for line in run.stdout.splitlines():
+        if line.startswith("BENCH-JSON "):
+            return json.loads(line.removeprefix("BENCH-JSON "))
+    return None
+
+
+def free_port(port):
+    while True:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                port += 1
+
+
+class Server:
+    """odoo-bin --workers=2 on a free port; RSS of its processes sampled while it runs."""
+
+    def __init__(self, dbname):
+        self.dbname, self.port = dbname, free_port(8173)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.peaks = {}
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(
+            [sys.executable, f"{ODOO_SRC}/odoo-bin", "-c", CONF, "-d", self.dbname,
+             f"--db-filter=^{self.dbname}$", "--workers=2", "--max-cron-threads=1",
+             f"--http-port={self.port}", f"--gevent-port={free_port(self.port + 1)}",
+             "--limit-time-real=3600", "--limit-time-cpu=3600", "--log-level=warn"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for _ in range(120):
+            try:
+                xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/common").version()
+                break
+            except OSError:
+                time.sleep(0.5)
+        self.uid = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/common").authenticate(
+            self.dbname, "admin", "admin", {}
+        )
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(30)
+
+    def call(self, model, method, *args, **kwargs):
+        proxy = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
+        return proxy.execute_kw(self.dbname, self.uid, "admin", model, method, list(args), kwargs)
+
+    def sample_rss(self):
+        import psutil
+
+        for proc in [psutil.Process(self.proc.pid), *psutil.Process(self.proc.pid).children()]:
+            try:
+                mb = proc.memory_info().rss / 2**20
+            except psutil.NoSuchProcess:
+                continue
+            first, peak = self.peaks.get(proc.pid, (mb, mb))
+            self.peaks[proc.pid] = (first, max(peak, mb))
+
+
+def clearing_ids(server):
+    rows = server.call(
+        "invoice.clearing", "search_read", [], fields=["company_id"], context={"active_test": False}
+    )
+    return {row["company_id"][1]: row["id"] for row in rows}
+
+
+def multi_worker(server):
+    """Two approvals one after the other, then two of other companies at the same time."""
+    ids = clearing_ids(server)
+
+    def approve(name, out):
+        start = time.perf_counter()
+        server.call("invoice.clearing", "action_approve", [ids[name]])
+        out[name] = time.perf_counter() - start
+
+    # Warm both workers up (registry, caches): every worker serves some checks first.
+    for _round in range(2):
+        warm = [
+            threading.Thread(target=server.call, args=("invoice.clearing", "action_check", [ids[name]]))
+            for name in ("Bench MW A", "Bench MW B", "Bench MW C", "Bench MW D")
+        ]  # fmt: skip
+        for thread in warm:
+            thread.start()
+        for thread in warm:
+            thread.join()
+    sequential, parallel = {}, {}
+    start = time.perf_counter()
+    approve("Bench MW A", sequential)
+    approve("Bench MW B", sequential)
+    sequential["wall"] = time.perf_counter() - start
+    threads = [threading.Thread(target=approve, args=(n, parallel)) for n in ("Bench MW C", "Bench MW D")]  # fmt: skip
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    parallel["wall"] = time.perf_counter() - start
+    states = server.call(
+        "invoice.clearing", "read", [ids[f"Bench MW {c}"] for c in "ABCD"], ["state"]
+    )
+    return {"sequential": sequential, "parallel": parallel, "states": [s["state"] for s in states]}
+
+
+def background_job(server, clearing_id, log):
+    """Follow a background clearing to its end through RPC, as the form shows it."""
+    start = time.perf_counter()
+    last = -1
+    while time.perf_counter() - start < 7200:
+        server.sample_rss()
+        [row] = server.call(
+            "invoice.clearing", "read", [clearing_id],
+            ["state", "job_state", "job_done", "job_total", "job_progress"],
+        )  # fmt: skip
+        if row["job_done"] != last:
+            log(f"  background job: {row['job_done']:>9,} / {row['job_total']:,} "
+                f"({row['job_progress']:.0f}%) after {time.perf_counter() - start:.1f} s")  # fmt: skip
+            last = row["job_done"]
+        if row["job_state"] != "running":
+            return time.perf_counter() - start, row
+        time.sleep(1)
+    return time.perf_counter() - start, row
+
+
+def fmt(value, unit="s"):
+    if isinstance(value, (int, float)):
+        return f"{value:.3f} {unit}" if unit == "s" else f"{value:.0f} {unit}"
+    return str(value)
+
+
+def run(n):
+    lines = []
+
+    def log(text=""):
+        print(text, flush=True)
+        lines.append(text)
+
+    base, dbname = "clearing_bench_base", "clearing_bench"
+    pg = [f"{os.environ['PG_BIN']}/psql", "-h", os.environ["PGSOCK"], "-p", os.environ["PGPORT"],
+          "-U", "odoo", "-d", "postgres", "-qtAc"]  # fmt: skip
+
+    def sql(statement):
+        return subprocess.run([*pg, statement], check=True, capture_output=True, text=True).stdout
+
+    filestore = ROOT / ".local/data/filestore"
+    if os.environ.get("FRESH") == "1" or base not in sql("SELECT datname FROM pg_database"):
+        print(f"[bench] installing invoice_clearing into {base} (once; FRESH=1 redoes it)")
+        sql(f"DROP DATABASE IF EXISTS {base}")
+        odoo_bin("-d", base, "-i", "invoice_clearing", "--stop-after-init", "--log-level=warn")
+    sql(f"DROP DATABASE IF EXISTS {dbname}")
+    sql(f"CREATE DATABASE {dbname} TEMPLATE {base}")
+    subprocess.run(["rm", "-rf", filestore / dbname], check=True)
+    if (filestore / base).exists():
+        subprocess.run(["cp", "-r", filestore / base, filestore / dbname], check=True)
+    print(f"[bench] updating the module in {dbname}, generating {n:,} fapiao (not timed)")
+    odoo_bin("-d", dbname, "-u", "invoice_clearing", "--stop-after-init", "--log-level=warn")
+    start = time.perf_counter()
+    child("generate", dbname, str(n))
+    print(f"[bench] generated in {time.perf_counter() - start:.0f} s; measuring")
+    m = child("measure", dbname, str(n))
+
+    background = None
+    with Server(dbname) as server:
+        if m["job_state"] == "running":
+            ids = clearing_ids(server)
+            background = background_job(server, ids["Bench Co"], print)
+        mw = multi_worker(server)
+
+    fl = m["floor"]
+    floor_total = fl["group_by"] + fl["update"] + fl["hash"]
+    work = m["check"] + m["approve"] + (background[0] if background else 0)
+    rss_growth = m["rss_peak"] - m["rss_before"]
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
+    log(f"# Clearing benchmark: {n:,} fapiao, one company, period {PERIOD:%Y-%m}")
+    log()
+    log(f"{datetime.now():%Y-%m-%d %H:%M}, commit {commit}, {os.cpu_count()} cores, "
+        f"PostgreSQL {sql('SHOW server_version').strip()}; fapiao of the company: {m['scope']:,}; "
+        f"background threshold {m['threshold']:,}")  # fmt: skip
+    log()
+    log("| measure | value | target | met |")
+    log("|---|---:|---:|:-:|")
+
+    def row(label, value, target="", met=None, unit="s"):
+        mark = "" if met is None else ("yes" if met else "**no**")
+        log(f"| {label} | {fmt(value, unit)} | {target} | {mark} |")
+
+    row("floor: GROUP BY summary", fl["group_by"])
+    row(f"floor: UPDATE freezing {fl['frozen']:,} rows", fl["update"])
+    row("floor: ordered SHA-256 over the rows", fl["hash"])
+    row("**floor** (sum)", floor_total)
+    row("**check** (`action_check`)", m["check"])
+    label = "starts the background job" if background else "freeze, summary, hash, lock date"
+    row(f"**approve** (`action_approve`: {label})", m["approve"])
+    if background:
+        row("background job (all batches + final check, in the cron worker)", background[0])
+    row("certificate (`_attach_certificate`, inside approve)", m["certificate"])
+    target_ok = n <= 100_000
+    row("**ratio** (check + approve" + (" + job" if background else "") + ") / floor",
+        f"{work / floor_total:.2f}", "≤ 5", work / floor_total <= 5, unit="")  # fmt: skip
+    row("check + approve", m["check"] + m["approve"], "≤ 3 s",
+        (m["check"] + m["approve"]) <= 3 if target_ok else None)  # fmt: skip
+    pdf = m["pdf"]
+    row("summary PDF render", pdf, "≤ 15 s", pdf <= 15 if isinstance(pdf, float) else None)
+    row("fapiao list first page (`web_search_read`, 80 rows)", m["list"], "≤ 0.5 s",
+        m["list"] <= 0.5)  # fmt: skip
+    row("peak RSS growth during approve", rss_growth, "≤ 300 MB", rss_growth <= 300, unit="MB")
+    log(f"| RSS of the measured process before approve / peak | "
+        f"{m['rss_before']:.0f} / {m['rss_peak']:.0f} MB | | |")  # fmt: skip
+    if background:
+        peaks = sorted(((p - f, f, p) for f, p in server.peaks.values()), reverse=True)
+        growth, first, peak = peaks[0]
+        row("background job: RSS growth of the busiest server process", growth, "≤ 300 MB",
+            growth <= 300, unit="MB")  # fmt: skip
+        log(
+            f"| background job: that process's RSS first / peak | {first:.0f} / {peak:.0f} MB | | |"
+        )
+    seq, par = mw["sequential"], mw["parallel"]
+    log(
+        f"| 2 companies × {MW_FAPIAO:,} fapiao, sequential (A, B, wall) | "
+        f"{seq['Bench MW A']:.2f} s, {seq['Bench MW B']:.2f} s, {seq['wall']:.2f} s | | |"
+    )
+    log(
+        f"| 2 companies × {MW_FAPIAO:,} fapiao, parallel, `--workers=2` (C, D, wall) | "
+        f"{par['Bench MW C']:.2f} s, {par['Bench MW D']:.2f} s, {par['wall']:.2f} s | "
+        f"< sequential wall | {'yes' if par['wall'] < seq['wall'] else '**no**'} |"
+    )
+    log()
+    log(f"Approval result: {m['approve_result']}, state {m['state']}"
+        + (f", job {background[1]['job_state']}" if background else "")
+        + (f"; failure: {m['failure']}" if m["failure"] else "")
+        + f"; multi-worker clearings: {', '.join(mw['states'])}.")  # fmt: skip
+    log(f"Check results: {'; '.join(m['problems']) or 'none'}.")
+    log()
+    log("## Slowest queries")
+    for title, key in (("check", "check_queries"), ("approve", "approve_queries")):
+        log()
+        log(f"{title}:")
+        log()
+        for ms, text in m[key]:
+            log(f"- {ms} ms `{' '.join(text.split())}`")
+    log()
+    log("## Query plans (EXPLAIN ANALYZE)")
+    plans = {**m["list_plans"], **fl["plans"], **m["check_plans"], **m.get("approve_plans", {})}
+    for title, plan in plans.items():
+        log()
+        log(f"{title}:")
+        log("```")
+        for line in plan:
+            log(line)
+        log("```")
+    results = ROOT / "bench/results"
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / f"{date.today():%Y-%m-%d}-{n}.md"
+    path.write_text("\n".join(lines) + "\n")
+    print(f"\n[bench] written to {path.relative_to(ROOT)}")
+
+
+def main():
+    command, *args = sys.argv[1:]
+    if command == "run":
+        run(int(args[0]))
+        return
+    import odoo
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+
+    dbname, n = args[0], int(args[1])
+    if command == "generate":
+        config.parse_config(["-c", CONF, "--log-level=warn"])
+        with Registry(dbname).cursor() as cr:
+            generate(odoo.api.Environment(cr, odoo.SUPERUSER_ID, {}), n)
+    elif command == "measure":
+        measure(dbname, n)
+
+
+if __name__ == "__main__":
+    main()
