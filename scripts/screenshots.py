@@ -27,18 +27,46 @@ DB = "clearing_demo"
 
 # (file name, login, password, path, CSS selector to wait for, optional click before the shot)
 PAGES = [
-    ("01-clearings.png", "admin", "admin",
-     "/odoo/action-invoice_clearing.action_invoice_clearing", ".o_data_row", None),
-    ("02-fapiao-register.png", "clerk", "clerk",
-     "/odoo/action-invoice_clearing.action_invoice_clearing_fapiao", ".o_data_row", None),
-    ("03-new-clearing.png", "admin", "admin",
-     "/odoo/action-invoice_clearing.action_invoice_clearing_new", ".o_form_view .alert-info", None),
-    ("04-clearing-checks.png", "admin", "admin",
-     "/odoo/action-invoice_clearing.action_invoice_clearing", ".o_data_row",
-     ".o_data_row:nth-child(1) .o_data_cell[name=name]"),
-    ("05-clearing-cleared.png", "auditor", "auditor",
-     "/odoo/action-invoice_clearing.action_invoice_clearing", ".o_data_row",
-     ".o_data_row:last-child .o_data_cell[name=name]"),
+    (
+        "01-clearings.png",
+        "admin",
+        "admin",
+        "/odoo/action-invoice_clearing.action_invoice_clearing",
+        ".o_data_row",
+        None,
+    ),
+    (
+        "02-fapiao-register.png",
+        "clerk",
+        "clerk",
+        "/odoo/action-invoice_clearing.action_invoice_clearing_fapiao",
+        ".o_data_row",
+        None,
+    ),
+    (
+        "03-new-clearing.png",
+        "admin",
+        "admin",
+        "/odoo/action-invoice_clearing.action_invoice_clearing_new",
+        ".o_form_view .alert-info",
+        None,
+    ),
+    (
+        "04-clearing-checks.png",
+        "admin",
+        "admin",
+        "/odoo/action-invoice_clearing.action_invoice_clearing",
+        ".o_data_row",
+        ".o_data_row:nth-child(1) .o_data_cell[name=name]",
+    ),
+    (
+        "05-clearing-cleared.png",
+        "auditor",
+        "auditor",
+        "/odoo/action-invoice_clearing.action_invoice_clearing",
+        ".o_data_row",
+        ".o_data_row:last-child .o_data_cell[name=name]",
+    ),
 ]
 
 
@@ -70,6 +98,20 @@ def start_server():
     sys.exit("the server did not answer within 10 minutes")
 
 
+def cleared_clearing(session_id):
+    """Id of the oldest cleared clearing, read over JSON-RPC as the logged-in user."""
+    response = requests.post(
+        f"{BASE}/web/dataset/call_kw",
+        cookies={"session_id": session_id},
+        json={"jsonrpc": "2.0", "params": {
+            "model": "invoice.clearing", "method": "search", "args": [[("state", "=", "cleared")]],
+            "kwargs": {"order": "date_to, id", "limit": 1},
+        }},
+        timeout=60,
+    )  # fmt: skip
+    return response.json()["result"][0]
+
+
 def login(user, password):
     session = requests.Session()
     response = session.post(
@@ -87,7 +129,9 @@ class Chrome:
     def __init__(self):
         self.profile = tempfile.mkdtemp(prefix="ic-shots-")
         port = free_port()
-        binary = next(b for b in ("chromium", "google-chrome", "chromium-browser") if shutil.which(b))
+        binary = next(
+            b for b in ("chromium", "google-chrome", "chromium-browser") if shutil.which(b)
+        )
         self.proc = subprocess.Popen(
             [binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
              f"--remote-debugging-port={port}", f"--user-data-dir={self.profile}",
@@ -153,7 +197,9 @@ def main():
     chrome = Chrome()
     try:
         for name, user, password, path, selector, click in PAGES:
-            chrome.shot(login(user, password), path, selector, click, OUT / name)
+            session_id = login(user, password)
+            url = path.format(cleared=cleared_clearing(session_id)) if "{" in path else path
+            chrome.shot(session_id, url, selector, click, OUT / name)
             print(f"wrote docs/screenshots/{name}")
     finally:
         chrome.close()

@@ -31,3 +31,32 @@ class TestTours(HttpCase):
         self.assertTrue(self.ready.fapiao_ids)
         self.assertEqual(self.ready.fapiao_ids.clearing_id, self.ready)
         self.assertEqual(self.company.sale_lock_date, self.ready.date_to)
+
+    def test_auditor_verifies_and_prints_the_certificate(self):
+        auditor = self.env.ref("invoice_clearing.demo_user_auditor")
+        auditor.lang = "zh_CN"
+        cleared = self.env["invoice.clearing"].search(
+            [("company_id", "=", self.company.id), ("state", "=", "cleared")], limit=1
+        )
+        self.assertTrue(cleared.certificate_id, "the demo's cleared month has its certificate")
+        self.start_tour(
+            "/odoo/action-invoice_clearing.action_invoice_clearing",
+            "invoice_clearing_auditor_certificate",
+            login="auditor",
+        )
+        self.assertIn(
+            "哈希值和哈希链校验通过",
+            str(cleared.message_ids[:1].body),
+            "the check is logged in the chatter with its author",
+        )
+        self.assertEqual(cleared.message_ids[:1].author_id, auditor.partner_id)
+        # What the print menu downloads, for the auditor's session. Under tests Odoo serves the
+        # report's HTML instead of running wkhtmltopdf (test_reports.py renders real PDFs).
+        response = self.url_open(
+            f"/report/pdf/invoice_clearing.report_clearing_certificate/{cleared.id}"
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/pdf")
+        self.assertIn(cleared.hash.encode(), response.content)
+        self.assertIn("清卡凭证".encode(), response.content)
+        self.assertEqual(cleared.state, "cleared", "the auditor changed nothing")
