@@ -9,3 +9,4 @@ from . import test_tours
 from . import test_reports
 from . import test_reports_web
 from . import test_clearing_job
+from . import test_clearing_rpc
