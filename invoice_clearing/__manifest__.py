@@ -23,6 +23,9 @@
         "views/invoice_clearing_deadline_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/invoice_clearing_fapiao_register_views.xml",
+        "views/invoice_clearing_import_views.xml",
+        "views/invoice_clearing_import_line_views.xml",
+        "wizards/invoice_clearing_import_wizard_views.xml",
         "views/invoice_clearing_menus.xml",
     ],
 }

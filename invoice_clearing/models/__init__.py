@@ -7,3 +7,5 @@ from . import account_move
 from . import invoice_clearing_deadline
 from . import res_company
 from . import res_config_settings
+from . import invoice_clearing_import
+from . import invoice_clearing_import_line

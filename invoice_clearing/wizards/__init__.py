@@ -1,3 +1,4 @@
 from . import invoice_clearing_fapiao_register
 from . import invoice_clearing_fapiao_register_line
 from . import invoice_clearing_reopen
+from . import invoice_clearing_import_wizard
