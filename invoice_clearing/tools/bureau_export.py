@@ -23,7 +23,10 @@ from .rule_error import FapiaoRuleError, _
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_HEADER_ROW = 30  # title rows above the header
-MAX_ERRORS = 200  # a file this broken is not worth listing further
+MAX_ERRORS = 200
+MAX_AMOUNT = (
+    Decimal(10) ** 13
+)  # far above any single fapiao's 价税合计  # a file this broken is not worth listing further
 BASIC_SHEET = "发票基础信息"
 DETAIL_SHEET = "信息汇总表"
 CSV_SHEET = "CSV"
@@ -495,15 +498,10 @@ def _parse_row(sheet, number, cells):
     else:
         kind = kind or fapiao_number.detect_kind_from_code(code)
         fapiao_number.check_fapiao_identity(kind, code, legacy, today=issue_date)
-    untaxed = fapiao_amount.to_cents_of(_amount_text(cells.get("amount_untaxed")), "amount_untaxed")
-    tax_text = _text(cells.get("amount_tax"))
-    exempt = tax_text in EXEMPT_TEXTS
-    tax = (
-        Decimal("0.00")
-        if exempt
-        else fapiao_amount.to_cents_of(_amount_text(tax_text), "amount_tax")
-    )
-    total = fapiao_amount.to_cents_of(_amount_text(cells.get("amount_total")), "amount_total")
+    untaxed = _amount(cells.get("amount_untaxed"), "amount_untaxed")
+    exempt = _text(cells.get("amount_tax")) in EXEMPT_TEXTS
+    tax = Decimal("0.00") if exempt else _amount(cells.get("amount_tax"), "amount_tax")
+    total = _amount(cells.get("amount_total"), "amount_total")
     if abs(untaxed + tax - total) > fapiao_amount.TOTAL_TOLERANCE:
         raise FapiaoRuleError(
             "amount_total",
@@ -611,10 +609,22 @@ def normalize_name(value):
     return _SPACES.sub(" ", _text(value).translate(_BRACKETS)).strip()
 
 
-def _amount_text(value):
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        return value
-    return _CURRENCY.sub("", _text(value))
+def _amount(value, field):
+    """An amount in cents; numbers beyond any fapiao's (or Decimal's precision) are refused."""
+    if not (isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)):
+        value = _CURRENCY.sub("", _text(value))
+    try:
+        amount = fapiao_amount.to_cents_of(value, field)
+    except InvalidOperation:
+        amount = None
+    if amount is None or abs(amount) >= MAX_AMOUNT:
+        raise FapiaoRuleError(
+            field,
+            _("The %(label)s %(value)s is not a fapiao amount."),
+            label=fapiao_amount.AMOUNT_LABELS[field],
+            value=value,
+        )
+    return amount
 
 
 def parse_date(value):
@@ -785,8 +795,7 @@ def _write_sheet(sheet, rows, columns, title, footer):
         sheet.append([position if key == "seq" and key not in row else _cell(row, key)
                       for key in columns])  # fmt: skip
     if footer:
-        sheet.append(["合计", None, None, None, None, None, None, None, None,
-                      float(sum(Decimal(str(r.get("amount_untaxed") or 0)) for r in rows))])  # fmt: skip
+        sheet.append(["合计", f"{len(rows)} 张"])
 
 
 def write_export_csv(rows, encoding="utf-8-sig", title=True, footer=True):
@@ -802,7 +811,7 @@ def write_export_csv(rows, encoding="utf-8-sig", title=True, footer=True):
             for key in BASIC_COLUMNS
         ])  # fmt: skip
     if footer:
-        writer.writerow(["合计"])
+        writer.writerow(["合计", f"{len(rows)} 张"])
     return out.getvalue().encode(encoding)
 
 
