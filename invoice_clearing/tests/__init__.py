@@ -5,3 +5,4 @@ from . import test_i18n
 from . import test_clearing
 from . import test_clearing_web
 from . import test_deadline
+from . import test_import
