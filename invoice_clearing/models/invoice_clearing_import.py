@@ -64,7 +64,6 @@ class InvoiceClearingImport(models.Model):
     )
     superseded_by_id = fields.Many2one(
         "invoice.clearing.import",
-        "Superseded By",
         readonly=True,
         index="btree_not_null",
         ondelete="set null",
@@ -133,7 +132,18 @@ class InvoiceClearingImport(models.Model):
                 self.env._("Only fapiao clearing users may import the bureau's export.")
             )
         self.check_access("create")
+        # Over RPC: a company id, dates as text and the file as base64 text.
+        if isinstance(company, int):
+            company = self.env["res.company"].browse(company)
         company.ensure_one()
+        date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
+        if isinstance(data, str):
+            try:
+                data = base64.b64decode(data, validate=True)
+            except ValueError:
+                raise UserError(
+                    self.env._("The uploaded file is damaged. Upload it again.")
+                ) from None
         if company not in self.env.companies and not self.env.su:
             raise AccessError(
                 self.env._("You cannot import for company %(company)s.", company=company.name)

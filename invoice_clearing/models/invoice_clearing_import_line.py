@@ -17,7 +17,7 @@ class InvoiceClearingImportLine(models.Model):
     _check_company_auto = True
 
     import_id = fields.Many2one(
-        "invoice.clearing.import", "Import", required=True, index=True, ondelete="cascade"
+        "invoice.clearing.import", required=True, index=True, ondelete="cascade"
     )
     company_id = fields.Many2one(related="import_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -27,7 +27,7 @@ class InvoiceClearingImportLine(models.Model):
     sheet = fields.Char(readonly=True)
     row_number = fields.Integer("Row", readonly=True, help="Row of the export; empty: Odoo only")
     fapiao_id = fields.Many2one(
-        "invoice.clearing.fapiao", "Fapiao", readonly=True, index="btree_not_null",
+        "invoice.clearing.fapiao", readonly=True, index="btree_not_null",
         ondelete="set null", check_company=True,
     )  # fmt: skip
     code = fields.Char("Fapiao Code", readonly=True, help="发票代码")

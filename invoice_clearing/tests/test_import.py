@@ -279,6 +279,13 @@ class TestBureauImport(FapiaoCommon):
         rows[0]["issue_date"] = "2026-09-30"
         self.assert_refused(be.write_export_xlsx(rows), "row 4", "outside the period")
 
+    def test_import_over_rpc_with_ids_and_base64(self):
+        data = be.write_export_xlsx(self.month_rows())
+        batch = self.Import.with_user(self.clerk).import_file(
+            self.company.id, "2026-10-01", "2026-10-31", base64.b64encode(data).decode(), "rpc.xlsx"
+        )
+        self.assertEqual(batch.count_matched, 4)
+
     def test_errors_in_the_users_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.clerk.lang = "zh_CN"

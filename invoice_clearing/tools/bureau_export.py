@@ -9,6 +9,7 @@ evaluated, so a formula such as =HYPERLINK(...) in a name is kept as inert text.
 # `_` here is the marker of rule_error.py: these modules have no env to translate with.
 # pylint: disable=prefer-env-translation
 
+import calendar
 import codecs
 import csv
 import io
@@ -639,11 +640,9 @@ def parse_date(value):
     if _SERIAL.fullmatch(text):
         return _serial_date(float(text))
     match = _DATE_TEXT.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
-    if match:
-        try:
-            return date(*map(int, match.groups()))
-        except ValueError:
-            pass
+    year, month, day = map(int, match.groups()) if match else (0, 0, 0)
+    if 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year or 1, month)[1] and year:
+        return date(year, month, day)
     raise FapiaoRuleError(
         "issue_date",
         _("The 开票日期 %(value)s is not a date. The export writes it as YYYY-MM-DD HH:MM:SS."),
