@@ -12,6 +12,7 @@ evaluated, so a formula such as =HYPERLINK(...) in a name is kept as inert text.
 import calendar
 import codecs
 import csv
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -399,6 +400,12 @@ def _parse_rows(sheet, rows):
     return parsed
 
 
+@functools.lru_cache(maxsize=4096)
+def _tax_id(text, natural_person):
+    """Checked tax ID; cached because an export repeats the seller's and its buyers' IDs."""
+    return tax_id.check_tax_id(text, natural_person=natural_person)[0]
+
+
 def _identity(cells):
     """(code, legacy number, 数电 number, rounded 数电 number) of a row's ID cells."""
     code = fapiao_number.normalize_code(cells.get("code"))
@@ -515,8 +522,8 @@ def _parse_row(sheet, number, cells):
     is_red = _is_red(cells, total)
     if not _text(cells.get("seller_vat")):
         raise FapiaoRuleError("seller_vat", _("The 销方识别号 (seller's tax ID) is empty."))
-    seller_vat = tax_id.check_tax_id(cells.get("seller_vat"))[0]
-    buyer_vat = tax_id.check_tax_id(cells.get("buyer_vat"), natural_person=True)[0]
+    seller_vat = _tax_id(_text(cells.get("seller_vat")), False)
+    buyer_vat = _tax_id(_text(cells.get("buyer_vat")), True)
     rates = ()
     if "tax_rate" in cells and _text(cells["tax_rate"]):
         rate, rate_exempt = parse_rate(cells["tax_rate"])
