@@ -381,7 +381,8 @@ def _parse_rows(sheet, rows):
                 parsed, sheet, number,
                 FapiaoRuleError(
                     "number",
-                    _("Fapiao %(number)s is listed a second time (first in row %(first)s)."),
+                    _("Fapiao %(number)s is listed a second time (first in row %(first)s). Remove the "
+                        "duplicate row or export the file again."),
                     number=result.display_number,
                     first=seen[result.key],
                 ),
@@ -513,7 +514,10 @@ def _parse_row(sheet, number, cells):
     if abs(untaxed + tax - total) > fapiao_amount.TOTAL_TOLERANCE:
         raise FapiaoRuleError(
             "amount_total",
-            _("金额 %(untaxed)s + 税额 %(tax)s = %(sum)s, but 价税合计 is %(total)s."),
+            _(
+                "金额 %(untaxed)s + 税额 %(tax)s = %(sum)s, but 价税合计 is %(total)s. Export the file again; "
+                "an edited export is not accepted."
+            ),
             untaxed=untaxed,
             tax=tax,
             sum=untaxed + tax,
@@ -521,7 +525,12 @@ def _parse_row(sheet, number, cells):
         )
     is_red = _is_red(cells, total)
     if not _text(cells.get("seller_vat")):
-        raise FapiaoRuleError("seller_vat", _("The 销方识别号 (seller's tax ID) is empty."))
+        raise FapiaoRuleError(
+            "seller_vat",
+            _(
+                "The 销方识别号 (seller's tax ID) is empty. Import the unchanged export of 全量发票查询."
+            ),
+        )
     seller_vat = _tax_id(_text(cells.get("seller_vat")), False)
     buyer_vat = _tax_id(_text(cells.get("buyer_vat")), True)
     rates = ()
@@ -579,7 +588,10 @@ def _apply_details(parsed, rows):
             if key not in by_key:
                 raise FapiaoRuleError(
                     "number",
-                    _("Fapiao %(number)s is not listed on sheet %(sheet)s."),
+                    _(
+                        "Fapiao %(number)s is not listed on sheet %(sheet)s. Export both sheets together "
+                        "again."
+                    ),
                     number=digital or rounded or f"{code} {legacy}".strip(),
                     sheet=parsed.sheet,
                 )
@@ -628,7 +640,9 @@ def _amount(value, field):
     if amount is None or abs(amount) >= MAX_AMOUNT:
         raise FapiaoRuleError(
             field,
-            _("The %(label)s %(value)s is not a fapiao amount."),
+            _(
+                "The %(label)s %(value)s is not a fapiao amount. Import the unchanged export of 全量发票查询."
+            ),
             label=fapiao_amount.AMOUNT_LABELS[field],
             value=value,
         )
@@ -661,7 +675,9 @@ def _serial_date(serial):
     if not _MIN_SERIAL <= serial <= _MAX_SERIAL:
         raise FapiaoRuleError(
             "issue_date",
-            _("The 开票日期 %(value)s is not a date between 2000 and 2099."),
+            _(
+                "The 开票日期 %(value)s is not a date between 2000 and 2099. Check the column 开票日期."
+            ),
             value=serial,
         )
     return _EXCEL_EPOCH + timedelta(days=int(serial))
@@ -728,7 +744,10 @@ def _is_red(cells, total):
     if total and (total < 0) != is_red:
         raise FapiaoRuleError(
             "is_red",
-            _("是否正数发票 is %(value)s, but 价税合计 is %(total)s."),
+            _(
+                "是否正数发票 is %(value)s, but 价税合计 is %(total)s. Export the file again; an edited "
+                "export is not accepted."
+            ),
             value=text,
             total=total,
         )
