@@ -6,6 +6,8 @@ import hashlib
 import re
 from collections import defaultdict
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
@@ -178,6 +180,21 @@ class InvoiceClearingImport(models.Model):
         line_vals, to_mark, to_unmark = self._reconcile(
             company, company_vat, date_from, date_to, parsed.rows
         )
+        try:
+            batch = self._store(company, date_from, date_to, data, file_name, sha, parsed,
+                                line_vals, to_mark, to_unmark)  # fmt: skip
+        except psycopg2.errors.UniqueViolation:
+            # Another session imported this file after this one's snapshot was taken.
+            raise UserError(
+                self.env._(
+                    "This file has already been imported for this company, by another user "
+                    "just now. Open it from Bureau Reconciliation."
+                )
+            ) from None
+        return batch
+
+    def _store(self, company, date_from, date_to, data, file_name, sha, parsed, line_vals,
+               to_mark, to_unmark):  # fmt: skip
         with self.env.cr.savepoint():
             batch = self.create(
                 {

@@ -784,8 +784,8 @@ def _cell(row, key):
         return STATUS_LABELS[value]
     if key == "kind_label" and not value and row.get("kind") in LABEL_BY_KIND:
         return LABEL_BY_KIND[row["kind"]]
-    if key == "is_blue" and value is None and "is_red" in row:
-        return _NO if row["is_red"] else _YES
+    if key == "is_blue" and value is None:
+        return _NO if row.get("is_red") else _YES
     if isinstance(value, Decimal):
         return float(value)
     return value
