@@ -5,7 +5,7 @@ Run by test_import_concurrency.py in a subprocess against a committed copy of th
 Prints one JSON line with what each connection got and how many imports exist afterwards.
 """
 # Committing and printing are this script's purpose: it runs outside the test transaction.
-# pylint: disable=invalid-commit,print-used
+# pylint: disable=invalid-commit,print-used,odoo-addons-relative-import
 
 import hashlib
 import json
