@@ -10,3 +10,5 @@ from . import res_config_settings
 from . import invoice_clearing_demo
 from . import invoice_clearing_integrity
 from . import ir_attachment
+from . import invoice_clearing_import
+from . import invoice_clearing_import_line

@@ -10,3 +10,4 @@ from . import test_reports
 from . import test_reports_web
 from . import test_clearing_job
 from . import test_clearing_rpc
+from . import test_import

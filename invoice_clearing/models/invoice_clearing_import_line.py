@@ -1,0 +1,253 @@
+"""One reconciled fapiao of an import: the bureau's values, the register's fapiao, the outcome."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools import fapiao_amount
+from .invoice_clearing_fapiao import FAPIAO_TYPES
+from .invoice_clearing_import import OUTCOMES
+
+
+class InvoiceClearingImportLine(models.Model):
+    _name = "invoice.clearing.import.line"
+    _description = "Bureau Export Import Line"
+    _order = "import_id desc, outcome, row_number, id"
+    _check_company_auto = True
+
+    import_id = fields.Many2one(
+        "invoice.clearing.import", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="import_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    outcome = fields.Selection(OUTCOMES, required=True, index=True, readonly=True)
+    message = fields.Text(readonly=True)
+    resolved = fields.Boolean(readonly=True, help="Matched, rejected, or decided by a user")
+    sheet = fields.Char(readonly=True)
+    row_number = fields.Integer("Row", readonly=True, help="Row of the export; empty: Odoo only")
+    fapiao_id = fields.Many2one(
+        "invoice.clearing.fapiao", readonly=True, index="btree_not_null",
+        ondelete="set null", check_company=True,
+    )  # fmt: skip
+    code = fields.Char("Fapiao Code", readonly=True, help="发票代码")
+    number = fields.Char("Fapiao Number", readonly=True, help="发票号码 or 数电发票号码")
+    fapiao_type = fields.Selection(FAPIAO_TYPES, "Kind", readonly=True, help="发票票种")
+    seller_vat = fields.Char("Seller Tax ID", readonly=True, help="销方识别号")
+    seller_name = fields.Char("Seller", readonly=True, help="销方名称")
+    buyer_vat = fields.Char("Buyer Tax ID", readonly=True, help="购方识别号")
+    buyer_name = fields.Char("Buyer", readonly=True, help="购买方名称, as text")
+    issue_date = fields.Date(readonly=True, help="开票日期")
+    amount_untaxed = fields.Monetary("Amount", readonly=True, help="金额")
+    amount_tax = fields.Monetary("Tax", readonly=True, help="税额")
+    amount_total = fields.Monetary("Total", readonly=True, help="价税合计")
+    tax_rate = fields.Float(
+        "Tax Rate (%)", digits=(5, 2), help="税率 from the export; set it when the export has none"
+    )
+    tax_rate_known = fields.Boolean(readonly=True)
+    tax_exempt = fields.Boolean(readonly=True, help="免税 / 不征税")
+    bureau_state = fields.Selection(
+        [
+            ("normal", "Normal"),
+            ("void", "Voided"),
+            ("red_partial", "Partly Reversed"),
+            ("red_full", "Fully Reversed"),
+        ],
+        "Status at the Bureau",
+        readonly=True,
+        help="发票状态: 正常 / 已作废 / 已红冲-部分 / 已红冲-全额",
+    )
+    is_red = fields.Boolean("Red-letter", readonly=True, help="是否正数发票 = 否")
+    risk = fields.Char("Risk Level", readonly=True, help="发票风险等级")
+    partner_id = fields.Many2one(
+        "res.partner", "Buyer Partner", help="The partner the fapiao is created for"
+    )
+    candidate_move_ids = fields.Many2many(
+        "account.move", string="Candidate Invoices", readonly=True,
+        help="Invoices of the same buyer and total, for a fapiao at the bureau only",
+    )  # fmt: skip
+    move_id = fields.Many2one(
+        "account.move", "Invoice", check_company=True,
+        domain="[('id', 'in', candidate_move_ids)]",
+        help="The invoice to link the new fapiao to",
+    )  # fmt: skip
+
+    @api.onchange("move_id")
+    def _onchange_move_id(self):
+        if self.move_id:
+            self.partner_id = self.move_id.commercial_partner_id
+
+    def _check_open(self):
+        for line in self:
+            if line.import_id.state == "superseded":
+                raise UserError(
+                    self.env._(
+                        "Import %(name)s was superseded by a newer export: resolve the lines of "
+                        "the newer import instead.",
+                        name=line.import_id.name,
+                    )
+                )
+
+    def _resolve(self, note):
+        self.resolved = True
+        for line in self:
+            line.import_id.message_post(
+                body=self.env._(
+                    "Row %(row)s, fapiao %(number)s: %(note)s",
+                    row=line.row_number or "—",
+                    number=line.number,
+                    note=note,
+                )
+            )
+
+    # ------------------------------------------------------------------ actions
+    def action_create_fapiao(self):
+        """At the bureau only: register the fapiao (uploaded) and link it to the chosen invoice."""
+        self._check_open()
+        Fapiao = self.env["invoice.clearing.fapiao"]
+        for line in self:
+            if line.outcome != "bureau_only" or line.fapiao_id:
+                raise UserError(
+                    self.env._("Fapiao %(number)s is already in the register.", number=line.number)
+                )
+            if len(line.candidate_move_ids) > 1 and not line.move_id:
+                raise UserError(
+                    self.env._(
+                        "Several invoices match fapiao %(number)s: choose the invoice to link "
+                        "first.",
+                        number=line.number,
+                    )
+                )
+            partner = line.move_id.commercial_partner_id or line.partner_id
+            if not partner:
+                raise UserError(
+                    self.env._(
+                        "No partner has the buyer tax ID %(vat)s of fapiao %(number)s: choose "
+                        "the buyer partner on the line first.",
+                        vat=line.buyer_vat or "—",
+                        number=line.number,
+                    )
+                )
+            if not line.fapiao_type:
+                raise UserError(
+                    self.env._(
+                        "The export does not tell the kind of fapiao %(number)s.",
+                        number=line.number,
+                    )
+                )
+            fapiao = Fapiao.create(
+                {
+                    "company_id": line.company_id.id,
+                    "move_id": line.move_id.id,
+                    "partner_id": partner.id,
+                    "buyer_vat": line.buyer_vat,
+                    "fapiao_type": line.fapiao_type,
+                    "code": line.code,
+                    "number": line.number,
+                    "issue_date": line.issue_date,
+                    "amount_untaxed": line.amount_untaxed,
+                    "amount_tax": line.amount_tax,
+                    "amount_total": line.amount_total,
+                    "tax_rate": line._rate_for_fapiao(),
+                    "tax_exempt": line.tax_exempt,
+                    "is_red": line.is_red,
+                    "void_date": line.issue_date if line.bureau_state == "void" else False,
+                    "uploaded": True,
+                }
+            )
+            line.fapiao_id = fapiao
+            line._resolve(self.env._("fapiao created from the bureau's export."))
+        return True
+
+    def _rate_for_fapiao(self):
+        """The line's rate; without one in the export, the single VAT rate its amounts fit."""
+        if self.tax_rate_known or self.tax_rate or self.tax_exempt:
+            return self.tax_rate
+        untaxed = Decimal(str(self.amount_untaxed))
+        tax = Decimal(str(self.amount_tax))
+        fits = [
+            rate
+            for rate in fapiao_amount.CURRENT_RATES
+            if abs(tax - (untaxed * rate / 100).quantize(fapiao_amount.CENT, ROUND_HALF_UP))
+            <= fapiao_amount.TAX_TOLERANCE
+        ]
+        if len(fits) != 1:
+            raise UserError(
+                self.env._(
+                    "The export gives no tax rate (税率) for fapiao %(number)s and its amounts "
+                    "fit %(count)s rates: enter the rate on the line first.",
+                    number=self.number,
+                    count=len(fits),
+                )
+            )
+        return float(fits[0])
+
+    def action_apply_bureau(self):
+        """Take the bureau's side: void, amounts or buyer/date; a red-letter needs a credit note."""
+        self._check_open()
+        for line in self:
+            fapiao = line.fapiao_id
+            if not fapiao:
+                raise UserError(self.env._("This line has no fapiao in the register."))
+            if line.outcome == "status_mismatch":
+                if line.bureau_state == "void" and fapiao.state != "void":
+                    fapiao.action_void()
+                elif line.bureau_state in ("red_full", "red_partial") and fapiao.move_id:
+                    return line.action_credit_note()
+                else:
+                    raise UserError(
+                        self.env._(
+                            "Fapiao %(number)s: Odoo cannot take the bureau's status by itself. "
+                            "Correct the fapiao, then mark the line as resolved.",
+                            number=line.number,
+                        )
+                    )
+            elif line.outcome == "amount_mismatch":
+                fapiao.write(
+                    {
+                        "amount_untaxed": line.amount_untaxed,
+                        "amount_tax": line.amount_tax,
+                        "amount_total": line.amount_total,
+                    }
+                )
+            elif line.outcome == "data_mismatch":
+                fapiao.write({"buyer_vat": line.buyer_vat, "issue_date": line.issue_date})
+            else:
+                raise UserError(
+                    self.env._("Only a mismatch can be resolved with the bureau's values.")
+                )
+            line._resolve(self.env._("the bureau's values were applied to the fapiao."))
+        return True
+
+    def action_credit_note(self):
+        """Open Odoo's credit note wizard for the invoice of a fapiao the bureau shows reversed."""
+        self.ensure_one()
+        if not self.fapiao_id.move_id:
+            raise UserError(
+                self.env._("Fapiao %(number)s is linked to no invoice.", number=self.number)
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move.reversal",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "active_model": "account.move",
+                "active_ids": self.fapiao_id.move_id.ids,
+            },
+        }
+
+    def action_mark_resolved(self):
+        """The user decided (e.g. Odoo is right, or the fapiao was uploaded meanwhile)."""
+        self._check_open()
+        self._resolve(self.env._("marked as resolved by the user."))
+        return True
+
+    def action_open_fapiao(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "invoice.clearing.fapiao",
+            "res_id": self.fapiao_id.id,
+            "views": [(False, "form")],
+        }

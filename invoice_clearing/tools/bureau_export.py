@@ -1,0 +1,849 @@
+"""The tax bureau's "全量发票查询" export: parse it (xlsx or CSV) into checked rows, and write one.
+
+See DOMAIN.md section 5. Real files are messy (title rows, footers, Excel-mangled IDs, serial dates,
+GB18030 CSV), so columns are found by name, every value is checked, and every unusable row yields
+an error naming its sheet and row: nothing is guessed silently. Cell text is only ever read, never
+evaluated, so a formula such as =HYPERLINK(...) in a name is kept as inert text.
+"""
+
+# `_` here is the marker of rule_error.py: these modules have no env to translate with.
+# pylint: disable=prefer-env-translation
+
+import calendar
+import codecs
+import csv
+import functools
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from . import fapiao_amount, fapiao_number, tax_id
+from .fapiao_number import to_halfwidth
+from .rule_error import FapiaoRuleError, _
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_HEADER_ROW = 30  # title rows above the header
+MAX_ERRORS = 200
+MAX_AMOUNT = (
+    Decimal(10) ** 13
+)  # far above any single fapiao's 价税合计  # a file this broken is not worth listing further
+BASIC_SHEET = "发票基础信息"
+DETAIL_SHEET = "信息汇总表"
+CSV_SHEET = "CSV"
+
+# Canonical column -> header variants seen in exports (compared after _header_key).
+HEADERS = {
+    "seq": ("序号",),
+    "code": ("发票代码",),
+    "number": ("发票号码",),
+    "digital_number": ("数电发票号码", "数电票号码", "全电发票号码"),
+    "seller_vat": ("销方识别号", "销方纳税人识别号", "销售方纳税人识别号", "销售方识别号"),
+    "seller_name": ("销方名称", "销售方名称"),
+    "buyer_vat": ("购方识别号", "购方纳税人识别号", "购买方纳税人识别号", "购买方识别号"),
+    "buyer_name": ("购买方名称", "购方名称"),
+    "issue_date": ("开票日期", "开票时间"),
+    "amount_untaxed": ("金额", "不含税金额"),
+    "amount_tax": ("税额",),
+    "amount_total": ("价税合计",),
+    "source": ("发票来源",),
+    "kind_label": ("发票票种", "票种"),
+    "status": ("发票状态",),
+    "is_blue": ("是否正数发票",),
+    "risk": ("发票风险等级",),
+    "issuer": ("开票人",),
+    "note": ("备注",),
+    "tax_rate": ("税率", "税率/征收率"),
+    "item_name": ("货物或应税劳务名称", "货物或应税劳务、服务名称"),
+}
+# The header the bureau writes today, in its order; the writer uses it.
+BASIC_COLUMNS = (
+    "seq", "code", "number", "digital_number", "seller_vat", "seller_name", "buyer_vat",
+    "buyer_name", "issue_date", "amount_untaxed", "amount_tax", "amount_total", "source",
+    "kind_label", "status", "is_blue", "risk", "issuer", "note",
+)  # fmt: skip
+DETAIL_COLUMNS = (
+    "seq", "code", "number", "digital_number", "issue_date", "item_name", "amount_untaxed",
+    "tax_rate", "amount_tax",
+)  # fmt: skip
+REQUIRED = ("seller_vat", "buyer_vat", "issue_date", "amount_untaxed", "amount_tax",
+            "amount_total", "status")  # fmt: skip
+
+COLUMN_LABELS = {key: variants[0] for key, variants in HEADERS.items()}
+
+STATUSES = {
+    "正常": "normal",
+    "已作废": "void",
+    "作废": "void",
+    "已红冲-全额": "red_full",
+    "全额红冲": "red_full",
+    "已红冲-部分": "red_partial",
+    "部分红冲": "red_partial",
+}
+STATUS_LABELS = {
+    "normal": "正常",
+    "void": "已作废",
+    "red_full": "已红冲-全额",
+    "red_partial": "已红冲-部分",
+}
+# 发票票种 text (brackets made half-width, spaces removed) -> kind of the register.
+KIND_BY_LABEL = {
+    "电子发票(增值税专用发票)": "digital_special",
+    "数电票(增值税专用发票)": "digital_special",
+    "纸质发票(增值税专用发票)": "digital_special",
+    "电子发票(普通发票)": "digital_general",
+    "数电票(普通发票)": "digital_general",
+    "纸质发票(普通发票)": "digital_general",
+    "增值税专用发票": "vat_special",
+    "增值税普通发票": "vat_general",
+    "增值税普通发票(卷票)": "vat_roll",
+    "增值税普通发票(卷式)": "vat_roll",
+    "增值税电子普通发票": "e_general",
+    "增值税电子专用发票": "e_special",
+    "机动车销售统一发票": "motor_vehicle",
+    "二手车销售统一发票": "used_vehicle",
+}
+LABEL_BY_KIND = {
+    "digital_special": "电子发票(增值税专用发票)",
+    "digital_general": "电子发票(普通发票)",
+    "vat_special": "增值税专用发票",
+    "vat_general": "增值税普通发票",
+    "vat_roll": "增值税普通发票(卷票)",
+    "e_general": "增值税电子普通发票",
+    "e_special": "增值税电子专用发票",
+    "motor_vehicle": "机动车销售统一发票",
+    "used_vehicle": "二手车销售统一发票",
+}
+_YES, _NO = "是", "否"
+EXEMPT_TEXTS = frozenset({"免税", "不征税", "***", "免征"})
+_FOOTER = re.compile(r"^(合计|总计|小计|共计|注[:：]|说明[:：]|导出|制表)")
+_BRACKETS = str.maketrans({"（": "(", "）": ")", "\u3000": " "})
+_SPACES = re.compile(r"\s+")
+_DATE_TEXT = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT]+\d{1,2}:\d{2}(?::\d{2})?)?"
+)
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_SERIAL = re.compile(r"\d{5}(\.\d+)?")
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 counting Excel's phantom 1900-02-29
+_MIN_SERIAL, _MAX_SERIAL = 36526, 73051  # 2000-01-01 .. 2099-12-31: plausible fapiao dates
+_RATE_PRECISION = Decimal("0.0001")
+_FLOAT_TEXT = re.compile(r"\d+(\.\d*)?[eE][+-]?\d+|\d+\.\d*")
+_CURRENCY = re.compile(r"[¥￥]")
+
+
+class ExportError(FapiaoRuleError):
+    """The file as a whole cannot be read as an export: one message, nothing imported."""
+
+    def __init__(self, template, /, **params):
+        super().__init__("file", template, **params)
+
+
+@dataclass(slots=True)
+class ExportRow:
+    """One checked row of sheet 发票基础信息 (amounts Decimal, IDs text, names normalised)."""
+
+    sheet: str
+    row: int
+    code: str
+    number: str
+    digital_number: str
+    seller_vat: str
+    seller_name: str
+    buyer_vat: str
+    buyer_name: str
+    issue_date: date
+    amount_untaxed: Decimal
+    amount_tax: Decimal
+    amount_total: Decimal
+    status: str
+    is_red: bool
+    kind: str | None
+    kind_label: str = ""
+    source: str = ""
+    risk: str = ""
+    issuer: str = ""
+    note: str = ""
+    tax_exempt: bool = False
+    # A 20-digit 数电 number Excel stored as a float: its last digits are lost, only the rounded
+    # value is known. The reconciliation may find it in the register (same rounding, amounts, date).
+    rounded_number: str = ""
+    tax_rates: tuple = ()  # percents (Decimal), from a 税率 column or sheet 信息汇总表
+
+    @property
+    def key(self):
+        """Identity of the fapiao: ("", 数电发票号码), (发票代码, 发票号码) or ("~", rounded)."""
+        return _key(self.code, self.number, self.digital_number, self.rounded_number)
+
+    @property
+    def display_number(self):
+        if self.rounded_number:
+            return f"{float(self.rounded_number):.14E}"
+        return self.digital_number or f"{self.code} {self.number}".strip()
+
+    @property
+    def tax_rate(self):
+        """The fapiao's single rate, or None when unknown or several."""
+        return self.tax_rates[0] if len(self.tax_rates) == 1 else None
+
+
+@dataclass(slots=True)
+class ParsedExport:
+    rows: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # FapiaoRuleError, each naming sheet and row
+    sheet: str = ""
+    skipped_rows: int = 0  # title, empty and footer rows
+    has_details: bool = False
+
+
+# --------------------------------------------------------------------------------------- parse
+def parse_export(data, filename=""):
+    """Parse the bytes of an export (xlsx or CSV, told apart by content).
+
+    Returns a ParsedExport whose `errors` list every unusable row; raises ExportError when the
+    file as a whole is not an export (too large, empty, binary, wrong columns).
+    """
+    if not isinstance(data, (bytes, bytearray)):
+        raise ExportError(_("The file is empty. Choose the file exported from 全量发票查询."))
+    if len(data) > MAX_BYTES:
+        raise ExportError(
+            _(
+                "The file is %(size)s MB; at most %(max)s MB can be imported. Export one month of "
+                "全量发票查询 at a time, or split the export."
+            ),
+            size=round(len(data) / 1024 / 1024, 1),
+            max=MAX_BYTES // 1024 // 1024,
+        )
+    if not data.strip():
+        raise ExportError(_("The file is empty. Choose the file exported from 全量发票查询."))
+    if data[:4] == b"PK\x03\x04":
+        return _parse_xlsx(bytes(data))
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ExportError(
+            _(
+                "The file is in the old Excel format (.xls). Open it in Excel or WPS, save it as "
+                ".xlsx and import that file."
+            )
+        )
+    return _parse_csv(bytes(data), filename)
+
+
+def _parse_xlsx(data):
+    from openpyxl import load_workbook  # noqa: PLC0415 - only xlsx files need it
+
+    # openpyxl raises many exception types on a damaged archive; each means "not an xlsx".
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # openpyxl raises many types on a damaged archive
+        raise ExportError(
+            _(
+                "The file looks like an Excel workbook but cannot be read: it is damaged or not "
+                "an .xlsx file. Export it again from 全量发票查询."
+            )
+        ) from None
+    try:
+        names = book.sheetnames
+        if BASIC_SHEET in names:
+            sheet = BASIC_SHEET
+        elif len(names) == 1:
+            sheet = names[0]
+        else:
+            raise ExportError(
+                _(
+                    "The workbook has no sheet %(sheet)s (it has %(names)s). Import the file "
+                    "exported from 全量发票查询, whose invoices are on sheet %(sheet)s."
+                ),
+                sheet=BASIC_SHEET,
+                names=", ".join(names),
+            )
+        parsed = _parse_rows(sheet, book[sheet].iter_rows(values_only=True))
+        if DETAIL_SHEET in names and sheet != DETAIL_SHEET:
+            _apply_details(parsed, book[DETAIL_SHEET].iter_rows(values_only=True))
+        return parsed
+    except ExportError:
+        raise
+    except Exception:  # a damaged sheet inside a valid archive
+        raise ExportError(
+            _(
+                "The workbook is damaged and its rows cannot be read. Export it again from "
+                "全量发票查询."
+            )
+        ) from None
+    finally:
+        book.close()
+
+
+def _parse_csv(data, filename):
+    if b"\x00" in data:
+        raise ExportError(
+            _(
+                "The file is neither an Excel workbook (.xlsx) nor a CSV text file. Import the "
+                "file exported from 全量发票查询."
+            )
+        )
+    text = _decode(data)
+    # Comma as the bureau writes it; tab or semicolon when Excel re-saved it in another locale.
+    for delimiter in ",\t;":
+        try:
+            head = list(_take(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter),
+                              MAX_HEADER_ROW))  # fmt: skip
+            _find_header(head, CSV_SHEET, REQUIRED)
+        except (ExportError, csv.Error):
+            continue
+        break
+    try:
+        return _parse_rows(
+            CSV_SHEET, csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        )
+    except csv.Error:
+        raise ExportError(
+            _("The CSV file cannot be read: it is damaged. Export it again from 全量发票查询.")
+        ) from None
+
+
+def _decode(data):
+    """UTF-8 (with or without BOM), else GB18030: the encodings the bureau and Excel write."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return codecs.decode(data, encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ExportError(
+        _(
+            "The CSV file is neither UTF-8 nor GB18030 text. Save it as CSV UTF-8 (or the "
+            "default Chinese CSV) and import it again."
+        )
+    )
+
+
+def _header_key(value):
+    text = _SPACES.sub("", to_halfwidth(_text(value))).replace("*", "")
+    return text.removesuffix("(元)").removesuffix("(%)")
+
+
+def _find_header(rows, sheet, required):
+    """(column index by canonical name, header row number) from the first rows of a sheet."""
+    for number, row in enumerate(rows, start=1):
+        columns = {}
+        for index, value in enumerate(row or ()):
+            key = _BY_HEADER.get(_header_key(value))
+            if key and key not in columns:
+                columns[key] = index
+        if len(columns) >= 4 and ({"number", "digital_number"} & columns.keys()):
+            missing = [COLUMN_LABELS[key] for key in required if key not in columns]
+            if missing:
+                raise ExportError(
+                    _(
+                        "Sheet %(sheet)s, row %(row)s: the header has no column %(columns)s. "
+                        "Import the unchanged export of 全量发票查询."
+                    ),
+                    sheet=sheet,
+                    row=number,
+                    columns=", ".join(missing),
+                )
+            return columns, number
+        if number >= MAX_HEADER_ROW:
+            break
+    raise ExportError(
+        _(
+            "This is not a 全量发票查询 export: none of the first %(max)s rows of %(sheet)s names "
+            "the columns 发票号码 or 数电发票号码, 开票日期, 金额, 税额, 价税合计. Import the file "
+            "exported from 税务数字账户 → 全量发票查询."
+        ),
+        max=MAX_HEADER_ROW,
+        sheet=sheet,
+    )
+
+
+def _parse_rows(sheet, rows):
+    rows = iter(rows)
+    head = []
+    for row in rows:
+        head.append(row)
+        if len(head) >= MAX_HEADER_ROW:
+            break
+    columns, header_row = _find_header(head, sheet, REQUIRED)
+    parsed = ParsedExport(sheet=sheet, skipped_rows=header_row)
+    seen = {}
+    body = _chain(head[header_row:], rows)
+    for number, row in enumerate(body, start=header_row + 1):
+        cells = {key: row[index] if index < len(row) else None for key, index in columns.items()}
+        if _is_blank(row) or _is_footer(row):
+            parsed.skipped_rows += 1
+            continue
+        try:
+            result = _parse_row(sheet, number, cells)
+        except FapiaoRuleError as error:
+            _add_error(parsed, sheet, number, error)
+            continue
+        if result.key in seen:
+            _add_error(
+                parsed, sheet, number,
+                FapiaoRuleError(
+                    "number",
+                    _("Fapiao %(number)s is listed a second time (first in row %(first)s). Remove the "
+                        "duplicate row or export the file again."),
+                    number=result.display_number,
+                    first=seen[result.key],
+                ),
+            )  # fmt: skip
+            continue
+        seen[result.key] = number
+        parsed.rows.append(result)
+    if not parsed.rows and not parsed.errors:
+        raise ExportError(
+            _(
+                "Sheet %(sheet)s has a header but no fapiao rows. Check the period of the export "
+                "in 全量发票查询 and export it again."
+            ),
+            sheet=sheet,
+        )
+    return parsed
+
+
+@functools.lru_cache(maxsize=4096)
+def _tax_id(text, natural_person):
+    """Checked tax ID; cached because an export repeats the seller's and its buyers' IDs."""
+    return tax_id.check_tax_id(text, natural_person=natural_person)[0]
+
+
+def _identity(cells):
+    """(code, legacy number, 数电 number, rounded 数电 number) of a row's ID cells."""
+    code = fapiao_number.normalize_code(cells.get("code"))
+    legacy = fapiao_number.normalize_digits(
+        cells.get("number"), "number", fapiao_number.LEGACY_NUMBER_LENGTH
+    )
+    raw = cells.get("digital_number")
+    if not _text(raw) and not code and isinstance(cells.get("number"), (float, str)):
+        raw = cells.get("number")  # 数电 number in the 发票号码 column (older exports)
+        legacy = "" if _rounded(raw) else legacy
+    rounded = _rounded(raw)
+    digital = "" if rounded else fapiao_number.normalize_digits(raw, "number")
+    if not digital and len(legacy) == fapiao_number.DIGITAL_NUMBER_LENGTH and not code:
+        digital, legacy = legacy, ""
+    return code, legacy, digital, rounded
+
+
+def _rounded(value):
+    """The integer text of a 20-digit ID Excel turned into a float (digits lost), else ""."""
+    text = _SPACES.sub("", to_halfwidth(_text(value)))
+    if not (isinstance(value, float) or _FLOAT_TEXT.fullmatch(text)):
+        return ""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return ""
+    if not number.is_finite() or number != number.to_integral_value() or number < 0:
+        return ""
+    digits = str(int(number))
+    return excel_rounded(digits) if len(digits) == fapiao_number.DIGITAL_NUMBER_LENGTH else ""
+
+
+def excel_rounded(digits):
+    """`digits` rounded to the 15 significant digits Excel keeps, as integer text.
+
+    Both a register number and the float Excel stored for it round to the same text, which lets
+    the reconciliation recognise a 数电 number whose last digits Excel lost.
+    """
+    return str(int(Decimal(format(Decimal(digits), f".{fapiao_number.EXCEL_DIGITS - 1}E"))))
+
+
+def _key(code, legacy, digital, rounded):
+    if rounded:
+        return ("~", rounded)
+    return ("", digital) if digital else (code, legacy)
+
+
+def _chain(first, rest):
+    yield from first
+    yield from rest
+
+
+def _add_error(parsed, sheet, row, error):
+    if len(parsed.errors) < MAX_ERRORS:
+        parsed.errors.append(
+            FapiaoRuleError(
+                error.field,
+                _("Sheet %(sheet)s, row %(row)s: %(error)s"),
+                sheet=sheet,
+                row=row,
+                error=error,
+            )
+        )
+    elif len(parsed.errors) == MAX_ERRORS:
+        parsed.errors.append(
+            FapiaoRuleError(
+                "file",
+                _("More rows cannot be used; only the first %(max)s errors are listed."),
+                max=MAX_ERRORS,
+            )
+        )
+
+
+def _is_blank(row):
+    return not row or all(_text(value) == "" for value in row)
+
+
+def _is_footer(row):
+    first = next((_text(value) for value in row if _text(value)), "")
+    return bool(_FOOTER.match(_SPACES.sub("", to_halfwidth(first))))
+
+
+def _parse_row(sheet, number, cells):
+    code, legacy, digital, rounded = _identity(cells)
+    if not digital and not legacy and not rounded:
+        raise FapiaoRuleError(
+            "number",
+            _("The row has neither a 数电发票号码 nor a 发票号码. Every fapiao row needs one."),
+        )
+    issue_date = parse_date(cells.get("issue_date"))
+    kind = _kind(cells.get("kind_label"), digital or rounded)
+    if rounded:
+        if kind not in fapiao_number.DIGITAL_KINDS:
+            fapiao_number.normalize_digits(cells.get("digital_number"), "number")  # its message
+    elif digital:
+        # A paper 数电 fapiao also prints a code and 8-digit number; the 20 digits identify it.
+        fapiao_number.check_fapiao_identity(kind, code, digital, today=issue_date)
+    else:
+        kind = kind or fapiao_number.detect_kind_from_code(code)
+        fapiao_number.check_fapiao_identity(kind, code, legacy, today=issue_date)
+    untaxed = _amount(cells.get("amount_untaxed"), "amount_untaxed")
+    exempt = _text(cells.get("amount_tax")) in EXEMPT_TEXTS
+    tax = Decimal("0.00") if exempt else _amount(cells.get("amount_tax"), "amount_tax")
+    total = _amount(cells.get("amount_total"), "amount_total")
+    if abs(untaxed + tax - total) > fapiao_amount.TOTAL_TOLERANCE:
+        raise FapiaoRuleError(
+            "amount_total",
+            _(
+                "金额 %(untaxed)s + 税额 %(tax)s = %(sum)s, but 价税合计 is %(total)s. Export the file again; "
+                "an edited export is not accepted."
+            ),
+            untaxed=untaxed,
+            tax=tax,
+            sum=untaxed + tax,
+            total=total,
+        )
+    is_red = _is_red(cells, total)
+    if not _text(cells.get("seller_vat")):
+        raise FapiaoRuleError(
+            "seller_vat",
+            _(
+                "The 销方识别号 (seller's tax ID) is empty. Import the unchanged export of 全量发票查询."
+            ),
+        )
+    seller_vat = _tax_id(_text(cells.get("seller_vat")), False)
+    buyer_vat = _tax_id(_text(cells.get("buyer_vat")), True)
+    rates = ()
+    if "tax_rate" in cells and _text(cells["tax_rate"]):
+        rate, rate_exempt = parse_rate(cells["tax_rate"])
+        rates, exempt = (rate,), exempt or rate_exempt
+    return ExportRow(
+        sheet=sheet,
+        row=number,
+        code=code,
+        number=legacy,
+        digital_number=digital,
+        rounded_number=rounded,
+        seller_vat=seller_vat,
+        seller_name=normalize_name(cells.get("seller_name")),
+        buyer_vat=buyer_vat,
+        buyer_name=normalize_name(cells.get("buyer_name")),
+        issue_date=issue_date,
+        amount_untaxed=untaxed,
+        amount_tax=tax,
+        amount_total=total,
+        status=_status(cells.get("status")),
+        is_red=is_red,
+        kind=kind,
+        kind_label=normalize_name(cells.get("kind_label")),
+        source=normalize_name(cells.get("source")),
+        risk=normalize_name(cells.get("risk")),
+        issuer=normalize_name(cells.get("issuer")),
+        note=_text(cells.get("note")),
+        tax_exempt=exempt,
+        tax_rates=rates,
+    )
+
+
+def _apply_details(parsed, rows):
+    """Rates per fapiao from sheet 信息汇总表 (one row per fapiao line)."""
+    rows = list(_take(rows))
+    try:
+        columns, header_row = _find_header(rows[:MAX_HEADER_ROW], DETAIL_SHEET, ("tax_rate",))
+    except ExportError as error:
+        parsed.errors.append(error)
+        return
+    parsed.has_details = True
+    by_key = {row.key: row for row in parsed.rows}
+    rates = {}
+    for number, row in enumerate(rows[header_row:], start=header_row + 1):
+        if _is_blank(row) or _is_footer(row):
+            continue
+        cells = {key: row[index] if index < len(row) else None for key, index in columns.items()}
+        try:
+            code, legacy, digital, rounded = _identity(cells)
+            key = _key(code, legacy, digital, rounded)
+            if key not in by_key and digital:
+                key = _key("", "", "", excel_rounded(digital))  # rounded on the other sheet
+            if key not in by_key:
+                raise FapiaoRuleError(
+                    "number",
+                    _(
+                        "Fapiao %(number)s is not listed on sheet %(sheet)s. Export both sheets together "
+                        "again."
+                    ),
+                    number=digital or rounded or f"{code} {legacy}".strip(),
+                    sheet=parsed.sheet,
+                )
+            rate, exempt = parse_rate(cells.get("tax_rate"))
+        except FapiaoRuleError as error:
+            _add_error(parsed, DETAIL_SHEET, number, error)
+            continue
+        rates.setdefault(key, set()).add(rate)
+        if exempt:
+            by_key[key].tax_exempt = True
+    for key, found in rates.items():
+        row = by_key[key]
+        row.tax_rates = tuple(sorted(found | set(row.tax_rates)))
+
+
+def _take(rows, limit=2_000_000):
+    for index, row in enumerate(rows):
+        if index >= limit:
+            break
+        yield row
+
+
+# ------------------------------------------------------------------------------------ values
+def _text(value):
+    """A cell as stripped text; numbers and dates in their plain form. Never evaluated."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return str(value).strip()
+
+
+def normalize_name(value):
+    """A company name as the register compares it: half-width brackets, single spaces."""
+    return _SPACES.sub(" ", _text(value).translate(_BRACKETS)).strip()
+
+
+def _amount(value, field):
+    """An amount in cents; numbers beyond any fapiao's (or Decimal's precision) are refused."""
+    if not (isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)):
+        value = _CURRENCY.sub("", _text(value))
+    try:
+        amount = fapiao_amount.to_cents_of(value, field)
+    except InvalidOperation:
+        amount = None
+    if amount is None or abs(amount) >= MAX_AMOUNT:
+        raise FapiaoRuleError(
+            field,
+            _(
+                "The %(label)s %(value)s is not a fapiao amount. Import the unchanged export of 全量发票查询."
+            ),
+            label=fapiao_amount.AMOUNT_LABELS[field],
+            value=value,
+        )
+    return amount
+
+
+def parse_date(value):
+    """开票日期 from a datetime, an Excel serial (number or digits) or text; a FapiaoRuleError else."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _serial_date(value)
+    text = to_halfwidth(_text(value))
+    if _SERIAL.fullmatch(text):
+        return _serial_date(float(text))
+    match = _DATE_TEXT.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
+    year, month, day = map(int, match.groups()) if match else (0, 0, 0)
+    if 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year or 1, month)[1] and year:
+        return date(year, month, day)
+    raise FapiaoRuleError(
+        "issue_date",
+        _("The 开票日期 %(value)s is not a date. The export writes it as YYYY-MM-DD HH:MM:SS."),
+        value=text or "—",
+    )
+
+
+def _serial_date(serial):
+    if not _MIN_SERIAL <= serial <= _MAX_SERIAL:
+        raise FapiaoRuleError(
+            "issue_date",
+            _(
+                "The 开票日期 %(value)s is not a date between 2000 and 2099. Check the column 开票日期."
+            ),
+            value=serial,
+        )
+    return _EXCEL_EPOCH + timedelta(days=int(serial))
+
+
+def parse_rate(value):
+    """(percent as Decimal, tax-exempt) from "13%", 13, 0.13, "免税" or "***".
+
+    A number below 1 is a fraction (0.13 = 13%), from 1 up a percent; a result that is no VAT rate
+    is refused, so 0.5 (50%?) is an error, not a guess.
+    """
+    text = _SPACES.sub("", to_halfwidth(_text(value)))
+    if text in EXEMPT_TEXTS:
+        return Decimal(0), True
+    percent = text.endswith("%")
+    try:
+        rate = Decimal(text.removesuffix("%"))
+    except InvalidOperation:
+        rate = None
+    if rate is not None and rate.is_finite():
+        if not percent and abs(rate) < 1:
+            rate *= 100
+        rate = rate.quantize(_RATE_PRECISION, rounding=ROUND_HALF_UP).normalize()
+    if (
+        rate is None
+        or not rate.is_finite()
+        or rate not in fapiao_amount.CURRENT_RATES | fapiao_amount.OLD_RATES
+    ):
+        raise FapiaoRuleError(
+            "tax_rate",
+            _(
+                "The 税率 %(value)s is not a VAT rate. The export writes rates as 13%%, 13 or "
+                "0.13 (also 9, 6, 5, 3, 1.5, 1, 0.5, 0, 免税, 不征税)."
+            ),
+            value=text or "—",
+        )
+    return rate, False
+
+
+def _status(value):
+    text = _SPACES.sub("", to_halfwidth(_text(value)))
+    if text in STATUSES:
+        return STATUSES[text]
+    raise FapiaoRuleError(
+        "state",
+        _(
+            "The 发票状态 %(value)s is unknown; the export writes 正常, 已作废, 已红冲-全额 or 已红冲-部分."
+        ),
+        value=text or "—",
+    )
+
+
+def _is_red(cells, total):
+    if "is_blue" not in cells:
+        return total < 0
+    text = _SPACES.sub("", _text(cells["is_blue"]))
+    if text not in (_YES, _NO):
+        raise FapiaoRuleError(
+            "is_red",
+            _("是否正数发票 is %(value)s; the export writes 是 or 否."),
+            value=text or "—",
+        )
+    is_red = text == _NO
+    if total and (total < 0) != is_red:
+        raise FapiaoRuleError(
+            "is_red",
+            _(
+                "是否正数发票 is %(value)s, but 价税合计 is %(total)s. Export the file again; an edited "
+                "export is not accepted."
+            ),
+            value=text,
+            total=total,
+        )
+    return is_red
+
+
+def _kind(value, digital):
+    text = _SPACES.sub("", normalize_name(value))
+    if text in KIND_BY_LABEL:
+        return KIND_BY_LABEL[text]
+    if text:
+        raise FapiaoRuleError(
+            "fapiao_type",
+            _("The 发票票种 %(value)s is unknown. Known kinds: %(kinds)s."),
+            value=text,
+            kinds=", ".join(LABEL_BY_KIND.values()),
+        )
+    if digital:
+        raise FapiaoRuleError(
+            "fapiao_type",
+            _(
+                "The 发票票种 of digital fapiao %(number)s is empty: it cannot tell a special from "
+                "a general fapiao."
+            ),
+            number=digital,
+        )
+    return None
+
+
+# --------------------------------------------------------------------------------------- write
+def _cell(row, key):
+    value = row.get(key)
+    if key == "status" and value in STATUS_LABELS:
+        return STATUS_LABELS[value]
+    if key == "kind_label" and not value and row.get("kind") in LABEL_BY_KIND:
+        return LABEL_BY_KIND[row["kind"]]
+    if key == "is_blue" and value is None:
+        return _NO if row.get("is_red") else _YES
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def write_export_xlsx(rows, details=None, title=True, footer=True, sheet=BASIC_SHEET):
+    """Bytes of an xlsx shaped like the bureau's export, from row dicts keyed like BASIC_COLUMNS.
+
+    Values are written as given (an int 20-digit number is stored as Excel's number, a datetime as
+    a date cell), so callers choose how messy the file is. `status` may be a register state
+    (normal, void...) and `kind` a register kind; `details` rows go to sheet 信息汇总表.
+    """
+    from openpyxl import Workbook  # noqa: PLC0415 - only writing needs it
+
+    book = Workbook()
+    basic = book.active
+    basic.title = sheet
+    _write_sheet(basic, rows, BASIC_COLUMNS, title, footer)
+    if details is not None:
+        _write_sheet(book.create_sheet(DETAIL_SHEET), details, DETAIL_COLUMNS, title, False)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _write_sheet(sheet, rows, columns, title, footer):
+    if title:
+        sheet.append(["全量发票查询导出结果"])
+        sheet.append(["导出时间：" + datetime.now().strftime("%Y-%m-%d %H:%M:%S")])
+    sheet.append([COLUMN_LABELS[key] for key in columns])
+    for position, row in enumerate(rows, start=1):
+        sheet.append([position if key == "seq" and key not in row else _cell(row, key)
+                      for key in columns])  # fmt: skip
+    if footer:
+        sheet.append(["合计", f"{len(rows)} 张"])
+
+
+def write_export_csv(rows, encoding="utf-8-sig", title=True, footer=True):
+    """Bytes of the export as CSV in `encoding` (utf-8, utf-8-sig or gb18030), all cells text."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if title:
+        writer.writerow(["全量发票查询导出结果"])
+    writer.writerow([COLUMN_LABELS[key] for key in BASIC_COLUMNS])
+    for position, row in enumerate(rows, start=1):
+        writer.writerow([
+            position if key == "seq" and key not in row else _csv_cell(_cell(row, key))
+            for key in BASIC_COLUMNS
+        ])  # fmt: skip
+    if footer:
+        writer.writerow(["合计", f"{len(rows)} 张"])
+    return out.getvalue().encode(encoding)
+
+
+def _csv_cell(value):
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return "" if value is None else value
+
+
+_BY_HEADER = {_header_key(v): key for key, variants in HEADERS.items() for v in variants}
