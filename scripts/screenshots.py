@@ -98,18 +98,37 @@ def start_server():
     sys.exit("the server did not answer within 10 minutes")
 
 
-def cleared_clearing(session_id):
-    """Id of the oldest cleared clearing, read over JSON-RPC as the logged-in user."""
+def call(session_id, model, method, *args, **kwargs):
+    """One JSON-RPC call as the logged-in user."""
     response = requests.post(
         f"{BASE}/web/dataset/call_kw",
         cookies={"session_id": session_id},
         json={"jsonrpc": "2.0", "params": {
-            "model": "invoice.clearing", "method": "search", "args": [[("state", "=", "cleared")]],
-            "kwargs": {"order": "date_to, id", "limit": 1},
+            "model": model, "method": method, "args": list(args), "kwargs": kwargs,
         }},
-        timeout=60,
+        timeout=300,
     )  # fmt: skip
-    return response.json()["result"][0]
+    answer = response.json()
+    if "error" in answer:
+        sys.exit(f"{model}.{method}: {answer['error']['data']['message']}")
+    return answer["result"]
+
+
+def cleared_clearing(session_id):
+    """Id of the oldest cleared clearing."""
+    return call(session_id, "invoice.clearing", "search", [("state", "=", "cleared")],
+                order="date_to, id", limit=1)[0]  # fmt: skip
+
+
+def imported_batch(session_id):
+    """Import the demo's bureau export (attached to last month's clearing); the batch id."""
+    [export] = call(session_id, "ir.attachment", "search_read",
+                    [("name", "=like", "全量发票查询_%"), ("res_model", "=", "invoice.clearing")],
+                    ["datas", "name", "res_id"], limit=1)  # fmt: skip
+    [clearing] = call(session_id, "invoice.clearing", "read", [export["res_id"]],
+                      ["company_id", "date_from", "date_to"])  # fmt: skip
+    return call(session_id, "invoice.clearing.import", "import_file", clearing["company_id"][0],
+                clearing["date_from"], clearing["date_to"], export["datas"], export["name"])[0]  # fmt: skip
 
 
 def login(user, password):
@@ -198,7 +217,12 @@ def main():
     try:
         for name, user, password, path, selector, click in PAGES:
             session_id = login(user, password)
-            url = path.format(cleared=cleared_clearing(session_id)) if "{" in path else path
+            if "{cleared}" in path:
+                url = path.format(cleared=cleared_clearing(session_id))
+            elif "{batch}" in path:
+                url = path.format(batch=imported_batch(session_id))
+            else:
+                url = path
             chrome.shot(session_id, url, selector, click, OUT / name)
             print(f"wrote docs/screenshots/{name}")
     finally:

@@ -13,7 +13,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 
-from ..tools import clearing_summary
+from ..tools import bureau_export, clearing_summary
 
 # (description, VAT rate) of what the demo company sells.
 PRODUCTS = (
@@ -99,7 +99,8 @@ class _DemoGenerator:
         for index, month in enumerate(self.months):
             self._month(month, uploaded=index < 2)
         self._clear(self.months[0], approve=True)
-        self._clear(self.months[1], approve=False)
+        ready = self._clear(self.months[1], approve=False)
+        self._bureau_export(ready)
         self.company.clearing_lock_enabled = lock
         if self.env["res.lang"]._lang_get("zh_CN"):
             self.env.ref("invoice_clearing.demo_user_clerk").lang = "zh_CN"
@@ -266,6 +267,74 @@ class _DemoGenerator:
         # 红字发票信息确认单编号 (20 digits, 数电) or 红字信息表编号 (16 digits, paper).
         reference = f"{day:%y}31{serial:016d}" if digital else f"3100{day:%y}{serial:010d}"
         self._register(refund, blue.fapiao_type, day, red_reference=reference)
+
+    # ------------------------------------------------------------------ the bureau's export
+    def _bureau_export(self, clearing):
+        """The 全量发票查询 export of the ready month, attached to its clearing to try the import.
+
+        It lists every fapiao of the month as the bureau knows them, plus one fapiao issued
+        outside Odoo (at the bureau only) for the reconciliation to propose.
+        """
+        month = clearing.date_from
+        fapiao = self.env["invoice.clearing.fapiao"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("issue_date", ">=", month),
+                ("issue_date", "<=", clearing.date_to),
+            ],
+            order="issue_date, id",
+        )
+        rows = [self._export_row(f) for f in fapiao]
+        outside = fapiao.filtered(lambda f: f.fapiao_type == "digital_general" and not f.is_red)[:1]
+        if outside:
+            rows.append(
+                {
+                    **self._export_row(outside),
+                    "digital_number": self._number("digital_general", outside.issue_date),
+                    "amount_untaxed": 800.0,
+                    "amount_tax": 104.0,
+                    "amount_total": 904.0,
+                    "note": "开票软件直接开具",
+                }
+            )
+        data = bureau_export.write_export_xlsx(rows)
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": f"全量发票查询_{month:%Y-%m}.xlsx",
+                "raw": data,
+                "res_model": "invoice.clearing",
+                "res_id": clearing.id,
+                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+        )
+        self.env["ir.model.data"].create(
+            {
+                "module": "invoice_clearing",
+                "name": "demo_bureau_export",
+                "model": "ir.attachment",
+                "res_id": attachment.id,
+                "noupdate": True,
+            }
+        )
+
+    def _export_row(self, fapiao):
+        digital = fapiao.fapiao_type.startswith("digital")
+        return {
+            "code": fapiao.code or "",
+            "number": "" if digital else fapiao.number,
+            "digital_number": fapiao.number if digital else "",
+            "seller_vat": self.company.vat,
+            "seller_name": self.company.name,
+            "buyer_vat": fapiao.buyer_vat or "",
+            "buyer_name": fapiao.partner_id.name,
+            "issue_date": fapiao.issue_date,
+            "amount_untaxed": fapiao.amount_untaxed,
+            "amount_tax": fapiao.amount_tax,
+            "amount_total": fapiao.amount_total,
+            "kind": fapiao.fapiao_type,
+            "status": fapiao.state,
+            "is_red": fapiao.is_red,
+        }
 
     # ------------------------------------------------------------------ clearings
     def _clear(self, month, approve):

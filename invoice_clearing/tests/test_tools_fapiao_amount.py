@@ -297,3 +297,12 @@ def test_positive_red_total_is_refused():
     assert caught.value.field == "amount_total"
     assert "50.00" in str(caught.value)
     assert "negative" in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["1e+26", 10**20, "-1000000000000000", Decimal("1E+30")])
+def test_absurd_amounts_are_refused_not_crashed(value):
+    # Found by fuzzing: quantize() of 1e+26 to cents exceeds Decimal's 28 digits.
+    with pytest.raises(FapiaoRuleError) as caught:
+        fa.to_cents_of(value, "amount_untaxed")
+    assert "too large" in str(caught.value)
+    assert fa.to_cents("999999999999999.99") == Decimal("999999999999999.99")

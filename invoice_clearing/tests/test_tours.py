@@ -60,3 +60,27 @@ class TestTours(HttpCase):
         self.assertIn(cleared.hash.encode(), response.content)
         self.assertIn("清卡凭证".encode(), response.content)
         self.assertEqual(cleared.state, "cleared", "the auditor changed nothing")
+
+    def test_clerk_imports_the_bureau_export(self):
+        clerk = self.env.ref("invoice_clearing.demo_user_clerk")
+        clerk.lang = "zh_CN"
+        month = self.ready.date_from
+        in_month = self.env["invoice.clearing.fapiao"].search_count(
+            [
+                ("company_id", "=", self.company.id),
+                ("issue_date", ">=", month),
+                ("issue_date", "<=", self.ready.date_to),
+            ]
+        )
+        self.start_tour(
+            "/odoo/action-invoice_clearing.action_invoice_clearing_import",
+            "invoice_clearing_clerk_import",
+            login="clerk",
+        )
+        batch = self.env["invoice.clearing.import"].search(
+            [("company_id", "=", self.company.id)], order="id desc", limit=1
+        )
+        self.assertEqual(batch.create_uid, clerk)
+        self.assertEqual(batch.count_matched, in_month)
+        self.assertEqual(batch.count_bureau_only, 1)
+        self.assertEqual(batch.count_amount_mismatch + batch.count_status_mismatch, 0)

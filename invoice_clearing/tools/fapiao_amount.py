@@ -14,6 +14,7 @@ from .fapiao_number import to_halfwidth
 from .rule_error import FapiaoRuleError, Term, _
 
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal(10) ** 15
 TOTAL_TOLERANCE = Decimal("0.01")  # 金额 + 税额 vs 价税合计
 TAX_TOLERANCE = Decimal("0.06")  # 税额 vs 金额 × 税率: lines are rounded one by one
 CURRENT_RATES = frozenset(Decimal(r) for r in ("13", "9", "6", "5", "3", "1.5", "1", "0.5", "0"))
@@ -50,6 +51,16 @@ def _decimal(value, field):
             _(
                 "The %(label)s %(value)s is not a number. Enter digits with an optional minus "
                 "sign and decimal point, e.g. 1130.00 or -1130.00."
+            ),
+            label=AMOUNT_LABELS[field],
+            value=value,
+        )
+    if abs(number) >= MAX_AMOUNT:  # also keeps quantize() within Decimal's 28 digits
+        raise FapiaoRuleError(
+            field,
+            _(
+                "The %(label)s %(value)s is too large for a fapiao. Check the amount; a fapiao "
+                "amount has at most 15 digits before the decimal point."
             ),
             label=AMOUNT_LABELS[field],
             value=value,
