@@ -27,47 +27,31 @@ DB = "clearing_demo"
 
 # (file name, login, password, path, CSS selector to wait for, optional click before the shot)
 PAGES = [
-    (
-        "01-clearings.png",
-        "admin",
-        "admin",
-        "/odoo/action-invoice_clearing.action_invoice_clearing",
-        ".o_data_row",
-        None,
-    ),
-    (
-        "02-fapiao-register.png",
-        "clerk",
-        "clerk",
-        "/odoo/action-invoice_clearing.action_invoice_clearing_fapiao",
-        ".o_data_row",
-        None,
-    ),
-    (
-        "03-new-clearing.png",
-        "admin",
-        "admin",
-        "/odoo/action-invoice_clearing.action_invoice_clearing_new",
-        ".o_form_view .alert-info",
-        None,
-    ),
-    (
-        "04-clearing-checks.png",
-        "admin",
-        "admin",
-        "/odoo/action-invoice_clearing.action_invoice_clearing",
-        ".o_data_row",
-        ".o_data_row:nth-child(1) .o_data_cell[name=name]",
-    ),
-    (
-        "05-clearing-cleared.png",
-        "auditor",
-        "auditor",
-        "/odoo/action-invoice_clearing.action_invoice_clearing",
-        ".o_data_row",
-        ".o_data_row:last-child .o_data_cell[name=name]",
-    ),
-]
+    ("01-clearings.png", "admin", "admin",
+     "/odoo/action-invoice_clearing.action_invoice_clearing", ".o_data_row", None),
+    ("02-fapiao-register.png", "clerk", "clerk",
+     "/odoo/action-invoice_clearing.action_invoice_clearing_fapiao", ".o_data_row", None),
+    ("03-new-clearing.png", "admin", "admin",
+     "/odoo/action-invoice_clearing.action_invoice_clearing_new", ".o_form_view .alert-info", None),
+    ("04-clearing-checks.png", "admin", "admin",
+     "/odoo/action-invoice_clearing.action_invoice_clearing", ".o_data_row",
+     ".o_data_row:nth-child(1) .o_data_cell[name=name]"),
+    ("05-clearing-cleared.png", "auditor", "auditor",
+     "/odoo/action-invoice_clearing.action_invoice_clearing", ".o_data_row",
+     ".o_data_row:last-child .o_data_cell[name=name]"),
+    # {cleared}: the oldest cleared clearing of the demo company.
+    ("06-summary-report.png", "auditor", "auditor",
+     "/report/html/invoice_clearing.report_clearing_summary/{cleared}", "table", None),
+    ("07-certificate.png", "auditor", "auditor",
+     "/report/html/invoice_clearing.report_clearing_certificate/{cleared}", "table", None),
+    # {batch}: the demo's bureau export of last month, imported by the clerk (idempotent).
+    ("08-reconciliation.png", "clerk", "clerk",
+     "/odoo/action-invoice_clearing.action_invoice_clearing_import/{batch}", ".oe_stat_button",
+     None),
+    ("09-reconciliation-lines.png", "clerk", "clerk",
+     "/odoo/action-invoice_clearing.action_invoice_clearing_import_line", ".o_group_header",
+     None),
+]  # fmt: skip
 
 
 def free_port():
@@ -99,7 +83,8 @@ def start_server():
 
 
 def call(session_id, model, method, *args, **kwargs):
-    """One JSON-RPC call as the logged-in user."""
+    """One JSON-RPC call as the logged-in user, in Chinese like the web client of the demo users."""
+    kwargs.setdefault("context", {"lang": "zh_CN"})
     response = requests.post(
         f"{BASE}/web/dataset/call_kw",
         cookies={"session_id": session_id},

@@ -74,7 +74,9 @@ class InvoiceClearingFapiao(models.Model):
     amount_untaxed = fields.Monetary("Amount", tracking=True, help="金额 (negative on red-letter)")
     amount_tax = fields.Monetary("Tax", tracking=True, help="税额")
     amount_total = fields.Monetary("Total", tracking=True, help="价税合计")
-    tax_rate = fields.Float("Tax Rate (%)", digits=(5, 2), tracking=True, help="税率, e.g. 13.0")
+    tax_rate = fields.Float(
+        "Tax Rate (%)", digits=(5, 2), tracking=True, aggregator=False, help="税率, e.g. 13.0"
+    )
     tax_exempt = fields.Boolean(help="免税 / 不征税: tax is shown as *** and must be 0")
     is_red = fields.Boolean(
         "Red-letter", tracking=True, help="红字 (负数) fapiao reversing a blue one"

@@ -12,7 +12,7 @@ class InvoiceClearingFilingLine(models.Model):
     clearing_id = fields.Many2one("invoice.clearing", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="clearing_id.company_id", store=True)
     currency_id = fields.Many2one(related="clearing_id.currency_id")
-    tax_rate = fields.Float("Tax Rate (%)", digits=(5, 2), required=True)
+    tax_rate = fields.Float("Tax Rate (%)", digits=(5, 2), required=True, aggregator=False)
     amount_untaxed = fields.Monetary("Declared Sales", help="申报销售额")
     amount_tax = fields.Monetary("Declared Tax", help="申报税额")
 

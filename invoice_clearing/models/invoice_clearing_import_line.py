@@ -25,7 +25,9 @@ class InvoiceClearingImportLine(models.Model):
     message = fields.Text(readonly=True)
     resolved = fields.Boolean(readonly=True, help="Matched, rejected, or decided by a user")
     sheet = fields.Char(readonly=True)
-    row_number = fields.Integer("Row", readonly=True, help="Row of the export; empty: Odoo only")
+    row_number = fields.Integer(
+        "Row", readonly=True, aggregator=False, help="Row of the export; empty: Odoo only"
+    )
     fapiao_id = fields.Many2one(
         "invoice.clearing.fapiao", readonly=True, index="btree_not_null",
         ondelete="set null", check_company=True,
@@ -42,7 +44,10 @@ class InvoiceClearingImportLine(models.Model):
     amount_tax = fields.Monetary("Tax", readonly=True, help="税额")
     amount_total = fields.Monetary("Total", readonly=True, help="价税合计")
     tax_rate = fields.Float(
-        "Tax Rate (%)", digits=(5, 2), help="税率 from the export; set it when the export has none"
+        "Tax Rate (%)",
+        digits=(5, 2),
+        aggregator=False,
+        help="税率 from the export; set it when the export has none",
     )
     tax_rate_known = fields.Boolean(readonly=True)
     tax_exempt = fields.Boolean(readonly=True, help="免税 / 不征税")

@@ -14,7 +14,7 @@ class InvoiceClearingSummaryLine(models.Model):
     company_id = fields.Many2one(related="clearing_id.company_id", store=True)
     currency_id = fields.Many2one(related="clearing_id.currency_id")
     fapiao_type = fields.Selection(FAPIAO_TYPES, "Kind", required=True)
-    tax_rate = fields.Float("Tax Rate (%)", digits=(5, 2))
+    tax_rate = fields.Float("Tax Rate (%)", digits=(5, 2), aggregator=False)
     blue_count = fields.Integer("Blue", help="正数发票份数")
     blue_amount = fields.Monetary(help="正数金额")
     blue_tax = fields.Monetary(help="正数税额")
