@@ -8,3 +8,5 @@ from . import invoice_clearing_deadline
 from . import res_company
 from . import res_config_settings
 from . import invoice_clearing_demo
+from . import mail_message
+from . import mail_tracking_value
