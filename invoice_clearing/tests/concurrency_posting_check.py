@@ -17,8 +17,8 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 import odoo
-from odoo.fields import Command
 from odoo.exceptions import UserError
+from odoo.fields import Command
 from odoo.modules.registry import Registry
 from odoo.tools import config
 
@@ -148,8 +148,9 @@ def main(conf, dbname, rounds):
             with registry.cursor() as cr:
                 env = odoo.api.Environment(cr, uid, {})
                 outcome["late"] = approve(env, clearing_id)
-                outcome["late_problems"] = env["invoice.clearing"].browse(clearing_id).sudo(
-                ).problem_ids.mapped("message")
+                outcome["late_problems"] = (
+                    env["invoice.clearing"].browse(clearing_id).sudo().problem_ids.mapped("message")
+                )
                 cr.rollback()
         if outcome["state"] != "cleared":  # leave the next round a company with no open fapiao
             with registry.cursor() as cr:

@@ -25,7 +25,9 @@ BUSINESS = UserError  # AccessError (permission) or the rule that freezes the da
 
 # kind "read": the attempt returns what it read, which must equal the superuser's view.
 # kind "change": the snapshot must change when allowed, stay equal when refused.
-Row = namedtuple("Row", "name allowed kind prepare attempt snapshot refusal", defaults=[AccessError])
+Row = namedtuple(
+    "Row", "name allowed kind prepare attempt snapshot refusal", defaults=[AccessError]
+)
 
 
 def _model(case, name):
@@ -64,49 +66,152 @@ def _state(case, target):
 MATRIX = [
     # ------------------------------------------------------------------ fapiao
     _read("fapiao", "fapiao", "number"),
-    Row("fapiao_create", PREPARERS, "change", lambda c, u: None,
-        lambda c, u, t: c.env["invoice.clearing.fapiao"].with_user(u).create(
-            c.fapiao_vals(number="26442000000000077001")),
-        _count("invoice.clearing.fapiao")),
-    Row("fapiao_write", PREPARERS, "change", lambda c, u: c.fapiao,
-        lambda c, u, t: t.with_user(u).write({"note": "changed"}), _field("note")),
-    Row("fapiao_unlink", MANAGERS, "change", lambda c, u: c.fapiao,
-        lambda c, u, t: t.with_user(u).unlink(), _exists),
-    Row("fapiao_void", PREPARERS, "change", lambda c, u: c.paper,
-        lambda c, u, t: t.with_user(u).action_void(), _field("void_date")),
-    Row("fapiao_clear_selected", PREPARERS, "change", lambda c, u: c.fapiao,
-        lambda c, u, t: t.with_user(u).action_clear_selected(), _count("invoice.clearing")),
-    Row("fapiao_write_clearing_id", NOBODY, "change", lambda c, u: c.fapiao,
+    Row(
+        "fapiao_create",
+        PREPARERS,
+        "change",
+        lambda c, u: None,
+        lambda c, u, t: (
+            c.env["invoice.clearing.fapiao"]
+            .with_user(u)
+            .create(c.fapiao_vals(number="26442000000000077001"))
+        ),
+        _count("invoice.clearing.fapiao"),
+    ),
+    Row(
+        "fapiao_write",
+        PREPARERS,
+        "change",
+        lambda c, u: c.fapiao,
+        lambda c, u, t: t.with_user(u).write({"note": "changed"}),
+        _field("note"),
+    ),
+    Row(
+        "fapiao_unlink",
+        MANAGERS,
+        "change",
+        lambda c, u: c.fapiao,
+        lambda c, u, t: t.with_user(u).unlink(),
+        _exists,
+    ),
+    Row(
+        "fapiao_void",
+        PREPARERS,
+        "change",
+        lambda c, u: c.paper,
+        lambda c, u, t: t.with_user(u).action_void(),
+        _field("void_date"),
+    ),
+    Row(
+        "fapiao_clear_selected",
+        PREPARERS,
+        "change",
+        lambda c, u: c.fapiao,
+        lambda c, u, t: t.with_user(u).action_clear_selected(),
+        _count("invoice.clearing"),
+    ),
+    Row(
+        "fapiao_write_clearing_id",
+        NOBODY,
+        "change",
+        lambda c, u: c.fapiao,
         lambda c, u, t: t.with_user(u).write({"clearing_id": c.cleared().id}),
-        _field("clearing_id")),
-    Row("fapiao_write_state", NOBODY, "change", lambda c, u: c.fapiao,
-        lambda c, u, t: t.with_user(u).write({"state": "void"}), _state),
-    Row("fapiao_create_cleared", NOBODY, "change", lambda c, u: c.cleared(),
-        lambda c, u, t: c.env["invoice.clearing.fapiao"].with_user(u).create(
-            c.fapiao_vals(number="26442000000000077002", clearing_id=t.id)),
-        _count("invoice.clearing.fapiao")),
-    Row("fapiao_write_frozen", NOBODY, "change", lambda c, u: c.cleared().frozen_fapiao_ids[0],
+        _field("clearing_id"),
+    ),
+    Row(
+        "fapiao_write_state",
+        NOBODY,
+        "change",
+        lambda c, u: c.fapiao,
+        lambda c, u, t: t.with_user(u).write({"state": "void"}),
+        _state,
+    ),
+    Row(
+        "fapiao_write_void_date",
+        NOBODY,
+        "change",
+        lambda c, u: c.paper,
+        lambda c, u, t: t.with_user(u).write({"void_date": date(2026, 11, 6)}),
+        _field("void_date"),
+    ),
+    Row(
+        "fapiao_create_cleared",
+        NOBODY,
+        "change",
+        lambda c, u: c.cleared(),
+        lambda c, u, t: (
+            c.env["invoice.clearing.fapiao"]
+            .with_user(u)
+            .create(c.fapiao_vals(number="26442000000000077002", clearing_id=t.id))
+        ),
+        _count("invoice.clearing.fapiao"),
+    ),
+    Row(
+        "fapiao_write_frozen",
+        NOBODY,
+        "change",
+        lambda c, u: c.cleared().frozen_fapiao_ids[0],
         lambda c, u, t: t.with_user(u).write({"amount_untaxed": 1.0}),
-        _field("amount_untaxed"), BUSINESS),
-    Row("fapiao_unlink_frozen", NOBODY, "change", lambda c, u: c.cleared().frozen_fapiao_ids[0],
-        lambda c, u, t: t.with_user(u).unlink(), _exists, BUSINESS),
+        _field("amount_untaxed"),
+        BUSINESS,
+    ),
+    Row(
+        "fapiao_unlink_frozen",
+        NOBODY,
+        "change",
+        lambda c, u: c.cleared().frozen_fapiao_ids[0],
+        lambda c, u, t: t.with_user(u).unlink(),
+        _exists,
+        BUSINESS,
+    ),
     # ---------------------------------------------------------------- clearing
     _read("clearing", "draft", "name"),
-    Row("clearing_create", PREPARERS, "change", lambda c, u: None,
-        lambda c, u, t: c.env["invoice.clearing"].with_user(u).create(
-            {"scope": "date", "date_from": MONTH, "date_to": MONTH_END}),
-        _count("invoice.clearing")),
-    Row("clearing_write", PREPARERS, "change", lambda c, u: c.draft,
+    Row(
+        "clearing_create",
+        PREPARERS,
+        "change",
+        lambda c, u: None,
+        lambda c, u, t: (
+            c.env["invoice.clearing"]
+            .with_user(u)
+            .create({"scope": "date", "date_from": MONTH, "date_to": MONTH_END})
+        ),
+        _count("invoice.clearing"),
+    ),
+    Row(
+        "clearing_write",
+        PREPARERS,
+        "change",
+        lambda c, u: c.draft,
         lambda c, u, t: t.with_user(u).write({"filing_date": date(2026, 11, 9)}),
-        _field("filing_date")),
-    Row("clearing_unlink", MANAGERS, "change", lambda c, u: c.draft,
-        lambda c, u, t: t.with_user(u).unlink(), _exists),
-    Row("clearing_unlink_cleared", NOBODY, "change", lambda c, u: c.cleared(),
-        lambda c, u, t: t.with_user(u).unlink(), _exists, BUSINESS),
+        _field("filing_date"),
+    ),
+    Row(
+        "clearing_unlink",
+        MANAGERS,
+        "change",
+        lambda c, u: c.draft,
+        lambda c, u, t: t.with_user(u).unlink(),
+        _exists,
+    ),
+    Row(
+        "clearing_unlink_cleared",
+        NOBODY,
+        "change",
+        lambda c, u: c.cleared(),
+        lambda c, u, t: t.with_user(u).unlink(),
+        _exists,
+        BUSINESS,
+    ),
     *(
-        Row(f"clearing_write_{name}", NOBODY, "change", lambda c, u: c.draft,
+        Row(
+            f"clearing_write_{name}",
+            NOBODY,
+            "change",
+            lambda c, u: c.draft,
             lambda c, u, t, name=name, value=value: t.with_user(u).write({name: value(c)}),
-            _field(name))
+            _field(name),
+        )
         for name, value in [
             ("state", lambda c: "cleared"),
             ("hash", lambda c: "0" * 64),
@@ -116,81 +221,250 @@ MATRIX = [
             ("cleared_at", lambda c: "2026-11-01 00:00:00"),
         ]
     ),
-    Row("clearing_create_cleared", NOBODY, "change", lambda c, u: None,
-        lambda c, u, t: c.env["invoice.clearing"].with_user(u).create(
-            {"scope": "date", "date_from": MONTH, "date_to": MONTH_END, "state": "cleared",
-             "hash": "0" * 64}),
-        _count("invoice.clearing")),
-    Row("clearing_check", PREPARERS, "change", lambda c, u: c.draft,
-        lambda c, u, t: t.with_user(u).action_check(), lambda c, t: t.sudo().problem_ids.ids),
-    Row("clearing_submit", PREPARERS, "change", lambda c, u: c.four_eyes_on(c.draft),
-        lambda c, u, t: t.with_user(u).action_submit(), _state),
-    Row("clearing_approve", MANAGERS, "change", lambda c, u: c.submitted(c.clerk),
-        lambda c, u, t: t.with_user(u).action_approve(), _state),
-    Row("clearing_approve_own", NOBODY, "change", lambda c, u: c.submitted(u),
-        lambda c, u, t: t.with_user(u).action_approve(), _state),
-    Row("clearing_cancel", MANAGERS, "change", lambda c, u: c.draft,
-        lambda c, u, t: t.with_user(u).action_cancel(), _state),
-    Row("clearing_reset", PREPARERS, "change", lambda c, u: c.submitted(c.clerk),
-        lambda c, u, t: t.with_user(u).action_reset_to_draft(), _state),
-    Row("clearing_reopen", MANAGERS, "change", lambda c, u: c.cleared(),
-        lambda c, u, t: t.with_user(u).action_reopen("bureau comparison failed"), _state),
-    Row("reopen_wizard", MANAGERS, "change", lambda c, u: c.cleared(),
-        lambda c, u, t: c.env["invoice.clearing.reopen"].with_user(u).create(
-            {"clearing_id": t.id, "reason": "wrong rate"}).action_confirm(), _state),
+    Row(
+        "clearing_create_cleared",
+        NOBODY,
+        "change",
+        lambda c, u: None,
+        lambda c, u, t: (
+            c.env["invoice.clearing"]
+            .with_user(u)
+            .create(
+                {
+                    "scope": "date",
+                    "date_from": MONTH,
+                    "date_to": MONTH_END,
+                    "state": "cleared",
+                    "hash": "0" * 64,
+                }
+            )
+        ),
+        _count("invoice.clearing"),
+    ),
+    Row(
+        "clearing_check",
+        PREPARERS,
+        "change",
+        lambda c, u: c.draft,
+        lambda c, u, t: t.with_user(u).action_check(),
+        lambda c, t: t.sudo().problem_ids.ids,
+    ),
+    Row(
+        "clearing_submit",
+        PREPARERS,
+        "change",
+        lambda c, u: c.four_eyes_on(c.draft),
+        lambda c, u, t: t.with_user(u).action_submit(),
+        _state,
+    ),
+    Row(
+        "clearing_approve",
+        MANAGERS,
+        "change",
+        lambda c, u: c.submitted(c.clerk),
+        lambda c, u, t: t.with_user(u).action_approve(),
+        _state,
+    ),
+    Row(
+        "clearing_approve_own",
+        NOBODY,
+        "change",
+        lambda c, u: c.submitted(u),
+        lambda c, u, t: t.with_user(u).action_approve(),
+        _state,
+    ),
+    Row(
+        "clearing_cancel",
+        MANAGERS,
+        "change",
+        lambda c, u: c.draft,
+        lambda c, u, t: t.with_user(u).action_cancel(),
+        _state,
+    ),
+    Row(
+        "clearing_reset",
+        PREPARERS,
+        "change",
+        lambda c, u: c.submitted(c.clerk),
+        lambda c, u, t: t.with_user(u).action_reset_to_draft(),
+        _state,
+    ),
+    Row(
+        "clearing_reopen",
+        MANAGERS,
+        "change",
+        lambda c, u: c.cleared(),
+        lambda c, u, t: t.with_user(u).action_reopen("bureau comparison failed"),
+        _state,
+    ),
+    Row(
+        "reopen_wizard",
+        MANAGERS,
+        "change",
+        lambda c, u: c.cleared(),
+        lambda c, u, t: (
+            c.env["invoice.clearing.reopen"]
+            .with_user(u)
+            .create({"clearing_id": t.id, "reason": "wrong rate"})
+            .action_confirm()
+        ),
+        _state,
+    ),
     # ------------------------------------------------------ lines of a clearing
     _read("summary_line", "summary_line", "blue_count"),
-    Row("summary_line_create", NOBODY, "change", lambda c, u: c.draft,
-        lambda c, u, t: c.env["invoice.clearing.summary.line"].with_user(u).create(
-            {"clearing_id": t.id, "fapiao_type": "vat_special", "tax_rate": 13.0}),
-        _count("invoice.clearing.summary.line")),
-    Row("summary_line_write", NOBODY, "change", lambda c, u: c.summary_line,
-        lambda c, u, t: t.with_user(u).write({"blue_count": 99}), _field("blue_count")),
-    Row("summary_line_unlink", NOBODY, "change", lambda c, u: c.summary_line,
-        lambda c, u, t: t.with_user(u).unlink(), _exists),
+    Row(
+        "summary_line_create",
+        NOBODY,
+        "change",
+        lambda c, u: c.draft,
+        lambda c, u, t: (
+            c.env["invoice.clearing.summary.line"]
+            .with_user(u)
+            .create({"clearing_id": t.id, "fapiao_type": "vat_special", "tax_rate": 13.0})
+        ),
+        _count("invoice.clearing.summary.line"),
+    ),
+    Row(
+        "summary_line_write",
+        NOBODY,
+        "change",
+        lambda c, u: c.summary_line,
+        lambda c, u, t: t.with_user(u).write({"blue_count": 99}),
+        _field("blue_count"),
+    ),
+    Row(
+        "summary_line_unlink",
+        NOBODY,
+        "change",
+        lambda c, u: c.summary_line,
+        lambda c, u, t: t.with_user(u).unlink(),
+        _exists,
+    ),
     _read("filing_line", "filing_line", "amount_tax"),
-    Row("filing_line_create", PREPARERS, "change", lambda c, u: c.draft,
-        lambda c, u, t: c.env["invoice.clearing.filing.line"].with_user(u).create(
-            {"clearing_id": t.id, "tax_rate": 9.0, "amount_untaxed": 1.0}),
-        _count("invoice.clearing.filing.line")),
-    Row("filing_line_write", PREPARERS, "change", lambda c, u: c.filing_line,
-        lambda c, u, t: t.with_user(u).write({"amount_tax": 1.0}), _field("amount_tax")),
-    Row("filing_line_unlink", PREPARERS, "change", lambda c, u: c.filing_line,
-        lambda c, u, t: t.with_user(u).unlink(), _exists),
-    Row("filing_line_move", NOBODY, "change", lambda c, u: c.filing_line,
+    Row(
+        "filing_line_create",
+        PREPARERS,
+        "change",
+        lambda c, u: c.draft,
+        lambda c, u, t: (
+            c.env["invoice.clearing.filing.line"]
+            .with_user(u)
+            .create({"clearing_id": t.id, "tax_rate": 9.0, "amount_untaxed": 1.0})
+        ),
+        _count("invoice.clearing.filing.line"),
+    ),
+    Row(
+        "filing_line_write",
+        PREPARERS,
+        "change",
+        lambda c, u: c.filing_line,
+        lambda c, u, t: t.with_user(u).write({"amount_tax": 1.0}),
+        _field("amount_tax"),
+    ),
+    Row(
+        "filing_line_unlink",
+        PREPARERS,
+        "change",
+        lambda c, u: c.filing_line,
+        lambda c, u, t: t.with_user(u).unlink(),
+        _exists,
+    ),
+    Row(
+        "filing_line_move",
+        NOBODY,
+        "change",
+        lambda c, u: c.filing_line,
         lambda c, u, t: t.with_user(u).write({"clearing_id": c.other_draft.id}),
-        _field("clearing_id"), BUSINESS),
-    Row("filing_line_write_cleared", NOBODY, "change",
+        _field("clearing_id"),
+        BUSINESS,
+    ),
+    Row(
+        "filing_line_write_cleared",
+        NOBODY,
+        "change",
         lambda c, u: c.cleared().filing_line_ids[0],
-        lambda c, u, t: t.with_user(u).write({"amount_tax": 1.0}), _field("amount_tax"), BUSINESS),
+        lambda c, u, t: t.with_user(u).write({"amount_tax": 1.0}),
+        _field("amount_tax"),
+        BUSINESS,
+    ),
     _read("problem", "problem", "message"),
-    Row("problem_create", NOBODY, "change", lambda c, u: c.draft,
-        lambda c, u, t: c.env["invoice.clearing.problem"].with_user(u).create(
-            {"clearing_id": t.id, "message": "fake"}),
-        _count("invoice.clearing.problem")),
-    Row("problem_write", NOBODY, "change", lambda c, u: c.problem,
-        lambda c, u, t: t.with_user(u).write({"severity": "warning"}), _field("severity")),
-    Row("problem_unlink", NOBODY, "change", lambda c, u: c.problem,
-        lambda c, u, t: t.with_user(u).unlink(), _exists),
+    Row(
+        "problem_create",
+        NOBODY,
+        "change",
+        lambda c, u: c.draft,
+        lambda c, u, t: (
+            c.env["invoice.clearing.problem"]
+            .with_user(u)
+            .create({"clearing_id": t.id, "message": "fake"})
+        ),
+        _count("invoice.clearing.problem"),
+    ),
+    Row(
+        "problem_write",
+        NOBODY,
+        "change",
+        lambda c, u: c.problem,
+        lambda c, u, t: t.with_user(u).write({"severity": "warning"}),
+        _field("severity"),
+    ),
+    Row(
+        "problem_unlink",
+        NOBODY,
+        "change",
+        lambda c, u: c.problem,
+        lambda c, u, t: t.with_user(u).unlink(),
+        _exists,
+    ),
     # --------------------------------------------------------- filing deadlines
     _read("deadline", "deadline", "date"),
-    Row("deadline_create", MANAGERS, "change", lambda c, u: None,
-        lambda c, u, t: c.env["invoice.clearing.deadline"].with_user(u).create(
-            {"date": date(2031, 1, 20), "company_id": c.company.id}),
-        _count("invoice.clearing.deadline")),
-    Row("deadline_write", MANAGERS, "change", lambda c, u: c.deadline,
-        lambda c, u, t: t.with_user(u).write({"date": date(2026, 12, 16)}), _field("date")),
-    Row("deadline_unlink", MANAGERS, "change", lambda c, u: c.deadline,
-        lambda c, u, t: t.with_user(u).unlink(), _exists),
+    Row(
+        "deadline_create",
+        MANAGERS,
+        "change",
+        lambda c, u: None,
+        lambda c, u, t: (
+            c.env["invoice.clearing.deadline"]
+            .with_user(u)
+            .create({"date": date(2031, 1, 20), "company_id": c.company.id})
+        ),
+        _count("invoice.clearing.deadline"),
+    ),
+    Row(
+        "deadline_write",
+        MANAGERS,
+        "change",
+        lambda c, u: c.deadline,
+        lambda c, u, t: t.with_user(u).write({"date": date(2026, 12, 16)}),
+        _field("date"),
+    ),
+    Row(
+        "deadline_unlink",
+        MANAGERS,
+        "change",
+        lambda c, u: c.deadline,
+        lambda c, u, t: t.with_user(u).unlink(),
+        _exists,
+    ),
     # ------------------------------------------------------------------ wizards
-    Row("register_fapiao", PREPARERS, "change", lambda c, u: c.invoice,
-        lambda c, u, t: c.register(u, t), lambda c, t: len(t.sudo().fapiao_ids)),
+    Row(
+        "register_fapiao",
+        PREPARERS,
+        "change",
+        lambda c, u: c.invoice,
+        lambda c, u, t: c.register(u, t),
+        lambda c, t: len(t.sudo().fapiao_ids),
+    ),
     # ---------------------------------------------------- audit trail (chatter)
     *(
-        Row(f"{kind}_message_{verb}", NOBODY, "change",
+        Row(
+            f"{kind}_message_{verb}",
+            NOBODY,
+            "change",
             lambda c, u, kind=kind: c.authored_message(kind, u),
             lambda c, u, t, verb=verb: c.tamper(u, t, verb),
-            lambda c, t: (bool(t.sudo().exists()), t.sudo().exists().body))
+            lambda c, t: (bool(t.sudo().exists()), t.sudo().exists().body),
+        )
         for kind in ("clearing", "fapiao")
         for verb in ("edit", "delete", "update_content")
     ),
@@ -225,11 +499,15 @@ class TestAccessMatrix(ClearingCommon):
         cls.draft.sudo().action_check()
         cls.summary_line = cls.draft.summary_line_ids[0]
         cls.filing_line = cls.draft.filing_line_ids[0]
-        cls.problem = cls.env["invoice.clearing.problem"].sudo().create(
-            {"clearing_id": cls.draft.id, "message": "check me", "severity": "warning"}
+        cls.problem = (
+            cls.env["invoice.clearing.problem"]
+            .sudo()
+            .create({"clearing_id": cls.draft.id, "message": "check me", "severity": "warning"})
         )
-        cls.deadline = cls.env["invoice.clearing.deadline"].sudo().create(
-            {"date": date(2030, 1, 21), "company_id": cls.company.id}
+        cls.deadline = (
+            cls.env["invoice.clearing.deadline"]
+            .sudo()
+            .create({"date": date(2030, 1, 21), "company_id": cls.company.id})
         )
         cls.invoice = cls.posted_invoice([(100.0, cls.tax_13)], date=date(2026, 11, 8))
 

@@ -38,15 +38,21 @@ class TestAuditTrail(ClearingCommon):
 
     def state_log(self, record):
         """[(new state label, author, date)] of the tracked state changes of `record`."""
-        values = self.env["mail.tracking.value"].sudo().search(
-            [
-                ("mail_message_id.model", "=", record._name),
-                ("mail_message_id.res_id", "=", record.id),
-                ("field_id.name", "=", "state"),
-            ],
-            order="id",
+        values = (
+            self.env["mail.tracking.value"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id.model", "=", record._name),
+                    ("mail_message_id.res_id", "=", record.id),
+                    ("field_id.name", "=", "state"),
+                ],
+                order="id",
+            )
         )
-        return [(v.new_value_char, v.mail_message_id.author_id, v.mail_message_id.date) for v in values]
+        return [
+            (v.new_value_char, v.mail_message_id.author_id, v.mail_message_id.date) for v in values
+        ]
 
     def test_every_state_change_is_logged_with_user_and_time(self):
         self.company.clearing_four_eyes = True
@@ -73,7 +79,13 @@ class TestAuditTrail(ClearingCommon):
         self.assertTrue(all(when for _label, _author, when in log))
         # Check and the reopening request are logged too (tracked fields, messages).
         tracked = clearing.sudo().message_ids.tracking_value_ids.mapped("field_id.name")
-        for name in ("checked_at", "approved_by", "cleared_at", "reopen_requested_by", "reopened_by"):
+        for name in (
+            "checked_at",
+            "approved_by",
+            "cleared_at",
+            "reopen_requested_by",
+            "reopened_by",
+        ):
             self.assertIn(name, tracked)
         self.assertTrue(
             clearing.message_ids.filtered(
@@ -83,7 +95,9 @@ class TestAuditTrail(ClearingCommon):
 
     def test_cancel_and_void_are_logged(self):
         clearing = self.new_clearing()
-        paper = self.create_fapiao(kind="vat_special", number="00006666", issue_date=date(2026, 11, 2))
+        paper = self.create_fapiao(
+            kind="vat_special", number="00006666", issue_date=date(2026, 11, 2)
+        )
         self.flush_tracking()  # created in an earlier request
         clearing.with_user(self.manager).action_cancel()
         paper.with_user(self.clerk).action_void()
@@ -111,8 +125,10 @@ class TestAuditTrail(ClearingCommon):
                 ),
                 lambda u=user: tracking.with_user(u).unlink(),
             ):
-                with self.subTest(user=user.login), self.assertRaises(AccessError), mute_logger(
-                    "odoo.models"
+                with (
+                    self.subTest(user=user.login),
+                    self.assertRaises(AccessError),
+                    mute_logger("odoo.models"),
                 ):
                     attempt()
         self.env.invalidate_all()

@@ -68,7 +68,9 @@ class TestMultiCompany(ClearingCommon):
             setattr(cls, f"{prefix}filing{suffix}", clearing.filing_line_ids[0])
             setattr(cls, f"{prefix}problem{suffix}", clearing.problem_ids[0])
         Deadline = cls.env["invoice.clearing.deadline"].sudo()
-        cls.b_deadline = Deadline.create({"date": date(2030, 2, 18), "company_id": cls.company_b.id})
+        cls.b_deadline = Deadline.create(
+            {"date": date(2030, 2, 18), "company_id": cls.company_b.id}
+        )
         cls.deadline_a = Deadline.create({"date": date(2030, 2, 19), "company_id": cls.company.id})
         move_b = cls.env["account.move"].sudo().create({
             "move_type": "out_invoice", "company_id": cls.company_b.id,
@@ -79,8 +81,10 @@ class TestMultiCompany(ClearingCommon):
             .create({"move_id": move_b.id, "line_ids": [Command.create({"tax_rate": 13.0})]})
         )  # fmt: skip
         cls.b_register_line = cls.b_register.line_ids[0]
-        cls.b_reopen = cls.env["invoice.clearing.reopen"].with_user(cls.manager_b).create(
-            {"clearing_id": cls.b_clearing.id, "reason": "test"}
+        cls.b_reopen = (
+            cls.env["invoice.clearing.reopen"]
+            .with_user(cls.manager_b)
+            .create({"clearing_id": cls.b_clearing.id, "reason": "test"})
         )
 
     def assert_unreachable(self, user, model, record):
@@ -162,8 +166,9 @@ class TestMultiCompany(ClearingCommon):
                     self.assertNotIn(a_record, only_b)
                     self.assertIn(a_record, both)
                     self.assertIn(b_record, both)
-                    with mute_logger("odoo.addons.base.models.ir_rule"), self.assertRaises(
-                        AccessError
+                    with (
+                        mute_logger("odoo.addons.base.models.ir_rule"),
+                        self.assertRaises(AccessError),
                     ):
                         b_record.with_user(user).with_context(
                             allowed_company_ids=self.company.ids

@@ -63,9 +63,11 @@ class TestSecurityRpc(HttpCase):
         )  # fmt: skip
 
     def assertRefused(self, login, model, method, *args, **kwargs):
-        with mute_logger("odoo.http", "odoo.addons.base.models.ir_rule", "odoo.models"):
-            with self.assertRaises(Fault) as caught:
-                self.rpc(login, model, method, *args, **kwargs)
+        with (
+            mute_logger("odoo.http", "odoo.addons.base.models.ir_rule", "odoo.models"),
+            self.assertRaises(Fault) as caught,
+        ):
+            self.rpc(login, model, method, *args, **kwargs)
         self.assertNotIn("Traceback", caught.exception.faultString.split("\n")[0])
         return caught.exception.faultString
 
@@ -106,11 +108,17 @@ class TestSecurityRpc(HttpCase):
         fault = self.assertRefused("manager", "invoice.clearing", "action_approve", [self.draft.id])
         self.assertIn(self.draft.name, fault)
         self.assertEqual(self.snapshot()[0][1]["state"], "to_approve")
-        self.assertTrue(self.rpc("manager_2", "invoice.clearing", "action_approve", [self.draft.id]))
+        self.assertTrue(
+            self.rpc("manager_2", "invoice.clearing", "action_approve", [self.draft.id])
+        )
         self.assertEqual(self.draft.sudo().state, "cleared")
 
     def test_portal_and_other_company_reach_nothing(self):
-        for model in ("invoice.clearing.fapiao", "invoice.clearing", "invoice.clearing.summary.line"):
+        for model in (
+            "invoice.clearing.fapiao",
+            "invoice.clearing",
+            "invoice.clearing.summary.line",
+        ):
             self.assertRefused("portal", model, "search_read", [], ["display_name"])
         self.assertEqual(self.rpc("outsider", "invoice.clearing.fapiao", "search", []), [])
         self.assertRefused(
@@ -120,7 +128,9 @@ class TestSecurityRpc(HttpCase):
         self.assertEqual(self.draft.sudo().state, "draft")
 
     def test_auditor_reads_but_never_writes(self):
-        numbers = self.rpc("auditor", "invoice.clearing.fapiao", "read", self.fapiao.ids, ["number"])
+        numbers = self.rpc(
+            "auditor", "invoice.clearing.fapiao", "read", self.fapiao.ids, ["number"]
+        )
         self.assertEqual({r["number"] for r in numbers}, set(self.fapiao.mapped("number")))
         before = self.snapshot()
         self.assertRefused("auditor", "invoice.clearing.fapiao", "write", self.fapiao.ids,
