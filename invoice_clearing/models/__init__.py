@@ -10,3 +10,4 @@ from . import res_config_settings
 from . import invoice_clearing_demo
 from . import mail_message
 from . import mail_tracking_value
+from . import ir_attachment

@@ -132,6 +132,8 @@ class AccountMove(models.Model):
         )
         self.env["invoice.clearing"].flush_model()
         result = dict(self.env.execute_query(query))
+        if not self.env.registry.ready:  # installing: no other session, tables not committed
+            return result
         with closing(self.env.registry.cursor()) as fresh:
             fresh.execute(query)
             for company_id, until in fresh.fetchall():

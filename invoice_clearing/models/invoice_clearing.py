@@ -855,6 +855,8 @@ class InvoiceClearing(models.Model):
         )
         self.env["account.move"].flush_model()
         own = {row[0] for row in self.env.execute_query(query)}
+        if not self.env.registry.ready:  # installing: no other session, tables not committed
+            return
         with closing(self.env.registry.cursor()) as fresh:
             fresh.execute(query)
             late = {row[0] for row in fresh.fetchall()} - own

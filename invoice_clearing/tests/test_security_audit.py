@@ -142,6 +142,30 @@ class TestAuditTrail(ClearingCommon):
         comment.sudo().write({"body": "<p>corrected by a migration</p>"})
         self.assertIn("migration", comment.body)
 
+    def test_files_of_a_cleared_clearing_are_kept(self):
+        clearing = self.new_clearing()
+        Attachment = self.env["ir.attachment"].sudo()
+        files = Attachment.create(
+            [
+                {"name": "清卡凭证.pdf", "raw": b"%PDF", "res_model": clearing._name,
+                 "res_id": clearing.id},
+                {"name": "draft note.txt", "raw": b"x", "res_model": clearing._name,
+                 "res_id": clearing.id},
+            ]
+        )  # fmt: skip
+        files[1].with_user(self.clerk).unlink()  # an open clearing: its files are working files
+        clearing.with_user(self.manager).action_submit()
+        self.assertEqual(clearing.state, "cleared")
+        for user in (self.clerk, self.manager):
+            for attempt in (
+                lambda u=user: files[0].with_user(u).unlink(),
+                lambda u=user: files[0].with_user(u).write({"raw": b"forged"}),
+            ):
+                with self.subTest(user=user.login), self.assertRaises(AccessError):
+                    attempt()
+        self.assertEqual(files[0].raw, b"%PDF")
+        self.assertFalse(files[1].exists())
+
 
 @tagged("post_install", "-at_install")
 @freeze_time("2026-11-10")
