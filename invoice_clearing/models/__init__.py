@@ -12,3 +12,5 @@ from . import invoice_clearing_integrity
 from . import ir_attachment
 from . import invoice_clearing_import
 from . import invoice_clearing_import_line
+from . import mail_message
+from . import mail_tracking_value

@@ -1,7 +1,12 @@
 """Customer invoices and credit notes carry the fapiao issued for them."""
 
+from contextlib import closing
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .invoice_clearing import LOCK_NAMESPACE
 
 # What a clearing certified about an invoice; payments and reconciliation stay possible.
 FROZEN_MOVE_FIELDS = {
@@ -19,10 +24,12 @@ class AccountMove(models.Model):
 
     @api.depends("fapiao_ids")
     def _compute_fapiao_count(self):
-        counts = dict(
-            self.env["invoice.clearing.fapiao"]._read_group(
-                [("move_id", "in", self.ids)], ["move_id"], ["__count"]
-            )
+        Fapiao = self.env["invoice.clearing.fapiao"]
+        # Billing users without a clearing role see no fapiao, and no error on the invoice.
+        counts = (
+            dict(Fapiao._read_group([("move_id", "in", self.ids)], ["move_id"], ["__count"]))
+            if Fapiao.has_access("read")
+            else {}
         )
         for move in self:
             move.fapiao_count = counts.get(move._origin, 0)
@@ -84,21 +91,22 @@ class AccountMove(models.Model):
         )
         if not customer:
             return
-        cleared_until = dict(
-            self.env["invoice.clearing"]
-            .sudo()
-            ._read_group(
-                [
-                    ("company_id", "in", customer.company_id.ids),
-                    ("state", "=", "cleared"),
-                    ("scope", "=", "period"),
-                ],
-                ["company_id"],
-                ["date_to:max"],
+        for company in customer.company_id:
+            # Shared with other postings, exclusive with an approval (invoice.clearing).
+            self.env.cr.execute(
+                "SELECT pg_try_advisory_xact_lock_shared(%s, %s)", [LOCK_NAMESPACE, company.id]
             )
-        )
+            if not self.env.cr.fetchone()[0]:
+                raise UserError(
+                    self.env._(
+                        "A fapiao clearing of %(company)s is in progress. Post the invoice again "
+                        "when it is finished.",
+                        company=company.name,
+                    )
+                )
+        cleared_until = self._cleared_until(customer.company_id)
         for move in customer:
-            until = cleared_until.get(move.company_id)
+            until = cleared_until.get(move.company_id.id)
             if until and move.invoice_date <= until:
                 raise UserError(
                     self.env._(
@@ -109,6 +117,28 @@ class AccountMove(models.Model):
                         until=until,
                     )
                 )
+
+    def _cleared_until(self, companies):
+        """{company id: end of its last cleared period}, from this snapshot and a fresh one.
+
+        A clearing committed after this transaction began is invisible to its snapshot; the
+        fresh read closes that window (no clearing can commit while the shared lock is held).
+        """
+        query = SQL(
+            """SELECT company_id, max(date_to) FROM invoice_clearing
+                WHERE state = 'cleared' AND scope = 'period' AND company_id IN %s
+             GROUP BY company_id""",
+            tuple(companies.ids),
+        )
+        self.env["invoice.clearing"].flush_model()
+        result = dict(self.env.execute_query(query))
+        if not self.env.registry.ready:  # installing: no other session, tables not committed
+            return result
+        with closing(self.env.registry.cursor()) as fresh:
+            fresh.execute(query)
+            for company_id, until in fresh.fetchall():
+                result[company_id] = max(until, result.get(company_id) or until)
+        return result
 
     def button_draft(self):
         self._check_not_cleared()

@@ -7,6 +7,8 @@ by PostgreSQL (GROUP BY) and the hash over the frozen content is chained per com
 import hashlib
 import json
 import logging
+from contextlib import closing
+from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from psycopg2 import errors as pg_errors
@@ -35,6 +37,17 @@ SCOPE_FIELDS = {"scope", "date_from", "date_to", "number_list", "company_id", "f
                 "filing_line_ids"}  # fmt: skip
 # The content of a fapiao that a clearing certifies (state is derived; red-letter of a
 # frozen fapiao stays possible, so the derived red state is not part of it).
+# Set by the clearing's own actions (under sudo), never written by a user: the audit fields, the
+# state machine, the hash chain and the lines computed by the check.
+PROTECTED_FIELDS = frozenset({
+    "name", "company_id", "state", "prepared_by", "approved_by", "cleared_at", "checked_at",
+    "failure_reason", "content_digest", "hash", "previous_hash", "reopen_reason",
+    "reopen_requested_by", "reopened_by", "reopened_at", "frozen_fapiao_ids",
+    "summary_line_ids", "problem_ids", "certificate_id", "fapiao_fingerprints", "job_state",
+    "job_total", "job_done", "job_last_id",
+})  # fmt: skip
+# What a new clearing may carry for these fields: the defaults a client sends back.
+CREATE_DEFAULTS = {"state": "draft", "name": "/"}
 HASHED_COLUMNS = SQL(
     """concat_ws('|', id, fapiao_type, coalesce(code, ''), number, issue_date, partner_id,
                  coalesce(buyer_vat, ''), amount_untaxed::numeric(16, 2),
@@ -102,7 +115,7 @@ class InvoiceClearing(models.Model):
         "res.users", default=lambda self: self.env.user, readonly=True, copy=False
     )
     approved_by = fields.Many2one("res.users", readonly=True, copy=False, tracking=True)
-    cleared_at = fields.Datetime(readonly=True, copy=False)
+    cleared_at = fields.Datetime(readonly=True, copy=False, tracking=True)
     summary_line_ids = fields.One2many(
         "invoice.clearing.summary.line", "clearing_id", "Summary", readonly=True, copy=False
     )
@@ -116,7 +129,7 @@ class InvoiceClearing(models.Model):
     )
     blocking_count = fields.Integer(compute="_compute_problem_counts")
     warning_count = fields.Integer(compute="_compute_problem_counts")
-    checked_at = fields.Datetime(readonly=True, copy=False)
+    checked_at = fields.Datetime(readonly=True, copy=False, tracking=True)
     four_eyes = fields.Boolean(compute="_compute_four_eyes", help="双重复核: approver ≠ preparer")
     failure_reason = fields.Text(
         readonly=True, copy=False, help="Why the last clearing attempt failed (清卡失败)"
@@ -125,8 +138,8 @@ class InvoiceClearing(models.Model):
     hash = fields.Char(readonly=True, copy=False, index=True)
     previous_hash = fields.Char(readonly=True, copy=False)
     reopen_reason = fields.Text(readonly=True, copy=False)
-    reopen_requested_by = fields.Many2one("res.users", readonly=True, copy=False)
-    reopened_by = fields.Many2one("res.users", readonly=True, copy=False)
+    reopen_requested_by = fields.Many2one("res.users", readonly=True, copy=False, tracking=True)
+    reopened_by = fields.Many2one("res.users", readonly=True, copy=False, tracking=True)
     reopened_at = fields.Datetime(readonly=True, copy=False)
     # Reports and integrity (issue 5)
     certificate_id = fields.Many2one(
@@ -180,6 +193,7 @@ class InvoiceClearing(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_protected_create(vals)
             if vals.get("name", "/") == "/":
                 date = fields.Date.to_date(vals.get("date_to")) or fields.Date.context_today(self)
                 vals["name"] = (
@@ -189,7 +203,40 @@ class InvoiceClearing(models.Model):
                 )
         return super().create(vals_list)
 
+    def _check_protected_create(self, vals):
+        """A new clearing starts as a draft prepared by its creator; the rest is set by actions."""
+        if self.env.su:
+            return
+        forced = {
+            name
+            for name in PROTECTED_FIELDS & vals.keys() - {"company_id"}
+            if vals[name] and vals[name] != CREATE_DEFAULTS.get(name)
+        }
+        if "prepared_by" in forced and vals["prepared_by"] == self.env.uid:
+            forced.discard("prepared_by")
+        if forced:
+            self._raise_protected(forced)
+
+    def _check_can_update_message_content(self, messages):
+        """The chatter of a clearing is its audit trail: nobody but the superuser edits it."""
+        if not self.env.su:
+            raise AccessError(
+                self.env._("Messages of the clearing audit trail cannot be edited or deleted.")
+            )
+        return super()._check_can_update_message_content(messages)
+
+    def _raise_protected(self, names):
+        raise AccessError(
+            self.env._(
+                "%(fields)s of a fapiao clearing are set by its actions (check, submit, approve, "
+                "cancel, reopen) and cannot be written directly.",
+                fields=", ".join(sorted(self._fields[name].string for name in names)),
+            )
+        )
+
     def write(self, vals):
+        if not self.env.su and PROTECTED_FIELDS & vals.keys():
+            self._raise_protected(PROTECTED_FIELDS & vals.keys())
         if SCOPE_FIELDS & vals.keys():
             self._check_no_job()
         if self.filtered(lambda c: c.state in ("cleared", "cancelled")) and not self.env.su:
@@ -336,6 +383,7 @@ class InvoiceClearing(models.Model):
     def action_check(self):
         """Run every precondition; store the problems and the summary. Never raises for them."""
         self._check_group("invoice_clearing.group_clearing_user")
+        self.check_access("write")
         for clearing in self:
             if clearing.state not in ("draft", "to_approve"):
                 raise UserError(self.env._("Only a draft clearing can be checked."))
@@ -639,6 +687,7 @@ class InvoiceClearing(models.Model):
     def action_submit(self):
         """Check, then ask for approval (four-eyes) or clear at once (a manager, no four-eyes)."""
         self._check_group("invoice_clearing.group_clearing_user")
+        self.check_access("write")
         result = True
         for clearing in self:
             if clearing.state != "draft":
@@ -686,6 +735,7 @@ class InvoiceClearing(models.Model):
         the clearing turns cleared when the job has frozen every batch.
         """
         self._check_group("invoice_clearing.group_clearing_manager")
+        self.check_access("write")
         results = []
         for clearing in self:
             clearing._check_approver()
@@ -807,6 +857,7 @@ class InvoiceClearing(models.Model):
     def _clear(self, approver=None):
         """Freeze what is left of the checked scope and certify it (the caller ran the check)."""
         approver = approver or self.env.user
+        self._check_invoices_unchanged()
         expected = self.fapiao_count
         Fapiao = self.env["invoice.clearing.fapiao"]
         Fapiao.flush_model()
@@ -862,6 +913,41 @@ class InvoiceClearing(models.Model):
         )
         self.env["invoice.clearing.integrity"]._store_fingerprints(self)
         self._attach_certificate()
+
+    def _check_invoices_unchanged(self):
+        """Refuse if another session committed invoices of the scope this transaction cannot see.
+
+        The check above reads this transaction's snapshot, taken before the company lock; an
+        invoice posted meanwhile by another worker would stay open inside the cleared period.
+        Postings wait for no lock while this one is held (see account.move), so a fresh
+        snapshot read now is complete.
+        """
+        date_from, date_to = self._scope_dates()
+        if not date_to:
+            return
+        query = SQL(
+            """SELECT id FROM account_move
+                WHERE company_id = %s AND move_type IN ('out_invoice', 'out_refund')
+                  AND state != 'cancel' AND invoice_date <= %s AND invoice_date >= %s""",
+            self.company_id.id,
+            date_to,
+            date_from or date(1900, 1, 1),
+        )
+        self.env["account.move"].flush_model()
+        own = {row[0] for row in self.env.execute_query(query)}
+        if not self.env.registry.ready:  # installing: no other session, tables not committed
+            return
+        with closing(self.env.registry.cursor()) as fresh:
+            fresh.execute(query)
+            late = {row[0] for row in fresh.fetchall()} - own
+        if late:
+            raise UserError(
+                self.env._(
+                    "%(count)s customer invoices of this scope were posted or changed while "
+                    "clearing. Check again and retry.",
+                    count=len(late),
+                )
+            )
 
     def _fapiao_digest(self):
         """SHA-256 of the frozen fapiao: their HASHED_COLUMNS, one line each, in id order.
@@ -1048,6 +1134,7 @@ class InvoiceClearing(models.Model):
     def action_cancel(self):
         """Cancel a draft or a clearing waiting for approval (managers)."""
         self._check_group("invoice_clearing.group_clearing_manager")
+        self.check_access("write")
         for clearing in self:
             if clearing.state not in ("draft", "to_approve"):
                 raise UserError(
@@ -1063,6 +1150,7 @@ class InvoiceClearing(models.Model):
 
     def action_reset_to_draft(self):
         self._check_group("invoice_clearing.group_clearing_user")
+        self.check_access("write")
         self._check_no_job()
         for clearing in self.filtered(lambda c: c.state == "to_approve"):
             clearing.sudo().state = "draft"
@@ -1076,6 +1164,7 @@ class InvoiceClearing(models.Model):
         call reopens.
         """
         self._check_group("invoice_clearing.group_clearing_manager")
+        self.check_access("write")
         self.ensure_one()
         if self.state != "cleared":
             raise UserError(self.env._("Only a cleared clearing can be reopened."))

@@ -1,7 +1,7 @@
 """The fapiao register (发票登记): one record per fapiao the company issued."""
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import fapiao_amount, fapiao_number, tax_id
 from ..tools.rule_error import FapiaoRuleError
@@ -24,6 +24,8 @@ IDENTITY_FIELDS = {"fapiao_type", "code", "number", "issue_date"}
 AMOUNT_BROKEN = """(abs(amount_untaxed + amount_tax - amount_total) > 0.01
     OR (tax_exempt IS NOT TRUE AND abs(amount_tax - round(amount_untaxed * tax_rate::numeric / 100, 2)) > 0.06)
     OR (tax_exempt IS TRUE AND amount_tax <> 0))"""
+# Set by clearing, voiding and red-letter reversal only (under sudo), never by a user's write.
+PROTECTED_FIELDS = frozenset({"clearing_id", "state", "void_date"})
 AMOUNT_FIELDS = {"amount_untaxed", "amount_tax", "amount_total", "tax_rate", "tax_exempt", "is_red"}
 
 
@@ -173,6 +175,8 @@ class InvoiceClearingFapiao(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            # A fapiao voided outside Odoo may be registered as such; never as already cleared.
+            self._check_protected({f for f in ("clearing_id", "state") if vals.get(f)})
             self._normalize_vals(vals)
             if vals.get("partner_id") and "buyer_vat" not in vals:
                 vals["buyer_vat"] = self.env["res.partner"].browse(vals["partner_id"]).vat or False
@@ -186,6 +190,7 @@ class InvoiceClearingFapiao(models.Model):
 
     def write(self, vals):
         self.check_access("write")
+        self._check_protected(PROTECTED_FIELDS & vals.keys())
         self._check_not_frozen()
         self._normalize_vals(vals)
         if {"company_id", "fapiao_type", "code", "number"} & vals.keys():
@@ -195,6 +200,24 @@ class InvoiceClearingFapiao(models.Model):
                 for f in self
             )  # fmt: skip
         return super().write(vals)
+
+    def _check_protected(self, names):
+        if names and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "%(fields)s of a fapiao are set by clearing, voiding or red-letter reversal "
+                    "and cannot be written directly.",
+                    fields=", ".join(sorted(self._fields[name].string for name in names)),
+                )
+            )
+
+    def _check_can_update_message_content(self, messages):
+        """The chatter of a fapiao is its audit trail: nobody but the superuser edits it."""
+        if not self.env.su:
+            raise AccessError(
+                self.env._("Messages of the fapiao audit trail cannot be edited or deleted.")
+            )
+        return super()._check_can_update_message_content(messages)
 
     def _check_not_frozen(self):
         """A cleared fapiao is part of a certified period: only the superuser may touch it."""
@@ -348,6 +371,7 @@ class InvoiceClearingFapiao(models.Model):
 
     def action_void(self):
         """Void (作废): only in the month of issue, before clearing, and never for e-fapiao."""
+        self.check_access("write")
         today = fields.Date.context_today(self)
         for fapiao in self:
             if fapiao.void_date:
@@ -389,7 +413,8 @@ class InvoiceClearingFapiao(models.Model):
                         fapiao=fapiao.display_name,
                     )
                 )
-            fapiao.void_date = today
+            fapiao._check_not_frozen()
+            fapiao.sudo().void_date = today  # the rules above are what allows it
         return True
 
     def action_clear_selected(self):

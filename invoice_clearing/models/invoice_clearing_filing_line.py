@@ -28,6 +28,11 @@ class InvoiceClearingFilingLine(models.Model):
 
     def write(self, vals):
         self._check_clearing_open()
+        if "clearing_id" in vals and not self.env.su:
+            # A line moved into another clearing would change that clearing's filing record.
+            raise UserError(
+                self.env._("A filing line belongs to its clearing and cannot be moved to another.")
+            )
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

@@ -1,40 +1,40 @@
-"""Certificates (清卡凭证) and fingerprints of a clearing are evidence: nobody edits or deletes them."""
+"""Files of a cleared clearing or a frozen fapiao (the certificate, the bureau's proof) are kept.
+
+Odoo lets anyone who may write a record delete its attachments; once the record is certified,
+only the superuser may remove or replace them.
+"""
 
 from odoo import models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError
 
 
 class IrAttachment(models.Model):
     _inherit = "ir.attachment"
 
-    def _clearing_evidence(self):
-        """The attachments of `self` that a clearing keeps as evidence."""
-        candidates = self.sudo().filtered(lambda a: a.res_model == "invoice.clearing")
-        if not candidates:
-            return candidates
-        fingerprints = candidates.filtered(lambda a: a.res_field == "fapiao_fingerprints")
-        self.env.cr.execute(
-            "SELECT certificate_id FROM invoice_clearing WHERE certificate_id IN %s",
-            [tuple(candidates.ids)],
-        )
-        return fingerprints | self.browse([row[0] for row in self.env.cr.fetchall()])
-
-    def _check_clearing_evidence(self):
-        if self.env.su:
+    def _check_not_certified(self):
+        if self.env.su or not self:
             return
-        evidence = self._clearing_evidence()
-        if evidence:
-            raise UserError(
+        attachments = self.sudo()
+        ids = {
+            model: {a.res_id for a in attachments if a.res_model == model and a.res_id}
+            for model in ("invoice.clearing", "invoice.clearing.fapiao")
+        }
+        clearings = self.env["invoice.clearing"].sudo().browse(ids["invoice.clearing"]).exists()
+        fapiao = self.env["invoice.clearing.fapiao"].sudo().browse(ids["invoice.clearing.fapiao"])
+        if clearings.filtered(lambda c: c.state == "cleared" or c.hash) or fapiao.exists().filtered(
+            "clearing_id"
+        ):
+            raise AccessError(
                 self.env._(
-                    "%(name)s is the evidence of a clearing (清卡凭证) and cannot be changed or deleted.",
-                    name=evidence[0].name,
+                    "This file belongs to a cleared clearing or a frozen fapiao and cannot be "
+                    "changed or deleted."
                 )
             )
 
     def write(self, vals):
-        self._check_clearing_evidence()
+        self._check_not_certified()
         return super().write(vals)
 
     def unlink(self):
-        self._check_clearing_evidence()
+        self._check_not_certified()
         return super().unlink()

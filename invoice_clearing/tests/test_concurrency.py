@@ -1,4 +1,4 @@
-"""Concurrent approvals on two real connections: exactly one clears, the other gets a message."""
+"""Two real connections: concurrent approvals, and posting an invoice into a period being cleared."""
 
 import json
 import os
@@ -31,3 +31,31 @@ def test_concurrent_approvals_of_one_company():
         assert outcome["states"] == ["cleared", "draft"], outcome
         assert outcome["by_clearing"] == [20, 0], "a fapiao belongs to at most one clearing"
         assert outcome["late"] == "danger" and "no open fapiao" in outcome["late_reason"], outcome
+
+
+def test_posting_into_a_period_being_cleared():
+    """Every interleaving: the invoice is refused, or posted and then seen by the clearing."""
+    db = os.environ.get("IC_CONCURRENCY_DB")
+    assert db, "run through `make test`, which prepares IC_CONCURRENCY_DB"
+    script = Path(__file__).with_name("concurrency_posting_check.py")
+    run = subprocess.run(
+        [sys.executable, str(script), os.environ["IC_ODOO_CONF"], db, str(ROUNDS)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = json.loads(run.stdout.strip().splitlines()[-1])
+    assert len(results) == ROUNDS
+    assert {r["order"] for r in results} == {
+        "clearing_first", "posting_first", "posting_sees_stale", "clearing_sees_stale"
+    }  # fmt: skip
+    for outcome in results:
+        # Never an open invoice inside a cleared period.
+        assert not (outcome["state"] == "cleared" and outcome["without_fapiao"]), outcome
+        if outcome["b"] == "posted":
+            assert outcome["state"] == "draft", outcome
+            assert outcome["a"].startswith(("refused: Another clearing", "failed: ")), outcome
+            # Included: clearing afterwards sees it (unbilled revenue, 未开票收入, is a warning).
+            assert any("have no fapiao" in p for p in outcome["late_problems"]), outcome
+        else:
+            assert outcome["a"] == "cleared" and outcome["posted_in_period"] == 0, outcome
+            assert outcome["b"].startswith("refused: "), outcome

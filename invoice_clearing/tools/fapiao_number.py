@@ -154,11 +154,13 @@ def _digits(value, field):
                 label=label,
                 value=value,
             )
-        text = str(int(number))
+        # Count the digits before building them: "1E999999999" would be a billion digits.
+        length = number.adjusted() + 1 if number else 1
+        text = str(int(number)) if length <= EXCEL_DIGITS else ""
         numeric = True
         # A float or Excel's rendering of one carries 15 significant digits: a longer ID has
         # lost its tail, and no rule can tell which digits were there.
-        if len(text) > EXCEL_DIGITS:
+        if length > EXCEL_DIGITS:
             raise FapiaoRuleError(
                 field,
                 _(
@@ -170,7 +172,7 @@ def _digits(value, field):
                 label=label,
                 value=value,
                 kept=EXCEL_DIGITS,
-                length=len(text),
+                length=length,
             )
     bad = next((char for char in text if char not in "0123456789"), None)
     if bad is not None:

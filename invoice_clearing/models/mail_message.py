@@ -1,0 +1,37 @@
+"""The chatter of clearings and fapiao is their audit trail: append-only for everyone but the superuser.
+
+Odoo lets authors edit their own comments and anybody who can write the document delete its
+messages; for a legal act (清卡) that history must stay as it was written.
+"""
+
+from odoo import models
+from odoo.exceptions import AccessError
+
+AUDITED_MODELS = ("invoice.clearing", "invoice.clearing.fapiao")
+# What a reader changes on a message without touching its content: its own star.
+PERSONAL_FIELDS = {"starred_partner_ids"}
+
+
+class MailMessage(models.Model):
+    _inherit = "mail.message"
+
+    def _check_audit_trail(self):
+        if self.env.su:
+            return
+        audited = self.sudo().filtered(lambda message: message.model in AUDITED_MODELS)
+        if audited:
+            raise AccessError(
+                self.env._(
+                    "The chatter of a fapiao or a clearing is its audit trail: its messages "
+                    "cannot be edited or deleted."
+                )
+            )
+
+    def write(self, vals):
+        if vals.keys() - PERSONAL_FIELDS:
+            self._check_audit_trail()
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_audit_trail()
+        return super().unlink()

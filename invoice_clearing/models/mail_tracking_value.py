@@ -1,0 +1,29 @@
+"""Tracked changes (old → new value) of clearings and fapiao are part of their audit trail."""
+
+from odoo import models
+from odoo.exceptions import AccessError
+
+from .mail_message import AUDITED_MODELS
+
+
+class MailTrackingValue(models.Model):
+    _inherit = "mail.tracking.value"
+
+    def _check_audit_trail(self):
+        if self.env.su:
+            return
+        if self.sudo().filtered(lambda value: value.mail_message_id.model in AUDITED_MODELS):
+            raise AccessError(
+                self.env._(
+                    "The chatter of a fapiao or a clearing is its audit trail: its messages "
+                    "cannot be edited or deleted."
+                )
+            )
+
+    def write(self, vals):
+        self._check_audit_trail()
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_audit_trail()
+        return super().unlink()

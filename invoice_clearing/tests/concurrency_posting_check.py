@@ -1,0 +1,167 @@
+"""Posting a customer invoice into a period while another connection clears it.
+
+Run by test_concurrency.py in a subprocess against a committed copy of the test database. Each
+round tries one interleaving of two real connections (A approves a whole-period clearing, B posts
+an invoice dated in that period) and prints what each got and what the database holds after both.
+The invoice must be refused, or included (posted before the clearing, which then sees it in its
+check): never posted unseen inside a cleared period.
+"""
+# Committing and printing are this script's purpose: it runs outside the test transaction.
+# pylint: disable=invalid-commit,print-used
+
+import json
+import sys
+import uuid
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+import odoo
+from odoo.exceptions import UserError
+from odoo.fields import Command
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+ORDERS = ("clearing_first", "posting_first", "posting_sees_stale", "clearing_sees_stale")
+
+
+def setup(registry, run):
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        company = env["res.company"].create(
+            {"name": f"Posting Race Co {run}", "clearing_lock_enabled": False}
+        )
+        env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+        manager = env["res.users"].create({
+            "name": f"Posting race manager {run}", "login": f"ic_post_{run}",
+            "company_id": company.id, "company_ids": [Command.set(company.ids)],
+            "group_ids": [Command.link(env.ref("invoice_clearing.group_clearing_manager").id)],
+        })  # fmt: skip
+        buyer = env["res.partner"].create({"name": "Posting race buyer"})
+        return company.id, manager.id, buyer.id
+
+
+def prepare_round(registry, company_id, round_):
+    """A whole-period clearing of month `round_` of 2024, ready to clear (filing matches)."""
+    month = date(2024, 1, 1) + relativedelta(months=round_)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        company = env["res.company"].browse(company_id)
+        company.clearing_first_period = month
+        env["invoice.clearing.fapiao"].create({
+            "company_id": company_id, "partner_id": company.partner_id.id,
+            "fapiao_type": "digital_general", "number": f"2444200000{round_:04d}{0:06d}",
+            "issue_date": month + relativedelta(day=10), "tax_rate": 13.0,
+            "amount_untaxed": 100.0, "amount_tax": 13.0, "amount_total": 113.0, "uploaded": True,
+        })  # fmt: skip
+        clearing = env["invoice.clearing"].create({
+            "company_id": company_id, "scope": "period", "date_from": month,
+            "date_to": month + relativedelta(day=31), "filing_date": month + relativedelta(months=1),
+            "filing_line_ids": [Command.create(
+                {"tax_rate": 13.0, "amount_untaxed": 100.0, "amount_tax": 13.0})],
+        })  # fmt: skip
+        return clearing.id, month + relativedelta(day=20)
+
+
+def approve(env, clearing_id):
+    try:
+        result = env["invoice.clearing"].browse(clearing_id).action_approve()
+    except UserError as error:
+        return f"refused: {error.args[0]}"
+    return "cleared" if result is True else f"failed: {result['params']['message']}"
+
+
+def post(env, buyer_id, invoice_date):
+    try:
+        move = env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": buyer_id, "invoice_date": invoice_date,
+            "invoice_line_ids": [Command.create({"name": "Late sale", "price_unit": 50.0,
+                                                 "tax_ids": []})],
+        })  # fmt: skip
+        move.action_post()
+        return "posted"
+    except UserError as error:
+        return f"refused: {error.args[0]}"
+
+
+def run_round(registry, uid, buyer_id, clearing_id, invoice_date, order):
+    cr_a, cr_b = registry.cursor(), registry.cursor()
+    env_a = odoo.api.Environment(cr_a, uid, {})
+    env_b = odoo.api.Environment(cr_b, uid, {})
+    outcome = {"order": order}
+    try:
+        if order == "clearing_first":  # B posts while A holds the approval open
+            outcome["a"] = approve(env_a, clearing_id)
+            outcome["b"] = post(env_b, buyer_id, invoice_date)
+        elif order == "posting_first":  # A approves while B's posting is open
+            outcome["b"] = post(env_b, buyer_id, invoice_date)
+            outcome["a"] = approve(env_a, clearing_id)
+        elif order == "posting_sees_stale":  # B's snapshot predates A's commit
+            cr_b.execute("SELECT 1")
+            outcome["a"] = approve(env_a, clearing_id)
+            cr_a.commit()
+            outcome["b"] = post(env_b, buyer_id, invoice_date)
+        else:  # A's snapshot predates B's commit
+            cr_a.execute("SELECT 1")
+            outcome["b"] = post(env_b, buyer_id, invoice_date)
+            cr_b.commit()
+            outcome["a"] = approve(env_a, clearing_id)
+        for cr, key in ((cr_a, "a"), (cr_b, "b")):
+            # A failed clearing commits its recorded reason; a refused attempt leaves nothing.
+            if outcome[key].startswith("refused"):
+                cr.rollback()
+            else:
+                cr.commit()
+    finally:
+        cr_a.close()
+        cr_b.close()
+    return outcome
+
+
+def observe(registry, company_id, clearing_id, invoice_date):
+    """What the database holds after both: the clearing's state and the period's open invoices."""
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        clearing = env["invoice.clearing"].browse(clearing_id)
+        posted = env["account.move"].search([
+            ("company_id", "=", company_id), ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"), ("invoice_date", "=", invoice_date),
+        ])  # fmt: skip
+        return {
+            "state": clearing.state,
+            "posted_in_period": len(posted),
+            "without_fapiao": len(posted.filtered(lambda m: not m.fapiao_ids)),
+        }
+
+
+def main(conf, dbname, rounds):
+    config.parse_config(["-c", conf, "--log-level=critical"])
+    registry = Registry(dbname)
+    company_id, uid, buyer_id = setup(registry, uuid.uuid4().hex[:8])
+    results = []
+    for round_ in range(rounds):
+        clearing_id, invoice_date = prepare_round(registry, company_id, round_)
+        order = ORDERS[round_ % len(ORDERS)]
+        outcome = run_round(registry, uid, buyer_id, clearing_id, invoice_date, order)
+        outcome.update(observe(registry, company_id, clearing_id, invoice_date))
+        if outcome["b"] == "posted":  # included: clearing again now sees the posted invoice
+            with registry.cursor() as cr:
+                env = odoo.api.Environment(cr, uid, {})
+                outcome["late"] = approve(env, clearing_id)
+                outcome["late_problems"] = (
+                    env["invoice.clearing"].browse(clearing_id).sudo().problem_ids.mapped("message")
+                )
+                cr.rollback()
+        if outcome["state"] != "cleared":  # leave the next round a company with no open fapiao
+            with registry.cursor() as cr:
+                env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+                env["invoice.clearing"].browse(clearing_id).action_cancel()
+                env["invoice.clearing.fapiao"].search(
+                    [("company_id", "=", company_id), ("clearing_id", "=", False)]
+                ).unlink()
+        results.append(outcome)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
