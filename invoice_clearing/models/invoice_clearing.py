@@ -4,6 +4,7 @@ Approval happens in one transaction under a per-company database lock; the summa
 by PostgreSQL (GROUP BY) and the hash over the frozen content is chained per company.
 """
 
+import base64
 import hashlib
 import json
 import logging
@@ -17,7 +18,7 @@ from odoo import api, fields, models
 from odoo.addons.base.models.res_users import check_identity
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, file_open
 
 from ..tools import clearing_summary, fapiao_number
 from ..tools.rule_error import FapiaoRuleError
@@ -1219,19 +1220,19 @@ class InvoiceClearing(models.Model):
         report = "invoice_clearing.action_report_clearing_certificate"
         content, report_type = self.env["ir.actions.report"]._render_qweb_pdf(report, self.ids)
         extension = "pdf" if report_type == "pdf" else "html"  # tests render HTML unless forced
-        attachment = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": f"{self.name.replace('/', '-')}-certificate.{extension}",
-                    "raw": content,
-                    "res_model": self._name,
-                    "res_id": self.id,
-                    "mimetype": "application/pdf" if report_type == "pdf" else "text/html",
-                }
-            )
-        )
+        values = {
+            "name": f"{self.name.replace('/', '-')}-certificate.{extension}",
+            "raw": content,
+            "res_model": self._name,
+            "res_id": self.id,
+            "mimetype": "application/pdf" if report_type == "pdf" else "text/html",
+        }
+        if report_type == "pdf":
+            # The chatter asks the first viewer's browser for a preview otherwise, and an
+            # auditor may not write one: give it the PDF icon up front.
+            with file_open("web/static/img/mimetypes/pdf.svg", "rb") as icon:
+                values["thumbnail"] = base64.b64encode(icon.read())
+        attachment = self.env["ir.attachment"].sudo().create(values)
         self.sudo().certificate_id = attachment
         return attachment
 

@@ -1,11 +1,14 @@
 """Files of a cleared clearing or a frozen fapiao (the certificate, the bureau's proof) are kept.
 
 Odoo lets anyone who may write a record delete its attachments; once the record is certified,
-only the superuser may remove or replace them.
+only the superuser may remove or replace them. The preview image the chatter computes in the
+browser is not evidence and stays writable.
 """
 
 from odoo import models
 from odoo.exceptions import AccessError
+
+PREVIEW_FIELDS = {"thumbnail"}
 
 
 class IrAttachment(models.Model):
@@ -32,7 +35,8 @@ class IrAttachment(models.Model):
             )
 
     def write(self, vals):
-        self._check_not_certified()
+        if set(vals) - PREVIEW_FIELDS:
+            self._check_not_certified()
         return super().write(vals)
 
     def unlink(self):

@@ -9,6 +9,7 @@ import openpyxl
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileReader
 
 from .test_clearing import ClearingCommon
@@ -31,6 +32,9 @@ def pdf_fonts(reader):
         for ref in (page["/Resources"].get("/Font") or {}).values():
             fonts.add(str(ref.get_object().get("/BaseFont")))
     return fonts
+
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
 
 
 @tagged("post_install", "-at_install")
@@ -153,23 +157,32 @@ class TestCertificateAttachment(ReportsCommon):
         self.assertTrue(
             attachment.with_user(self.auditor).raw.startswith(b"%PDF"), "auditors read it"
         )
+        # An auditor's chatter must not have to compute (and write) the preview itself.
+        self.assertTrue(attachment.has_thumbnail)
 
-    def test_other_attachments_stay_editable(self):
+    def test_later_files_can_be_added_but_are_kept(self):
+        """A receipt scanned after approval is still attached; like the certificate, it stays."""
         clearing = self.cleared()
         note = (
             self.env["ir.attachment"]
             .with_user(self.manager)
             .create(
                 {
-                    "name": "note.txt",
-                    "raw": b"x",
+                    "name": "filing receipt.pdf",
+                    "raw": b"%PDF receipt",
                     "res_model": "invoice.clearing",
                     "res_id": clearing.id,
                 }
             )
         )
-        note.unlink()
-        self.assertFalse(note.exists())
+        self.assertEqual(note.res_id, clearing.id)
+        with self.assertRaises(AccessError), mute_logger("odoo.models"):
+            note.with_user(self.manager).unlink()
+        self.assertTrue(note.exists())
+        # The preview the chatter computes in the browser is stored; the file itself is not touched.
+        note.with_user(self.manager).write({"thumbnail": base64.b64encode(SVG)})
+        self.assertTrue(note.has_thumbnail)
+        self.assertEqual(note.raw, b"%PDF receipt")
 
 
 @tagged("post_install", "-at_install")
