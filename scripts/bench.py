@@ -13,6 +13,7 @@ is the Odoo process's; the multi-worker part talks XML-RPC to `odoo-bin --worker
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -31,6 +32,7 @@ MW_FAPIAO = int(os.environ.get("MW_N", "25000"))  # per company in the multi-wor
 PERIOD = (date.today().replace(day=1) - date.resolution).replace(day=1)  # last month
 BUYERS = 500
 SUMMARY_REPORT = "invoice_clearing.action_report_clearing_summary"
+JOB_CRON = "Fapiao clearing: run large clearings in the background"
 
 
 # ----------------------------------------------------------------------------- generation
@@ -123,7 +125,7 @@ def _insert_fapiao(cr, company_id, buyer_ids, n, invoice, simple=False):
     cr.execute(
         f"""CREATE TEMP TABLE bench_gen AS
             SELECT g, src, red, kind, rate::float8 AS rate, rate = 0 AS exempt,
-                   round((100 + (src * 7919 %% 1000000) / 100.0)
+                   round((100 + (src::bigint * 7919 %% 1000000) / 100.0)
                          * CASE WHEN red THEN -0.5 ELSE 1 END, 2) AS amount,
                    NOT red AND kind IN ('vat_special', 'vat_general', 'vat_roll')
                        AND g %% 50 = 25 AND (g + 1) %% 33 <> 0 AS void,
@@ -514,13 +516,16 @@ class Server:
         self.dbname, self.port = dbname, free_port(8173)
         self.url = f"http://127.0.0.1:{self.port}"
         self.peaks = {}
+        self.logfile = ROOT / ".local/bench-server.log"
+        self.logfile.unlink(missing_ok=True)
 
     def __enter__(self):
         self.proc = subprocess.Popen(
             [sys.executable, f"{ODOO_SRC}/odoo-bin", "-c", CONF, "-d", self.dbname,
              f"--db-filter=^{self.dbname}$", "--workers=2", "--max-cron-threads=1",
              f"--http-port={self.port}", f"--gevent-port={free_port(self.port + 1)}",
-             "--limit-time-real=3600", "--limit-time-cpu=3600", "--log-level=warn"],
+             "--limit-time-real=3600", "--limit-time-cpu=3600", "--log-level=info",
+             f"--logfile={self.logfile}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         for _ in range(120):
@@ -541,6 +546,12 @@ class Server:
     def call(self, model, method, *args, **kwargs):
         proxy = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
         return proxy.execute_kw(self.dbname, self.uid, "admin", model, method, list(args), kwargs)
+
+    def cron_seconds(self, name):
+        """Sum of the durations Odoo's log reports for the runs of the cron job `name`."""
+        pattern = re.compile(rf"Job '{re.escape(name)}' \(\d+\) .*duration ([\d.]+)s")
+        text = self.logfile.read_text(errors="replace")
+        return sum(float(m.group(1)) for m in pattern.finditer(text))
 
     def sample_rss(self):
         import psutil
@@ -599,7 +610,12 @@ def multi_worker(server):
 
 
 def background_job(server, clearing_id, log):
-    """Follow a background clearing to its end through RPC, as the form shows it."""
+    """Follow a background clearing to its end through RPC, as the form shows it.
+
+    Returns (seconds seen by the client, final values, seconds the cron worker spent on it
+    according to Odoo's log). The two differ by the cron worker's start-up: a prefork cron
+    worker sleeps a minute after it boots, while a running one is woken by the commit.
+    """
     start = time.perf_counter()
     last = -1
     while time.perf_counter() - start < 7200:
@@ -613,9 +629,9 @@ def background_job(server, clearing_id, log):
                 f"({row['job_progress']:.0f}%) after {time.perf_counter() - start:.1f} s")  # fmt: skip
             last = row["job_done"]
         if row["job_state"] != "running":
-            return time.perf_counter() - start, row
+            break
         time.sleep(1)
-    return time.perf_counter() - start, row
+    return time.perf_counter() - start, row, server.cron_seconds(JOB_CRON)
 
 
 def fmt(value, unit="s"):
@@ -664,7 +680,7 @@ def run(n):
 
     fl = m["floor"]
     floor_total = fl["group_by"] + fl["update"] + fl["hash"]
-    work = m["check"] + m["approve"] + (background[0] if background else 0)
+    work = m["check"] + m["approve"] + (background[2] if background else 0)
     rss_growth = m["rss_peak"] - m["rss_before"]
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
@@ -689,8 +705,16 @@ def run(n):
     label = "starts the background job" if background else "freeze, summary, hash, lock date"
     row(f"**approve** (`action_approve`: {label})", m["approve"])
     if background:
-        row("background job (all batches + final check, in the cron worker)", background[0])
-    row("certificate (`_attach_certificate`, run by approve, not counted in it)", m["certificate"])
+        row(
+            "background job (all batches + final check, in the cron worker, from Odoo's log)",
+            background[2],
+        )
+        row(
+            "background job as the client saw it (includes the new cron worker's first 60 s sleep)",
+            background[0],
+        )
+    certificate = m["certificate"] if m["certificate"] is not None else "in the job"
+    row("certificate (`_attach_certificate`, run by approve, not counted in it)", certificate)
     target_ok = n <= 100_000
     row("**ratio** (check + approve" + (" + job" if background else "") + ") / floor",
         f"{work / floor_total:.2f}", "≤ 5", work / floor_total <= 5, unit="")  # fmt: skip
@@ -723,7 +747,8 @@ def run(n):
     )
     log()
     log(f"Approval result: {m['approve_result']}, state {m['state']}"
-        + (f", job {background[1]['job_state']}" if background else "")
+        + (f", then {background[1]['state']} (job {background[1]['job_state']})"
+           if background else "")
         + (f"; failure: {m['failure']}" if m["failure"] else "")
         + f"; multi-worker clearings: {', '.join(mw['states'])}.")  # fmt: skip
     log(f"Check results: {'; '.join(m['problems']) or 'none'}.")

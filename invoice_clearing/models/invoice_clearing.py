@@ -29,6 +29,7 @@ _logger = logging.getLogger(__name__)
 LOCK_NAMESPACE = 0x514B  # "QK": first key of the per-company advisory lock
 FAPIAO_TABLE = "invoice_clearing_fapiao"
 # Scopes larger than this run as a background job (system parameter, see data/).
+JOB_CRON = "invoice_clearing.ir_cron_clearing_jobs"
 THRESHOLD_PARAM = "invoice_clearing.background_threshold"
 DEFAULT_THRESHOLD = 200_000
 BATCH_PARAM = "invoice_clearing.background_batch_size"
@@ -926,21 +927,27 @@ class InvoiceClearing(models.Model):
         date_from, date_to = self._scope_dates()
         if not date_to:
             return
-        query = SQL(
-            """SELECT id FROM account_move
+        scope = SQL(
+            """FROM account_move
                 WHERE company_id = %s AND move_type IN ('out_invoice', 'out_refund')
                   AND state != 'cancel' AND invoice_date <= %s AND invoice_date >= %s""",
             self.company_id.id,
             date_to,
             date_from or date(1900, 1, 1),
         )
+        # One row either way, whatever the number of invoices; ids only when they differ.
+        summary = SQL("SELECT count(*), md5(string_agg(id::text, ',' ORDER BY id)) %s", scope)
         self.env["account.move"].flush_model()
-        own = {row[0] for row in self.env.execute_query(query)}
+        [own] = self.env.execute_query(summary)
         if not self.env.registry.ready:  # installing: no other session, tables not committed
             return
         with closing(self.env.registry.cursor()) as fresh:
-            fresh.execute(query)
-            late = {row[0] for row in fresh.fetchall()} - own
+            fresh.execute(summary)
+            if fresh.fetchone() == own:
+                return
+            fresh.execute(SQL("SELECT id %s", scope))
+            seen = {row[0] for row in fresh.fetchall()}
+        late = seen - {row[0] for row in self.env.execute_query(SQL("SELECT id %s", scope))}
         if late:
             raise UserError(
                 self.env._(
@@ -1001,7 +1008,7 @@ class InvoiceClearing(models.Model):
                 count=self.job_total,
             )
         )
-        self.env.ref("invoice_clearing.ir_cron_clearing_jobs").sudo()._trigger()
+        self.env.ref(JOB_CRON).sudo()._trigger()
 
     @api.model
     def _cron_run_jobs(self):
@@ -1030,7 +1037,10 @@ class InvoiceClearing(models.Model):
                 break
             remaining = max(self.job_total - self.job_done, 1)
             if not IrCron._commit_progress(frozen, remaining=remaining):
-                return False  # out of time: the cron runs again at once and resumes
+                # Out of time: Odoo reschedules the cron but wakes no worker for it (a prefork
+                # cron worker would sleep a minute); a trigger due now notifies them.
+                self.env.ref(JOB_CRON).sudo()._trigger()
+                return False
         self._job_finish()
         IrCron._commit_progress(remaining=0)
         return True

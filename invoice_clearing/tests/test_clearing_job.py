@@ -3,6 +3,7 @@
 from datetime import date
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -52,8 +53,14 @@ class TestClearingJob(ClearingCommon):
         clearing = self._start()
         # First run: one batch, then the cron's time is up.
         self.time_left = [0]
+        cron = self.env.ref("invoice_clearing.ir_cron_clearing_jobs")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        triggers = Trigger.search([("cron_id", "=", cron.id)])
         self.assertFalse(clearing._job_run())
         self.assertEqual(clearing.job_done, 2)
+        # ... and it asks the cron workers to come back at once rather than after their sleep.
+        [again] = Trigger.search([("cron_id", "=", cron.id)]) - triggers
+        self.assertLessEqual(again.call_at, fields.Datetime.now())
         self.assertAlmostEqual(clearing.job_progress, 100 * 2 / 6)
         # Second run: the worker dies in the middle of the next batch.
         Clearing = type(clearing)

@@ -12,6 +12,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileReader
 
+from ..tools import clearing_integrity
 from .test_clearing import ClearingCommon
 
 CERTIFICATE = "invoice_clearing.action_report_clearing_certificate"
@@ -294,6 +295,12 @@ class TestIntegrity(ReportsCommon):
         clearing = self.cleared()
         data = base64.b64decode(clearing.sudo().fapiao_fingerprints)
         self.assertEqual(len(data), 12 * len(clearing.frozen_fapiao_ids))
+        # PostgreSQL packs them in the format the verification unpacks (pure-Python tools).
+        rows = self.env["invoice.clearing.integrity"]._fingerprint_rows(clearing)
+        self.assertEqual(data, clearing_integrity.pack_fingerprints(rows))
+        self.assertEqual(
+            set(clearing_integrity.unpack_fingerprints(data)), set(clearing.frozen_fapiao_ids.ids)
+        )
         attachment = self.env["ir.attachment"].sudo().search(
             [("res_model", "=", "invoice.clearing"), ("res_id", "=", clearing.id),
              ("res_field", "=", "fapiao_fingerprints")]
