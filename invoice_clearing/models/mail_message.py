@@ -1,10 +1,11 @@
 """The chatter of clearings and fapiao is their audit trail: append-only for everyone but the superuser.
 
 Odoo lets authors edit their own comments and anybody who can write the document delete its
-messages; for a legal act (清卡) that history must stay as it was written.
+messages; for a legal act (清卡) that history must stay as it was written. For the same reason a message
+added to it is signed by the user who adds it, never in someone else's name.
 """
 
-from odoo import models
+from odoo import api, models
 from odoo.exceptions import AccessError
 
 AUDITED_MODELS = ("invoice.clearing", "invoice.clearing.fapiao")
@@ -26,6 +27,25 @@ class MailMessage(models.Model):
                     "cannot be edited or deleted."
                 )
             )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            own = self.env.user.partner_id.id
+            for vals in vals_list:
+                if (
+                    vals.get("model") in AUDITED_MODELS
+                    and "author_id" in vals
+                    and vals["author_id"] != own
+                ):
+                    raise AccessError(
+                        self.env._(
+                            "The chatter of a fapiao or a clearing is its audit trail: a message "
+                            "is signed by the user who writes it and cannot be posted in the name "
+                            "of someone else."
+                        )
+                    )
+        return super().create(vals_list)
 
     def write(self, vals):
         if vals.keys() - PERSONAL_FIELDS:

@@ -142,6 +142,49 @@ class TestAuditTrail(ClearingCommon):
         comment.sudo().write({"body": "<p>corrected by a migration</p>"})
         self.assertIn("migration", comment.body)
 
+    def test_nobody_posts_in_the_name_of_someone_else(self):
+        clearing = self.new_clearing()
+        trail = clearing.sudo().message_ids
+        manager = self.manager.partner_id
+        manager.email = "wang.manager@example.com"
+        for index, attempt in enumerate(
+            (
+                lambda: clearing.with_user(self.clerk).message_post(
+                    body="approved by the manager", author_id=manager.id
+                ),
+                lambda: clearing.with_user(self.clerk).message_post(
+                    body="approved", email_from=manager.email_formatted
+                ),
+                lambda: (
+                    self.env["mail.message"]
+                    .with_user(self.clerk)
+                    .create(
+                        {
+                            "model": clearing._name,
+                            "res_id": clearing.id,
+                            "body": "approved",
+                            "message_type": "notification",
+                            "author_id": manager.id,
+                        }
+                    )
+                ),
+            )
+        ):
+            with (
+                self.subTest(attempt=index),
+                self.assertRaises(AccessError),
+                mute_logger("odoo.models"),
+            ):
+                attempt()
+        self.assertEqual(clearing.sudo().message_ids, trail)
+        # Signed by oneself it is added; the job and maintenance scripts (superuser) still post.
+        own = clearing.with_user(self.clerk).message_post(body="filing checked")
+        self.assertEqual(own.author_id, self.clerk.partner_id)
+        bot = clearing.sudo().message_post(
+            body="done", author_id=self.env.ref("base.partner_root").id
+        )
+        self.assertEqual(clearing.sudo().message_ids - trail, own | bot)
+
     def test_files_of_a_cleared_clearing_are_kept(self):
         clearing = self.new_clearing()
         Attachment = self.env["ir.attachment"].sudo()
