@@ -442,6 +442,7 @@ class InvoiceClearing(models.Model):
                 )
             )
         problems += self._amount_problems()
+        problems += self._reconciliation_problems()
         problems += self._invoice_problems()
         problems += self._earlier_period_problems()
         if self.scope == "period":
@@ -527,6 +528,75 @@ class InvoiceClearing(models.Model):
                 Domain("id", "in", ids),
             )
         ]
+
+    def _reconciliation_problems(self):
+        """Differences with the bureau's latest export that nobody resolved yet, as warnings.
+
+        Only what the bureau lacks blocks (the "not uploaded" check): which of the register or
+        the bureau is right about an amount, a status, a buyer or a fapiao issued outside Odoo
+        is the user's decision, and the clearing must show that it is pending.
+        """
+        Line = self.env["invoice.clearing.import.line"].sudo()
+        latest = (
+            Domain("company_id", "=", self.company_id.id)
+            & Domain("resolved", "=", False)
+            & Domain("import_id.superseded_by_id", "=", False)
+        )
+        in_scope = latest & Domain("fapiao_id", "any", self._scope_domain())
+        date_from, date_to = self._scope_dates()
+        outside = Domain.FALSE
+        if date_to:
+            outside = (
+                latest
+                & Domain("outcome", "=", "bureau_only")
+                & Domain("fapiao_id", "=", False)
+                & Domain("issue_date", "<=", date_to)
+            )
+            if date_from:
+                outside &= Domain("issue_date", ">=", date_from)
+
+        def lines(domain):
+            return Line.search(domain, order="id") if not domain.is_false() else Line
+
+        def warning(found, message):
+            return self._problem(
+                "warning", message, "invoice.clearing.import.line", Domain("id", "in", found.ids)
+            )
+
+        def numbers(found):
+            return ", ".join(":".join(filter(None, (x.code, x.number))) for x in found[:10])
+
+        problems = []
+        differ = lines(in_scope & Domain("outcome", "in", ("amount_mismatch", "status_mismatch")))
+        if differ:
+            message = self.env._(
+                "%(count)s fapiao differ from the tax bureau's export in amount or status, "
+                "e.g. %(numbers)s. Resolve them in the reconciliation: apply the bureau's "
+                "values, issue a red-letter fapiao, or mark them resolved if Odoo is right.",
+                count=len(differ),
+                numbers=numbers(differ),
+            )
+            problems.append(warning(differ, message))
+        data = lines(in_scope & Domain("outcome", "=", "data_mismatch"))
+        if data:
+            message = self.env._(
+                "%(count)s fapiao have another buyer or date at the tax bureau, e.g. "
+                "%(numbers)s. Check them in the reconciliation.",
+                count=len(data),
+                numbers=numbers(data),
+            )
+            problems.append(warning(data, message))
+        unknown = lines(outside)
+        if unknown:
+            message = self.env._(
+                "%(count)s fapiao of the tax bureau's export are not in the register "
+                "(issued outside Odoo), e.g. %(numbers)s; this clearing does not include "
+                "them. Register them from the reconciliation.",
+                count=len(unknown),
+                numbers=numbers(unknown),
+            )
+            problems.append(warning(unknown, message))
+        return problems
 
     def _scope_dates(self):
         """(first, last) issue date the scope covers, for the checks on invoices."""
