@@ -17,6 +17,7 @@ import re
 import socket
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 import xmlrpc.client
@@ -351,7 +352,9 @@ def measure(dbname, n):
         with QueryLog(cr) as log:
             out["check"], _ = timed(lambda: (clearing.action_check(), env.flush_all()))
         out["check_queries"] = log.top()
-        out["problems"] = clearing.problem_ids.mapped(lambda p: f"{p.severity}: {p.message[:90]}")
+        out["problems"] = clearing.problem_ids.mapped(
+            lambda p: f"{p.severity}: {textwrap.shorten(p.message, 120, placeholder=' …')}"
+        )
         out["check_plans"] = check_plans(env, clearing)
         cr.commit()
 
