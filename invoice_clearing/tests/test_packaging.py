@@ -33,6 +33,9 @@ def test_wheel_name_and_version_follow_the_manifest(wheel):
     assert "Name: odoo-addon-invoice_clearing" in text
     assert "Requires-Dist: odoo==19.0.*" in text
     assert "Requires-Dist: python-stdnum" in text
+    # The package index shows the addon's README.rst, written from the OCA readme/ fragments.
+    assert "The monthly routine" in text
+    assert "Four-eyes Approval" in text
 
 
 def test_wheel_carries_code_data_and_translations(wheel):
