@@ -1,5 +1,5 @@
 # Thin entry points; the logic lives in scripts/.
-.PHONY: setup run test lint format i18n bench screenshots
+.PHONY: setup run test lint format i18n readme bench screenshots
 
 setup:  ## Debian packages, .venv with Odoo's requirements, private PostgreSQL cluster
 	@bash scripts/setup.sh
@@ -21,6 +21,9 @@ format:  ## apply ruff's formatting and safe fixes
 
 i18n:  ## regenerate the .pot and merge new terms into i18n/zh_CN.po
 	@bash scripts/i18n.sh
+
+readme:  ## the addon's README.rst and static/description/index.html from invoice_clearing/readme/*.md
+	@.venv/bin/python scripts/readme.py
 
 screenshots:  ## PNG screenshots of the addon's screens in docs/screenshots/ (uses make run's server)
 	@.venv/bin/python scripts/screenshots.py

@@ -14,6 +14,10 @@ class TestInstall(TransactionCase):
         module = self.env["ir.module.module"].search([("name", "=", "invoice_clearing")])
         self.assertEqual(module.state, "installed")
         self.assertEqual(module.latest_version, "19.0.1.0.0")
+        # The Apps page shows the addon's own icon and its description page (static/description).
+        module.update_list()
+        self.assertEqual(module.icon, "/invoice_clearing/static/description/icon.png")
+        self.assertIn("The monthly routine", module.description_html)
 
     def test_groups_hierarchy(self):
         user = self.env.ref("invoice_clearing.group_clearing_user")

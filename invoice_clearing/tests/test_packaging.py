@@ -1,6 +1,7 @@
 """The addon ships the way OCA addons do: a wheel named odoo-addon-invoice_clearing (whool)."""
 
 import ast
+import importlib.util
 import os
 import zipfile
 from pathlib import Path
@@ -49,5 +50,22 @@ def test_wheel_carries_code_data_and_translations(wheel):
         "views/invoice_clearing_views.xml",
         "i18n/zh_CN.po",
         "i18n/invoice_clearing.pot",
+        "static/description/icon.png",
+        "static/description/index.html",
     ):
         assert prefix + path in names, path
+
+
+def test_readme_is_written_from_the_fragments():
+    """README.rst and index.html are outputs of `make readme`: edit readme/*.md, then run it."""
+    script = ADDON.parent / "scripts" / "readme.py"
+    if not script.exists():
+        pytest.skip("not a checkout of the repository")
+    spec = importlib.util.spec_from_file_location("readme_script", script)
+    readme = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(readme)
+    rst = readme.readme_rst(ADDON)
+    assert (ADDON / "README.rst").read_text() == rst, "run make readme"
+    html = (ADDON / "static" / "description" / "index.html").read_text()
+    assert html == readme.index_html(rst), "run make readme"
+    assert "The monthly routine" in html
