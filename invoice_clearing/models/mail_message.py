@@ -30,22 +30,21 @@ class MailMessage(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        messages = super().create(vals_list)
         if not self.env.su:
-            own = self.env.user.partner_id.id
-            for vals in vals_list:
-                if (
-                    vals.get("model") in AUDITED_MODELS
-                    and "author_id" in vals
-                    and vals["author_id"] != own
-                ):
-                    raise AccessError(
-                        self.env._(
-                            "The chatter of a fapiao or a clearing is its audit trail: a message "
-                            "is signed by the user who writes it and cannot be posted in the name "
-                            "of someone else."
-                        )
+            # Checked on the result, so context defaults (default_model, default_author_id)
+            # cannot slip a message past the check.
+            own = self.env.user.partner_id
+            signed = messages.sudo().filtered(lambda m: m.model in AUDITED_MODELS)
+            if any(message.author_id != own for message in signed):
+                raise AccessError(
+                    self.env._(
+                        "The chatter of a fapiao or a clearing is its audit trail: a message "
+                        "is signed by the user who writes it and cannot be posted in the name "
+                        "of someone else."
                     )
-        return super().create(vals_list)
+                )
+        return messages
 
     def write(self, vals):
         if vals.keys() - PERSONAL_FIELDS:

@@ -168,6 +168,12 @@ class TestAuditTrail(ClearingCommon):
                         }
                     )
                 ),
+                lambda: (
+                    self.env["mail.message"]
+                    .with_user(self.clerk)
+                    .with_context(default_model=clearing._name, default_author_id=manager.id)
+                    .create({"res_id": clearing.id, "body": "approved"})
+                ),
             )
         ):
             with (
