@@ -338,13 +338,20 @@ class _DemoGenerator:
 
     # ------------------------------------------------------------------ clearings
     def _clear(self, month, approve):
-        clearing = self.env["invoice.clearing"].create(
-            {
-                "company_id": self.company.id,
-                "scope": "period",
-                "date_from": month,
-                "date_to": month + relativedelta(day=31),
-            }
+        """Prepared by the clerk (filing recorded, checked), cleared by the manager: as in life."""
+        clerk = self.env.ref("invoice_clearing.demo_user_clerk")
+        manager = self.env.ref("base.user_admin")
+        clearing = (
+            self.env["invoice.clearing"]
+            .with_user(clerk)
+            .create(
+                {
+                    "company_id": self.company.id,
+                    "scope": "period",
+                    "date_from": month,
+                    "date_to": month + relativedelta(day=31),
+                }
+            )
         )
         net = clearing_summary.net_by_rate(clearing._summary_rows())
         filing_day = min(month + relativedelta(months=1, day=10), self.today)
@@ -359,5 +366,5 @@ class _DemoGenerator:
         )
         clearing.action_check()
         if approve:
-            clearing.action_approve()
-        return clearing
+            clearing.with_user(manager).action_approve()
+        return clearing.with_env(self.env)
