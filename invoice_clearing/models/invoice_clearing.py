@@ -555,48 +555,42 @@ class InvoiceClearing(models.Model):
             if date_from:
                 outside &= Domain("issue_date", ">=", date_from)
 
-        def lines(domain):
-            return Line.search(domain, order="id") if not domain.is_false() else Line
+        def warning(domain, message):
+            """[problem] naming the first lines found; `message` has %(count)s and %(numbers)s."""
+            found = Line.search(domain, order="id") if not domain.is_false() else Line
+            if not found:
+                return []
+            sample = ", ".join(":".join(filter(None, (x.code, x.number))) for x in found[:10])
+            message %= {"count": len(found), "numbers": sample}
+            model, records = "invoice.clearing.import.line", Domain("id", "in", found.ids)
+            return [self._problem("warning", message, model, records)]
 
-        def warning(found, message):
-            return self._problem(
-                "warning", message, "invoice.clearing.import.line", Domain("id", "in", found.ids)
+        mismatch = ("amount_mismatch", "status_mismatch")
+        return (
+            warning(
+                in_scope & Domain("outcome", "in", mismatch),
+                self.env._(
+                    "%(count)s fapiao differ from the tax bureau's export in amount or status, "
+                    "e.g. %(numbers)s. Resolve them in the reconciliation: apply the bureau's "
+                    "values, issue a red-letter fapiao, or mark them resolved if Odoo is right."
+                ),
             )
-
-        def numbers(found):
-            return ", ".join(":".join(filter(None, (x.code, x.number))) for x in found[:10])
-
-        problems = []
-        differ = lines(in_scope & Domain("outcome", "in", ("amount_mismatch", "status_mismatch")))
-        if differ:
-            message = self.env._(
-                "%(count)s fapiao differ from the tax bureau's export in amount or status, "
-                "e.g. %(numbers)s. Resolve them in the reconciliation: apply the bureau's "
-                "values, issue a red-letter fapiao, or mark them resolved if Odoo is right.",
-                count=len(differ),
-                numbers=numbers(differ),
+            + warning(
+                in_scope & Domain("outcome", "=", "data_mismatch"),
+                self.env._(
+                    "%(count)s fapiao have another buyer or date at the tax bureau, e.g. "
+                    "%(numbers)s. Check them in the reconciliation."
+                ),
             )
-            problems.append(warning(differ, message))
-        data = lines(in_scope & Domain("outcome", "=", "data_mismatch"))
-        if data:
-            message = self.env._(
-                "%(count)s fapiao have another buyer or date at the tax bureau, e.g. "
-                "%(numbers)s. Check them in the reconciliation.",
-                count=len(data),
-                numbers=numbers(data),
+            + warning(
+                outside,
+                self.env._(
+                    "%(count)s fapiao of the tax bureau's export are not in the register "
+                    "(issued outside Odoo), e.g. %(numbers)s; this clearing does not include "
+                    "them. Register them from the reconciliation."
+                ),
             )
-            problems.append(warning(data, message))
-        unknown = lines(outside)
-        if unknown:
-            message = self.env._(
-                "%(count)s fapiao of the tax bureau's export are not in the register "
-                "(issued outside Odoo), e.g. %(numbers)s; this clearing does not include "
-                "them. Register them from the reconciliation.",
-                count=len(unknown),
-                numbers=numbers(unknown),
-            )
-            problems.append(warning(unknown, message))
-        return problems
+        )
 
     def _scope_dates(self):
         """(first, last) issue date the scope covers, for the checks on invoices."""
