@@ -17,8 +17,8 @@ PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 # cluster runs as this dedicated system user and Odoo connects with the role below.
 PG_OS_USER="${PG_OS_USER:-clearing-pg}"
 DB_ROLE="odoo"
-DEMO_DB="clearing_demo"
-TEST_DB="clearing_test"
+DEMO_DB="${DEMO_DB:-clearing_demo}"
+TEST_DB="${TEST_DB:-clearing_test}"
 HTTP_PORT="${HTTP_PORT:-8069}"  # another value lets two checkouts run side by side
 
 say() { printf '\033[1m[invoice_clearing]\033[0m %s\n' "$*"; }
