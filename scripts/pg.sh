@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Private PostgreSQL 15 cluster of this checkout: init | start | stop | status.
-# Listens on a unix socket in .local/pg/run and on 127.0.0.1 at a free port (kept in .local/pg/port).
+# Listens on a unix socket ($PGSOCK: .local/pg/run, or /tmp/invoice_clearing-* when that path is
+# too long or has spaces) and on 127.0.0.1 at a free port (kept in .local/pg/port).
+# shellcheck source=scripts/common.sh
 source "$(dirname "$0")/common.sh"
 
 free_port() {  # first port from $1 upwards that nothing listens on
@@ -27,16 +29,29 @@ cmd_init() {
     useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER"
   fi
   if [ -f "$PGDATA/PG_VERSION" ]; then return 0; fi
+  # A link whose cluster is gone (or never got made) is replaced below.
+  if [ -L "$LOCAL/pg" ]; then rm "$LOCAL/pg"; fi
   mkdir -p "$LOCAL/pg"
-  if [ "$(id -u)" = 0 ] && ! runuser -u "$PG_OS_USER" -- test -x "$LOCAL/pg"; then
-    # The checkout sits below a directory the cluster's user cannot enter (e.g. /root):
-    # keep the data in a private temp directory and link it into the project.
-    local outside; outside="$(mktemp -d /tmp/invoice_clearing-pg.XXXXXX)"
-    chmod 755 "$outside"; rmdir "$LOCAL/pg"; ln -s "$outside" "$LOCAL/pg"
+  if [ "$(id -u)" = 0 ]; then
+    chown "$PG_OS_USER" "$LOCAL/pg"
+    if ! as_pg_user test -w "$LOCAL/pg"; then
+      # The cluster's user cannot enter a parent of the checkout (e.g. /root is mode 700): keep the
+      # cluster in a directory of its own under /var/lib (not /tmp, which may be cleared) and link it.
+      local home="/var/lib/$PG_OS_USER/$CHECKOUT_KEY"
+      install -d -m 755 "/var/lib/$PG_OS_USER"
+      install -d -o "$PG_OS_USER" -m 700 "$home"
+      echo "$ROOT" >"$home/checkout"  # so a cluster left behind by a deleted checkout can be told
+      rmdir "$LOCAL/pg"
+      ln -s "$home" "$LOCAL/pg"
+      pg_paths
+      if [ -f "$PGDATA/PG_VERSION" ]; then  # left by an earlier checkout at this path
+        say "reusing the PostgreSQL cluster in $PGDIR (remove that directory for a fresh one)"
+        return 0
+      fi
+    fi
   fi
-  mkdir -p "$PGDATA" "$PGSOCK"
-  [ "$(id -u)" = 0 ] && chown -R "$PG_OS_USER" "$LOCAL/pg/"
-  chmod 700 "$PGDATA"
+  as_pg_user mkdir -p "$PGDATA"
+  as_pg_user chmod 700 "$PGDATA"
   say "initialising PostgreSQL cluster in $PGDATA"
   as_pg_user "$PG_BIN/initdb" -D "$PGDATA" -U "$DB_ROLE" --auth-local=trust --auth-host=scram-sha-256 \
     -E UTF8 --locale=C.UTF-8 >/dev/null
@@ -56,6 +71,10 @@ CONF
 cmd_start() {
   [ -f "$PGDATA/PG_VERSION" ] || die "No cluster yet: run make setup first."
   if ! running; then
+    # The socket directory may be in /tmp: made anew if cleared, and refused if someone else made it.
+    as_pg_user mkdir -p -m 700 "$PGSOCK"
+    [ "$(stat -c %U "$PGSOCK")" = "$(as_pg_user id -un)" ] \
+      || die "$PGSOCK does not belong to $(as_pg_user id -un): remove it and start again."
     local port; port="$(pg_port)"
     [ "$(free_port "$port")" = "$port" ] || { port="$(free_port "$port")"; echo "$port" >"$PGPORT_FILE"; }
     as_pg_user "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 \

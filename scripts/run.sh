@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: PostgreSQL + Odoo on http://127.0.0.1:8069. The first run creates the database
 # clearing_demo with the addon and its demo data (login admin / admin). Ctrl-C stops both.
+# shellcheck source=scripts/common.sh
 source "$(dirname "$0")/common.sh"
 require_odoo_src
 [ -x "$VENV/bin/python" ] || die "No .venv: run make setup first."

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make setup`: Debian packages, .venv with Odoo's pinned requirements, private PostgreSQL cluster.
 # Idempotent: each step checks what is already there and skips it.
+# shellcheck source=scripts/common.sh
 source "$(dirname "$0")/common.sh"
 require_odoo_src
 
