@@ -69,7 +69,7 @@ CONF
 }
 
 cmd_start() {
-  [ -f "$PGDATA/PG_VERSION" ] || die "No cluster yet: run make setup first."
+  [ -f "$PGDATA/PG_VERSION" ] || die "No PostgreSQL cluster in $PGDATA: run make setup to create it."
   if ! running; then
     # The socket directory may be in /tmp: made anew if cleared, and refused if someone else made it.
     as_pg_user mkdir -p -m 700 "$PGSOCK"
