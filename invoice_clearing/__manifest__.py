@@ -8,7 +8,7 @@
     "license": "LGPL-3",
     "author": "invoice_clearing developers",
     "website": "https://github.com/invoice-clearing/invoice_clearing",
-    "depends": ["account", "mail"],
+    "depends": ["account", "l10n_cn", "mail"],
     "external_dependencies": {"python": ["python-stdnum", "openpyxl"]},
     "data": [
         "security/invoice_clearing_security.xml",

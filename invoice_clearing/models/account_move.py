@@ -1,5 +1,6 @@
 """Customer invoices and credit notes carry the fapiao issued for them."""
 
+import logging
 from contextlib import closing
 
 from odoo import api, fields, models
@@ -7,6 +8,9 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .invoice_clearing import LOCK_NAMESPACE
+from .invoice_clearing_deadline import month_end
+
+_logger = logging.getLogger(__name__)
 
 # What a clearing certified about an invoice; payments and reconciliation stay possible.
 FROZEN_MOVE_FIELDS = {
@@ -60,23 +64,41 @@ class AccountMove(models.Model):
         return super()._post(soft)
 
     def _check_invoicing_not_locked(self):
-        """锁盘: no customer invoice while a period stays uncleared past its filing deadline."""
+        """锁盘: no customer invoice dated after a period left uncleared past its filing deadline.
+
+        Invoices and credit notes dated inside that period (or before it) stay possible: they
+        are the work needed to clear it.
+        """
         customer = self.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))
+        today = fields.Date.context_today(self)
+        Deadline = self.env["invoice.clearing.deadline"]
         for company in customer.company_id.sudo():
             if not company.clearing_lock_enabled:
                 continue
             period = company._clearing_locked_period()
-            if period:
-                deadline, _warning = self.env["invoice.clearing.deadline"]._deadline_for_period(
-                    company, period
-                )
+            if not period:
+                continue
+            for move in customer.filtered(lambda m, c=company: m.company_id == c):
+                invoice_date = move.invoice_date or today  # Odoo dates it today when posting
+                if invoice_date <= month_end(period):
+                    continue
+                deadline, _warning = Deadline._deadline_for_period(company, period)
+                _logger.info(
+                    "Posting of %s refused: period %s of company %s uncleared past %s",
+                    move.display_name, period.strftime("%Y-%m"), company.id, deadline,
+                )  # fmt: skip
                 raise UserError(
                     self.env._(
                         "Invoicing is locked (锁盘): the fapiao period %(period)s was not cleared "
-                        "before its filing deadline %(deadline)s. Clear that period (Accounting > "
-                        "Fapiao Clearing) to unlock invoicing.",
+                        "before its filing deadline %(deadline)s, so %(move)s dated %(date)s cannot "
+                        "be posted. Clear period %(period)s (Accounting > Fapiao Clearing) to "
+                        "unlock invoicing; invoices and credit notes dated up to %(end)s can still "
+                        "be posted.",
                         period=period.strftime("%Y-%m"),
                         deadline=deadline,
+                        move=move.display_name,
+                        date=invoice_date,
+                        end=month_end(period),
                     )
                 )
 

@@ -601,10 +601,9 @@ class InvoiceClearing(models.Model):
         return None, None
 
     def _first_period(self):
-        company = self.company_id
-        if hasattr(company, "_clearing_first_period"):
-            return company._clearing_first_period()
-        return self.date_to + relativedelta(day=1)
+        """Where a whole-period scope starts: the first managed month, or the scope's own month
+        for a month before it (cleared for the record after adopting the addon)."""
+        return min(self.company_id._clearing_first_period(), self.date_to + relativedelta(day=1))
 
     def _invoice_problems(self):
         date_from, date_to = self._scope_dates()
@@ -660,7 +659,7 @@ class InvoiceClearing(models.Model):
 
     def _earlier_period_problems(self):
         start = (self.date_from or self.date_to) if self.scope != "number" else None
-        if not start or not hasattr(self.company_id, "_clearing_uncleared_periods"):
+        if not start:
             return []
         periods = self.company_id._clearing_uncleared_periods(start + relativedelta(day=1))
         if not periods:
@@ -712,17 +711,25 @@ class InvoiceClearing(models.Model):
         ]
 
     def _deadline_problems(self):
-        if (
-            "invoice.clearing.deadline" not in self.env
-            or not self.date_to
-            or self.scope == "number"
-        ):
+        if not self.date_to or self.scope == "number":
             return []
         Deadline = self.env["invoice.clearing.deadline"]
         period_start = self.date_to + relativedelta(day=1)
         deadline, warning = Deadline.sudo()._deadline_for_period(self.company_id, period_start)
         problems = [self._problem("warning", warning)] if warning else []
-        if deadline and fields.Date.context_today(self) > deadline:
+        if period_start < self.company_id._clearing_first_period():
+            problems.append(
+                self._problem(
+                    "warning",
+                    self.env._(
+                        "Period %(period)s is before the first managed period %(first)s: it is "
+                        "cleared for the record only, and never locks invoicing.",
+                        period=period_start.strftime("%Y-%m"),
+                        first=self.company_id._clearing_first_period().strftime("%Y-%m"),
+                    ),
+                )
+            )
+        elif deadline and fields.Date.context_today(self) > deadline:
             problems.append(
                 self._problem(
                     "warning",
@@ -748,7 +755,7 @@ class InvoiceClearing(models.Model):
             )
 
     def _four_eyes(self):
-        return bool(getattr(self.company_id, "clearing_four_eyes", False))
+        return self.company_id.clearing_four_eyes
 
     def action_submit(self):
         """Check, then ask for approval (four-eyes) or clear at once (a manager, no four-eyes)."""

@@ -87,8 +87,8 @@ class _DemoGenerator:
 
     def run(self):
         if not self.company.chart_template:
-            self.env["account.chart.template"]._load("generic_coa", self.company, False)
-            self.company.currency_id = self.env.ref("base.CNY")  # the generic chart sets USD
+            # The Chinese chart (小企业会计准则) and its 13/9/6 % output VAT (销项税).
+            self.env["account.chart.template"]._load("cn", self.company, install_demo=False)
         self.taxes = self._taxes()
         self.customers = self.env["res.partner"].search(
             [("company_id", "=", self.company.id), ("id", "in", self._customer_ids())]
@@ -115,9 +115,11 @@ class _DemoGenerator:
         return ids
 
     def _taxes(self):
+        """The chart's sales tax of each rate; rates it lacks (3 % 简易计税) copy its 13 % tax."""
         Tax = self.env["account.tax"]
         taxes = {}
-        for rate in sorted({rate for _name, rate in PRODUCTS + tuple(VEHICLES.values())}):
+        rates = sorted({rate for _name, rate in PRODUCTS + tuple(VEHICLES.values())}, reverse=True)
+        for rate in rates:
             taxes[rate] = Tax.search(
                 [
                     ("company_id", "=", self.company.id),
@@ -127,18 +129,22 @@ class _DemoGenerator:
                     ("price_include", "=", False),
                 ],
                 limit=1,
-            ) or Tax.create(
-                {
-                    "name": f"增值税 VAT {rate:g}%",
-                    "amount": rate,
-                    "amount_type": "percent",
-                    "type_tax_use": "sale",
-                    "company_id": self.company.id,
-                }
             )
+        model = taxes[max(rates)]
+        for rate in rates:
+            if not taxes[rate]:
+                group = model.tax_group_id.copy({"name": f"VAT {rate:g}%"})
+                taxes[rate] = model.copy(
+                    {
+                        "name": f"{rate:g}%",
+                        "description": f"VAT {rate:g}%",
+                        "invoice_label": f"{rate:g}%",
+                        "amount": rate,
+                        "tax_group_id": group.id,
+                    }
+                )
         return taxes
 
-    # ------------------------------------------------------------------ a month of invoicing
     def _days(self, month, count):
         last = month + relativedelta(day=31)
         if month <= self.today <= last:

@@ -10,16 +10,25 @@ from .invoice_clearing_deadline import month_end, month_starts
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    clearing_start_date = fields.Date(
+        "Fapiao Clearing Since",
+        default=fields.Date.context_today,
+        help="启用日期: the day the company started using the fapiao clearing (set when the addon "
+        "is installed, or when the company is created). Periods whose filing deadline had "
+        "already passed on that day were cleared outside Odoo: they are never required or locked.",
+    )
     clearing_first_period = fields.Date(
         "First Managed Period",
-        help="首个管理期间: first month managed by the fapiao clearing; earlier periods are never "
-        "required, checked or locked. Empty: the month of the company's first fapiao.",
+        help="首个管理期间: first month managed by the fapiao clearing. Earlier months may still be "
+        "registered and cleared for the record, but are never required before a later period and "
+        "never lock invoicing. Empty: the first month whose filing deadline is on or after the "
+        "day the company started using the clearing.",
     )
     clearing_lock_enabled = fields.Boolean(
         "Lock Invoicing After the Deadline",
         default=True,
-        help="锁盘: refuse to post customer invoices and credit notes while a fapiao period is "
-        "not cleared past its filing deadline.",
+        help="锁盘: refuse to post customer invoices and credit notes dated after a fapiao period "
+        "that is not cleared past its filing deadline.",
     )
     clearing_four_eyes = fields.Boolean(
         "Four-eyes Approval",
@@ -27,16 +36,25 @@ class ResCompany(models.Model):
     )
 
     def _clearing_first_period(self):
-        """First day of the first managed month (configured, else the first fapiao's month)."""
+        """First day of the first managed month: the configured one, else the default."""
         self.ensure_one()
         if self.clearing_first_period:
             return self.clearing_first_period + relativedelta(day=1)
-        [(first,)] = (
-            self.env["invoice.clearing.fapiao"]
-            .sudo()
-            ._read_group([("company_id", "=", self.id)], aggregates=["issue_date:min"])
+        return self._clearing_first_period_default()
+
+    def _clearing_first_period_default(self):
+        """The first month whose filing deadline is on or after the start date.
+
+        A company adopting the addon mid-year is never required to clear, nor locked for,
+        months it had already cleared at the bureau before using Odoo for it.
+        """
+        self.ensure_one()
+        start = self.clearing_start_date or fields.Date.context_today(self)
+        previous = start + relativedelta(day=1, months=-1)
+        deadline, _warning = self.env["invoice.clearing.deadline"]._deadline_for_period(
+            self, previous
         )
-        return (first or fields.Date.context_today(self)) + relativedelta(day=1)
+        return previous if deadline >= start else previous + relativedelta(months=1)
 
     def _clearing_cleared_until(self):
         """Last day covered by a cleared whole-period clearing of the company, or None."""

@@ -1,6 +1,6 @@
 """The clearing's company settings in Settings > Invoicing."""
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -11,3 +11,15 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.clearing_lock_enabled", readonly=False
     )
     clearing_four_eyes = fields.Boolean(related="company_id.clearing_four_eyes", readonly=False)
+    clearing_start_date = fields.Date(related="company_id.clearing_start_date")
+    clearing_first_period_effective = fields.Char(
+        "First Managed Period in Effect", compute="_compute_clearing_first_period_effective"
+    )
+
+    @api.depends("clearing_first_period", "company_id")
+    def _compute_clearing_first_period_effective(self):
+        for settings in self:
+            first = settings.clearing_first_period or (
+                settings.company_id._clearing_first_period_default()
+            )
+            settings.clearing_first_period_effective = first.strftime("%Y-%m")

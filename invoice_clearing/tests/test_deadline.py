@@ -115,9 +115,11 @@ class TestDeadlines(FapiaoCommon):
 
     @freeze_time("2026-11-20")
     def test_company_adopting_mid_year_is_not_locked(self):
-        self.company.clearing_first_period = False
-        self.create_fapiao(issue_date=date(2026, 11, 3))  # its first fapiao: November
+        # Started on 2026-11-20: October's deadline (11-16) had passed, it was cleared outside.
+        self.company.write({"clearing_first_period": False, "clearing_start_date": date.today()})
+        self.create_fapiao(issue_date=date(2026, 9, 3))  # history registered to catch up
         self.assertEqual(self.company._clearing_first_period(), date(2026, 11, 1))
+        self.assertFalse(self.company._clearing_locked_period())
         invoice = self.posted_invoice([(100.0, self.tax_13)], date=date(2026, 11, 20))
         self.assertEqual(invoice.state, "posted")
 
@@ -129,12 +131,20 @@ class TestDeadlines(FapiaoCommon):
         self.assertEqual(
             self.company._clearing_locked_period(today=date(2026, 12, 16)), date(2026, 11, 1)
         )
+
+    def test_default_first_period_is_the_first_deadline_after_the_start(self):
         self.company.clearing_first_period = False
-        self.assertEqual(
-            self.company._clearing_first_period(),
-            self.today.replace(day=1),
-            "no fapiao yet: the current month",
-        )
+        for start, first in (
+            (date(2026, 11, 16), date(2026, 10, 1)),  # October's deadline is that very day
+            (date(2026, 11, 17), date(2026, 11, 1)),
+            (date(2026, 12, 1), date(2026, 11, 1)),
+            (date(2026, 1, 20), date(2025, 12, 1)),
+            (date(2026, 1, 21), date(2026, 1, 1)),
+        ):
+            self.company.clearing_start_date = start
+            self.assertEqual(self.company._clearing_first_period(), first, f"started {start}")
+        self.create_fapiao(issue_date=date(2025, 6, 3))  # older fapiao do not move it
+        self.assertEqual(self.company._clearing_first_period(), date(2026, 1, 1))
 
     def test_settings_write_the_company(self):
         settings = self.env["res.config.settings"].create(
@@ -144,8 +154,12 @@ class TestDeadlines(FapiaoCommon):
                 "clearing_four_eyes": True,
             }
         )
+        self.assertEqual(settings.clearing_first_period_effective, "2026-09")
         settings.execute()
         self.assertEqual(self.company.clearing_first_period, date(2026, 9, 1))
+        self.company.clearing_start_date = date(2026, 11, 17)
+        settings = self.env["res.config.settings"].create({"clearing_first_period": False})
+        self.assertEqual(settings.clearing_first_period_effective, "2026-11", "from the start date")
         self.assertFalse(self.company.clearing_lock_enabled)
         self.assertTrue(self.company.clearing_four_eyes)
 

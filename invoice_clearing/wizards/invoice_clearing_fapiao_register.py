@@ -41,8 +41,13 @@ class InvoiceClearingFapiaoRegister(models.TransientModel):
     def _compute_line_ids(self):
         for wizard in self:
             commands = [fields.Command.clear()]
-            for rate, amounts in sorted(wizard._amounts_by_rate().items(), reverse=True):
-                commands.append(fields.Command.create({"tax_rate": rate, **amounts}))
+            by_rate = wizard._amounts_by_rate()
+            # A number typed into l10n_cn's own field before the register existed is not lost.
+            number = wizard.move_id.fapiao if len(by_rate) == 1 else False
+            for rate, amounts in sorted(by_rate.items(), reverse=True):
+                commands.append(
+                    fields.Command.create({"tax_rate": rate, "number": number, **amounts})
+                )
             wizard.line_ids = commands
 
     def _amounts_by_rate(self):
