@@ -45,8 +45,7 @@ elif step == "history":
     for back in (4, 3, 2, 1):
         month = today + relativedelta(day=1, months=-back)
         for index, (buyer, rate, price) in enumerate(
-            [(buyers[0], 13.0, 12000.0), (buyers[1], 9.0, 3500.0), (buyers[2], 6.0, 800.0)]
-            * 3
+            [(buyers[0], 13.0, 12000.0), (buyers[1], 9.0, 3500.0), (buyers[2], 6.0, 800.0)] * 3
         ):
             move = env["account.move"].create(
                 {
