@@ -229,5 +229,5 @@ class TestDeadlines(FapiaoCommon):
         self.assertFalse(created.exists())
 
     def test_one_deadline_per_month(self):
-        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
             self.Deadline.create({"date": date(2026, 11, 18)})

@@ -4,14 +4,12 @@ import base64
 import json
 from datetime import date, datetime
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, tagged
 
 from ..tools import bureau_export as be
 from .common import FapiaoCommon
+from .fuzzing import HealthCheck, given, settings, st
 
 MONTH = date(2026, 10, 1)
 MONTH_END = date(2026, 10, 31)

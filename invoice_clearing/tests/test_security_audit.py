@@ -7,8 +7,6 @@ Billing users and accountants without a clearing role open invoices without erro
 
 from datetime import date
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from lxml import etree
 
 from odoo import Command
@@ -16,6 +14,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, freeze_time, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from .fuzzing import HealthCheck, given, settings, st
 from .test_clearing import ClearingCommon
 from .test_tools_fuzz import HOSTILE
 

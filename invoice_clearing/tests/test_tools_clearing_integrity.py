@@ -2,51 +2,47 @@
 
 import hashlib
 
-import pytest
-
 from ..tools import clearing_integrity as ci
+from .tools_case import ToolsCase
 
 
 def digest(text):
     return hashlib.sha256(text.encode()).digest()
 
 
-def test_pack_roundtrip_and_size():
-    rows = [(7, digest("b")), (3, digest("a"))]
-    data = ci.pack_fingerprints(rows)
-    assert len(data) == 24
-    assert ci.unpack_fingerprints(data) == {3: digest("a")[:8], 7: digest("b")[:8]}
+class TestClearingIntegrity(ToolsCase):
+    """Fingerprints and chain walking."""
 
+    def test_pack_roundtrip_and_size(self):
+        rows = [(7, digest("b")), (3, digest("a"))]
+        data = ci.pack_fingerprints(rows)
+        assert len(data) == 24
+        assert ci.unpack_fingerprints(data) == {3: digest("a")[:8], 7: digest("b")[:8]}
 
-def test_unpack_truncated_raises():
-    with pytest.raises(ValueError):
-        ci.unpack_fingerprints(b"\x00" * 13)
+    def test_unpack_truncated_raises(self):
+        with self.assertRaises(ValueError):
+            ci.unpack_fingerprints(b"\x00" * 13)
 
+    def test_unpack_empty(self):
+        assert ci.unpack_fingerprints(None) == {}
 
-def test_unpack_empty():
-    assert ci.unpack_fingerprints(None) == {}
+    def test_compare_names_changed_removed_added(self):
+        stored = {1: b"a" * 8, 2: b"b" * 8, 3: b"c" * 8}
+        current = {1: b"a" * 8, 2: b"X" * 8, 4: b"d" * 8}
+        assert ci.compare_fingerprints(stored, current) == ([2], [3], [4])
 
+    def test_compare_identical(self):
+        same = {1: b"a" * 8}
+        assert ci.compare_fingerprints(same, dict(same)) == ([], [], [])
 
-def test_compare_names_changed_removed_added():
-    stored = {1: b"a" * 8, 2: b"b" * 8, 3: b"c" * 8}
-    current = {1: b"a" * 8, 2: b"X" * 8, 4: b"d" * 8}
-    assert ci.compare_fingerprints(stored, current) == ([2], [3], [4])
+    def test_chain_breaks(self):
+        entries = [
+            {"name": "A", "hash": "h1", "previous_hash": False},
+            {"name": "B", "hash": "h2", "previous_hash": "h1"},
+            {"name": "C", "hash": "h3", "previous_hash": "zz"},
+        ]
+        assert ci.chain_breaks(entries) == ["C"]
+        assert ci.chain_breaks(entries[:2]) == []
 
-
-def test_compare_identical():
-    same = {1: b"a" * 8}
-    assert ci.compare_fingerprints(same, dict(same)) == ([], [], [])
-
-
-def test_chain_breaks():
-    entries = [
-        {"name": "A", "hash": "h1", "previous_hash": False},
-        {"name": "B", "hash": "h2", "previous_hash": "h1"},
-        {"name": "C", "hash": "h3", "previous_hash": "zz"},
-    ]
-    assert ci.chain_breaks(entries) == ["C"]
-    assert ci.chain_breaks(entries[:2]) == []
-
-
-def test_chain_first_must_have_no_previous():
-    assert ci.chain_breaks([{"name": "A", "hash": "h1", "previous_hash": "h0"}]) == ["A"]
+    def test_chain_first_must_have_no_previous(self):
+        assert ci.chain_breaks([{"name": "A", "hash": "h1", "previous_hash": "h0"}]) == ["A"]

@@ -6,11 +6,10 @@ project's FapiaoRuleError (rendered in both languages) - never another exception
 
 from datetime import date
 
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
-
 from ..tools import fapiao_number, tax_id
 from ..tools.rule_error import FapiaoRuleError, RuleWarning
+from .fuzzing import HealthCheck, example, given, settings, st
+from .tools_case import ToolsCase
 
 FUZZ = settings(
     max_examples=500,
@@ -54,79 +53,82 @@ def _assert_rule_error(error):
     assert error.render(lambda source: source).strip()
 
 
-@FUZZ
-@given(value=ANY_VALUE, field=st.sampled_from(["number", "code", "red_reference", "other"]),
-       length=st.one_of(st.none(), st.sampled_from([8, 10, 12, 16, 20])))  # fmt: skip
-@example(value=12345678.0, field="number", length=8)
-@example(value="1.2345678E7", field="number", length=None)
-@example(value="1E5000", field="number", length=None)  # was a ValueError (int to str limit)
-@example(value="1E999999999", field="code", length=12)  # was a billion-digit int: a hang
-def test_normalize_digits_returns_digits_or_rule_error(value, field, length):
-    try:
-        result = fapiao_number.normalize_digits(value, field, length)
-    except FapiaoRuleError as error:
-        _assert_rule_error(error)
-        return
-    assert isinstance(result, str)
-    assert result == "" or (result.isascii() and result.isdigit())
+class TestFuzz(ToolsCase):
+    """Hostile text never escapes the parsers."""
 
+    @FUZZ
+    @given(value=ANY_VALUE, field=st.sampled_from(["number", "code", "red_reference", "other"]),
+           length=st.one_of(st.none(), st.sampled_from([8, 10, 12, 16, 20])))  # fmt: skip
+    @example(value=12345678.0, field="number", length=8)
+    @example(value="1.2345678E7", field="number", length=None)
+    @example(value="1E5000", field="number", length=None)  # was a ValueError (int to str limit)
+    @example(value="1E999999999", field="code", length=12)  # was a billion-digit int: a hang
+    def test_normalize_digits_returns_digits_or_rule_error(self, value, field, length):
+        try:
+            result = fapiao_number.normalize_digits(value, field, length)
+        except FapiaoRuleError as error:
+            _assert_rule_error(error)
+            return
+        assert isinstance(result, str)
+        assert result == "" or (result.isascii() and result.isdigit())
 
-@FUZZ
-@given(value=ANY_VALUE)
-@example(value=32001900104)  # a 12-digit code whose leading zero Excel dropped
-def test_normalize_code_returns_digits_or_rule_error(value):
-    try:
-        result = fapiao_number.normalize_code(value)
-    except FapiaoRuleError as error:
-        _assert_rule_error(error)
-        return
-    assert isinstance(result, str)
-    assert result == "" or (result.isascii() and result.isdigit())
+    @FUZZ
+    @given(value=ANY_VALUE)
+    @example(value=32001900104)  # a 12-digit code whose leading zero Excel dropped
+    def test_normalize_code_returns_digits_or_rule_error(self, value):
+        try:
+            result = fapiao_number.normalize_code(value)
+        except FapiaoRuleError as error:
+            _assert_rule_error(error)
+            return
+        assert isinstance(result, str)
+        assert result == "" or (result.isascii() and result.isdigit())
 
+    @FUZZ
+    @given(kind=KINDS, code=st.one_of(ANY_TEXT, st.from_regex(r"\A\d{10}\Z|\A\d{12}\Z")),
+           number=st.one_of(ANY_TEXT, st.from_regex(r"\A\d{8}\Z|\A\d{20}\Z")), today=DATES)  # fmt: skip
+    @example(kind="vat_special", code="3200191130", number="01234567", today=None)
+    @example(
+        kind="digital_general", code="", number="26442000000000000002", today=date(2026, 11, 1)
+    )
+    def test_check_fapiao_identity_is_total(self, kind, code, number, today):
+        try:
+            result = fapiao_number.check_fapiao_identity(kind, code, number, today=today)
+        except FapiaoRuleError as error:
+            _assert_rule_error(error)
+            return
+        assert result is None or isinstance(result, tuple)
+        for part in result or ():
+            assert part is None or isinstance(part, str)
 
-@FUZZ
-@given(kind=KINDS, code=st.one_of(ANY_TEXT, st.from_regex(r"\A\d{10}\Z|\A\d{12}\Z")),
-       number=st.one_of(ANY_TEXT, st.from_regex(r"\A\d{8}\Z|\A\d{20}\Z")), today=DATES)  # fmt: skip
-@example(kind="vat_special", code="3200191130", number="01234567", today=None)
-@example(kind="digital_general", code="", number="26442000000000000002", today=date(2026, 11, 1))
-def test_check_fapiao_identity_is_total(kind, code, number, today):
-    try:
-        result = fapiao_number.check_fapiao_identity(kind, code, number, today=today)
-    except FapiaoRuleError as error:
-        _assert_rule_error(error)
-        return
-    assert result is None or isinstance(result, tuple)
-    for part in result or ():
-        assert part is None or isinstance(part, str)
+    @FUZZ
+    @given(text=st.one_of(ANY_TEXT, st.lists(ANY_TEXT, max_size=8).map("\n".join), st.none()))
+    @example(
+        text="01234567-01234570, 3200191130:01234567\n26442000000000000001～26442000000000000009"
+    )
+    def test_parse_number_list_is_well_formed(self, text):
+        try:
+            entries = fapiao_number.parse_number_list(text)
+        except FapiaoRuleError as error:
+            _assert_rule_error(error)
+            return
+        assert isinstance(entries, list)
+        for code, first, last in entries:
+            assert code == "" or (code.isascii() and code.isdigit())
+            assert first.isascii() and first.isdigit() and last.isascii() and last.isdigit()
+            assert len(first) == len(last) and first <= last
 
-
-@FUZZ
-@given(text=st.one_of(ANY_TEXT, st.lists(ANY_TEXT, max_size=8).map("\n".join), st.none()))
-@example(text="01234567-01234570, 3200191130:01234567\n26442000000000000001～26442000000000000009")
-def test_parse_number_list_is_well_formed(text):
-    try:
-        entries = fapiao_number.parse_number_list(text)
-    except FapiaoRuleError as error:
-        _assert_rule_error(error)
-        return
-    assert isinstance(entries, list)
-    for code, first, last in entries:
-        assert code == "" or (code.isascii() and code.isdigit())
-        assert first.isascii() and first.isdigit() and last.isascii() and last.isdigit()
-        assert len(first) == len(last) and first <= last
-
-
-@FUZZ
-@given(value=ANY_VALUE, natural_person=st.booleans())
-@example(value="91350100M000100Y43", natural_person=False)
-@example(value='=HYPERLINK("http://evil")', natural_person=True)
-def test_check_tax_id_is_total(value, natural_person):
-    try:
-        normalized, warnings = tax_id.check_tax_id(value, natural_person=natural_person)
-    except FapiaoRuleError as error:
-        _assert_rule_error(error)
-        return
-    assert isinstance(normalized, str)
-    assert all(char in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" for char in normalized)
-    assert len(normalized) in (0, 15, 17, 18, 20)
-    assert all(isinstance(warning, RuleWarning) and warning.render() for warning in warnings)
+    @FUZZ
+    @given(value=ANY_VALUE, natural_person=st.booleans())
+    @example(value="91350100M000100Y43", natural_person=False)
+    @example(value='=HYPERLINK("http://evil")', natural_person=True)
+    def test_check_tax_id_is_total(self, value, natural_person):
+        try:
+            normalized, warnings = tax_id.check_tax_id(value, natural_person=natural_person)
+        except FapiaoRuleError as error:
+            _assert_rule_error(error)
+            return
+        assert isinstance(normalized, str)
+        assert all(char in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" for char in normalized)
+        assert len(normalized) in (0, 15, 17, 18, 20)
+        assert all(isinstance(warning, RuleWarning) and warning.render() for warning in warnings)

@@ -1,26 +1,13 @@
 """Two real connections: concurrent approvals, and posting an invoice into a period being cleared."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 ROUNDS = 10
 
 
-def test_concurrent_approvals_of_one_company():
-    db = os.environ.get("IC_CONCURRENCY_DB")
-    assert db, (
-        "run through `make test`, which prepares the committed database copy IC_CONCURRENCY_DB"
-    )
-    script = Path(__file__).with_name("concurrency_check.py")
-    run = subprocess.run(
-        [sys.executable, str(script), os.environ["IC_ODOO_CONF"], db, str(ROUNDS)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-3000:]
-    results = json.loads(run.stdout.strip().splitlines()[-1])
+def test_concurrent_approvals_of_one_company(run_driver, concurrency_db):
+    out = run_driver("concurrency_check.py", concurrency_db, ROUNDS)
+    results = json.loads(out.strip().splitlines()[-1])
     assert len(results) == ROUNDS
     for outcome in results:
         assert outcome["a"] is True, outcome
@@ -33,17 +20,10 @@ def test_concurrent_approvals_of_one_company():
         assert outcome["late"] == "danger" and "no open fapiao" in outcome["late_reason"], outcome
 
 
-def test_posting_into_a_period_being_cleared():
+def test_posting_into_a_period_being_cleared(run_driver, concurrency_db):
     """Every interleaving: the invoice is refused, or posted and then seen by the clearing."""
-    db = os.environ.get("IC_CONCURRENCY_DB")
-    assert db, "run through `make test`, which prepares IC_CONCURRENCY_DB"
-    script = Path(__file__).with_name("concurrency_posting_check.py")
-    run = subprocess.run(
-        [sys.executable, str(script), os.environ["IC_ODOO_CONF"], db, str(ROUNDS)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-3000:]
-    results = json.loads(run.stdout.strip().splitlines()[-1])
+    out = run_driver("concurrency_posting_check.py", concurrency_db, ROUNDS)
+    results = json.loads(out.strip().splitlines()[-1])
     assert len(results) == ROUNDS
     assert {r["order"] for r in results} == {
         "clearing_first", "posting_first", "posting_sees_stale", "clearing_sees_stale"
