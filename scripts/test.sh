@@ -60,6 +60,10 @@ if runs odoo; then
   log="$LOCAL/odoo-tests.log"
   # Its own free port: HttpCase and tours talk to the server Odoo's runner starts (not pytest's).
   port="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  # As on Odoo.sh and OCA CI, the database's own URL is that server: what a test fetches from it
+  # (wkhtmltopdf the report assets) is served by it, or waits for it, rather than failing fast.
+  pg psql -q -d "${TEST_DB}_odoo" -c \
+    "UPDATE ir_config_parameter SET value = 'http://127.0.0.1:$port' WHERE key = 'web.base.url'"
   t0=$SECONDS
   odoo_status=0
   odoo_bin -d "${TEST_DB}_odoo" -u invoice_clearing --test-tags "$TEST_TAGS" --stop-after-init \

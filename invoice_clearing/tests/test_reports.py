@@ -8,7 +8,7 @@ import unicodedata
 import openpyxl
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileReader
 
@@ -39,7 +39,12 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
 
 
 @tagged("post_install", "-at_install")
-class ReportsCommon(ClearingCommon):
+class ReportsCommon(ClearingCommon, HttpCase):
+    """An HttpCase, as Odoo's own PDF tests: wkhtmltopdf fetches the report's assets from the test
+    server (web.base.url), which serves them through the test's cursor. In a TransactionCase that
+    request waits for the registry lock that Odoo's runner holds while it runs the tests: a hang,
+    when web.base.url is the runner's own server (Odoo.sh, OCA CI)."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
