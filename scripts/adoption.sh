@@ -26,7 +26,7 @@ say "running the tests tagged adoption on $DB with Odoo's runner"
 port="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 odoo_bin -d "$DB" --test-tags adoption --stop-after-init --http-port="$port" \
   --log-level=test >>"$LOG" 2>&1 || true
-# Odoo's runner exits 0 even when a test fails: read its verdict from the log.
+# The verdict is read from the log: a run that loaded no test also exits 0.
 verdict="$(grep -oE "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests" "$LOG" | tail -1 || true)"
 read -r failed _ errors _ _ ran _ <<<"$verdict"
 [ -n "$verdict" ] && [ "$failed" = 0 ] && [ "$errors" = 0 ] || die "adoption tests failed ($verdict): see $LOG"

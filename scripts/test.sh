@@ -4,16 +4,18 @@
 #     browser tours, pure-Python tests of tools/) and tests/ (pytest only: packaging, uninstall and
 #     concurrency in subprocesses on committed copies of the database);
 #  2. Odoo's own runner (what Odoo.sh and OCA CI run) over the addon's tests, on a fresh copy of the
-#     installed database updated with -u, so its at_install and post_install phases both run.
+#     installed database updated with -u, so its at_install and post_install phases both run;
+#  3. adoption: a customer's database without demo installs the addon from Apps (scripts/adoption.sh)
+#     and Odoo's runner runs the tests tagged `adoption` there.
 # Extra arguments go to pytest and then only pytest runs, e.g. `make test ARGS="-k fapiao -x"`.
-# TEST_RUNNERS="pytest odoo" (the default without arguments) chooses the runners; TEST_TAGS (default
+# TEST_RUNNERS="pytest odoo adoption" (the default without arguments) chooses the runners; TEST_TAGS (default
 # /invoice_clearing) selects tests for Odoo's runner, e.g.
 #   TEST_RUNNERS=odoo TEST_TAGS=/invoice_clearing:TestFapiaoRegister make test
 source "$(dirname "$0")/common.sh"
 require_odoo_src
 [ -x "$VENV/bin/python" ] || die "No .venv: run make setup first."
 
-if [ $# -gt 0 ]; then TEST_RUNNERS="${TEST_RUNNERS:-pytest}"; else TEST_RUNNERS="${TEST_RUNNERS:-pytest odoo}"; fi
+if [ $# -gt 0 ]; then TEST_RUNNERS="${TEST_RUNNERS:-pytest}"; else TEST_RUNNERS="${TEST_RUNNERS:-pytest odoo adoption}"; fi
 TEST_TAGS="${TEST_TAGS:-/invoice_clearing}"
 runs() { [[ " $TEST_RUNNERS " == *" $1 "* ]]; }
 
@@ -79,6 +81,12 @@ if runs odoo; then
   else
     say "Odoo's runner: $verdict"
   fi
+fi
+if runs adoption; then
+  # A customer's database: l10n_cn, months of invoices, no demo, the addon installed from Apps.
+  t0=$SECONDS
+  TEST_DB="$TEST_DB" "$ROOT/scripts/adoption.sh" || status=1
+  timings="$timings, adoption $((SECONDS - t0)) s"
 fi
 say "timings: $timings"
 exit "$status"
