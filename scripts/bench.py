@@ -3,6 +3,10 @@
     bench.py run N            orchestrate everything below and write bench/results/<date>-<N>.md
     bench.py generate DB N    (child) SQL-generate N fapiao for one company and one month
     bench.py measure DB N     (child, the measured Odoo process) floor, check, approve, PDF, list
+    bench.py import N [BASE]  the import phase alone (also run by `run` unless IMPORT=0): N
+                              not-uploaded fapiao, the bureau's export of them as xlsx, UTF-8 and
+                              GB18030 CSV, each imported in-process (parse / reconcile / store,
+                              queries, peak RSS growth), rolled back; IMPORT_FILES picks files
 
 The generation is not timed. The measured calls run in their own process so that its peak RSS
 is the Odoo process's; the multi-worker part talks XML-RPC to `odoo-bin --workers=2`.
@@ -483,6 +487,200 @@ def summary_pdf(env, clearing):
     return elapsed
 
 
+# ----------------------------------------------------------------------------- import phase
+IMPORT_SELLER = "91440300MA5F00012E"
+IMPORT_DIR = ROOT / ".local/bench-import"
+
+
+def generate_import(env, n):
+    """N not-uploaded fapiao of one company and month (bench's mix), the seller's tax ID set."""
+    admin = env.ref("base.user_admin")
+    company = env.ref("base.main_company")
+    company.write({"name": "Bench Co", "vat": IMPORT_SELLER})
+    admin.write({"group_ids": [(4, env.ref("invoice_clearing.group_clearing_manager").id)]})
+    buyers = env["res.partner"].create(
+        [{"name": f"Buyer {i:04d}", "is_company": True} for i in range(BUYERS)]
+    )
+    env.flush_all()
+    _insert_fapiao(env.cr, company.id, buyers.ids, n, None)
+    env.cr.execute("UPDATE invoice_clearing_fapiao SET uploaded = false")
+    env.cr.execute("ANALYZE")
+
+
+def import_files(env, n):
+    """The bureau's export of the month (xlsx and UTF-8 / GB18030 CSV), written once, not timed."""
+    from odoo.addons.invoice_clearing.tools import bureau_export
+
+    env.cr.execute(
+        """SELECT f.code, f.number, f.fapiao_type, f.buyer_vat, p.name, f.issue_date,
+                  f.amount_untaxed, f.amount_tax, f.amount_total, f.state, f.is_red
+             FROM invoice_clearing_fapiao f JOIN res_partner p ON p.id = f.partner_id
+            WHERE f.company_id = %s ORDER BY f.id""",
+        [env.ref("base.main_company").id],
+    )
+    digital = ("digital_special", "digital_general")
+    rows = [
+        {
+            "code": "" if kind in digital else code,
+            "number": "" if kind in digital else number,
+            "digital_number": number if kind in digital else "",
+            "seller_vat": IMPORT_SELLER,
+            "seller_name": "Bench Co",
+            "buyer_vat": vat,
+            "buyer_name": name,
+            "issue_date": datetime(day.year, day.month, day.day, 10, 30),
+            "amount_untaxed": untaxed,
+            "amount_tax": tax,
+            "amount_total": total,
+            "kind": kind,
+            "status": state,
+            "is_red": red,
+            "source": "电子发票服务平台",
+            "risk": "正常",
+        }
+        for code, number, kind, vat, name, day, untaxed, tax, total, state, red in env.cr.fetchall()
+    ]
+    assert len(rows) == n, len(rows)
+    IMPORT_DIR.mkdir(parents=True, exist_ok=True)
+    sizes = {}
+    for name, data in (
+        ("export.csv", bureau_export.write_export_csv(rows, "utf-8-sig")),
+        ("export-gb18030.csv", bureau_export.write_export_csv(rows, "gb18030")),
+        ("export.xlsx", bureau_export.write_export_xlsx(rows)),
+    ):
+        (IMPORT_DIR / name).write_bytes(data)
+        sizes[name] = len(data)
+    print("BENCH-JSON " + json.dumps(sizes))
+
+
+def measure_import(dbname, file_name):
+    """One in-process import_file of the export, split into parse / reconcile / store; rolled back.
+
+    The parser alone is timed first on the same bytes: the import's target is a ratio to it.
+    """
+    import odoo
+    from odoo.exceptions import UserError
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+
+    config.parse_config(["-c", CONF, "--log-level=warn"])
+    registry = Registry(dbname)
+    from odoo.addons.invoice_clearing.tools import bureau_export
+
+    data = (IMPORT_DIR / file_name).read_bytes()
+    # The import's limit is the system parameter; until parse_export takes it, lift the parser's
+    # own fixed 20 MB check so that the 100,000-row UTF-8 CSV (20.2 MB) is measured too.
+    Imp = registry["invoice.clearing.import"]
+    if hasattr(Imp, "_max_bytes"):
+        bureau_export.MAX_BYTES = max(bureau_export.MAX_BYTES, 50 * 1024 * 1024)
+    out = {"file": file_name, "bytes": len(data)}
+    phases = {"parse": 0.0, "reconcile": 0.0, "store": 0.0}
+    peaks = {}  # peak RSS growth at the end of each phase
+    try:
+        out["parser_alone"], parsed = timed(bureau_export.parse_export, data, file_name)
+    except bureau_export.ExportError as error:  # e.g. the size limit, before it was raised
+        out["parser_alone"], out["refused"] = 0.0, str(error)
+        print("BENCH-JSON " + json.dumps(out, default=str))
+        return
+    out["rows"], out["parse_errors"] = len(parsed.rows), [str(e) for e in parsed.errors[:3]]
+    del parsed
+    Import = registry["invoice.clearing.import"]
+    originals = {"parse": bureau_export.parse_export}
+
+    def wrap(phase, fn):
+        def timed_phase(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                phases[phase] += time.perf_counter() - start
+                peaks[phase] = rss()[1] - rss_before
+
+        return timed_phase
+
+    bureau_export.parse_export = wrap("parse", originals["parse"])
+    for phase in ("reconcile", "store"):
+        setattr(Import, f"_{phase}", wrap(phase, getattr(Import, f"_{phase}")))
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        admin, company = env.ref("base.user_admin"), env.ref("base.main_company")
+        env = odoo.api.Environment(cr, admin.id, {"allowed_company_ids": company.ids})
+        cr.execute(
+            "SELECT min(issue_date), max(issue_date) FROM invoice_clearing_fapiao"
+            " WHERE company_id = %s",
+            [company.id],
+        )
+        first, last = cr.fetchone()
+        date_from, date_to = first.replace(day=1), first + relativedelta(day=31)
+        assert last <= date_to
+        env.invalidate_all()
+        Path("/proc/self/clear_refs").write_text("5")  # peak RSS := current RSS
+        rss_before = rss()[0]
+        with QueryLog(cr) as log:
+            try:
+                out["total"], batch = timed(
+                    lambda: (
+                        env["invoice.clearing.import"].import_file(
+                            company, date_from, date_to, data, file_name
+                        ),
+                        env.flush_all(),
+                    )[0]
+                )
+            except UserError as error:
+                out["refused"] = str(error)
+                print("BENCH-JSON " + json.dumps(out, default=str))
+                return
+        out["rss_growth"] = rss()[1] - rss_before
+        out["queries"] = len(log.queries)
+        out["top"] = log.top(4)
+        out["peaks"] = peaks
+        out.update(phases)
+        out["lines"] = {k: batch[f"count_{k}"] for k in ("matched", "odoo_only", "bureau_only")}
+        cr.execute(
+            "SELECT count(*) FILTER (WHERE uploaded), count(*) FROM invoice_clearing_fapiao"
+            " WHERE company_id = %s",
+            [company.id],
+        )
+        out["uploaded"] = "{} / {}".format(*cr.fetchone())
+        cr.execute("SELECT count(*) FROM mail_message WHERE model = 'invoice.clearing.fapiao'")
+        out["fapiao_messages"] = cr.fetchone()[0]
+        cr.rollback()
+    print("BENCH-JSON " + json.dumps(out, default=str))
+
+
+def import_phase(n, sql, log, base="clearing_bench_base"):
+    """Import of the N-row export (xlsx, UTF-8 and GB18030 CSV) against N not-uploaded fapiao."""
+    dbname = f"{base.removesuffix('_base')}_import"
+    clone_base(sql, base, dbname)
+    odoo_bin("-d", dbname, "-u", "invoice_clearing", "--stop-after-init", "--log-level=warn")
+    start = time.perf_counter()
+    child("generate-import", dbname, str(n))
+    child("import-files", dbname, str(n))
+    print(f"[bench] import: fapiao and export files made in {time.perf_counter() - start:.0f} s")
+    names = os.environ.get("IMPORT_FILES", "export.xlsx export.csv export-gb18030.csv").split()
+    results = [child("measure-import", dbname, name) for name in names]
+    log()
+    log(f"## Import of the bureau's export: {n:,} rows against {n:,} not-uploaded fapiao")
+    log()
+    log("| file | MiB | parser alone | import_file (parse / reconcile / store) | ratio to parser "
+        "| queries | RSS growth | uploaded | fapiao messages |")  # fmt: skip
+    log("|---|---:|---:|---|---:|---:|---:|---:|---:|")
+    for r in results:
+        if "refused" in r:
+            refusal = " ".join(r["refused"].split())[:120]
+            log(f"| {r['file']} | {r['bytes'] / 2**20:.1f} | {r['parser_alone']:.1f} s "
+                f"| refused: {refusal} | | | | | |")  # fmt: skip
+            continue
+        ratio = r["total"] / r["parser_alone"]
+        log(f"| {r['file']} | {r['bytes'] / 2**20:.1f} | {r['parser_alone']:.1f} s "
+            f"| {r['total']:.1f} s ({r['parse']:.1f} / {r['reconcile']:.1f} / {r['store']:.1f}) "
+            f"| {ratio:.2f} | {r['queries']:,} | {r['rss_growth']:.0f} MB | {r['uploaded']} "
+            f"| {r['fapiao_messages']:,} |")  # fmt: skip
+    log()
+    log("Targets: xlsx import ≤ 30 s and ≤ 3× the parser alone; RSS growth ≤ 300 MB.")
+    return results
+
+
 # ----------------------------------------------------------------------------- orchestration
 def odoo_bin(*args, **kwargs):
     cmd = [sys.executable, f"{ODOO_SRC}/odoo-bin", "-c", CONF, *args]
@@ -643,20 +841,19 @@ def fmt(value, unit="s"):
     return str(value)
 
 
-def run(n):
-    lines = []
-
-    def log(text=""):
-        print(text, flush=True)
-        lines.append(text)
-
-    base, dbname = "clearing_bench_base", "clearing_bench"
+def psql():
+    """A function running one SQL statement on the cluster's postgres database."""
     pg = [f"{os.environ['PG_BIN']}/psql", "-h", os.environ["PGSOCK"], "-p", os.environ["PGPORT"],
           "-U", "odoo", "-d", "postgres", "-qtAc"]  # fmt: skip
 
     def sql(statement):
         return subprocess.run([*pg, statement], check=True, capture_output=True, text=True).stdout
 
+    return sql
+
+
+def clone_base(sql, base, dbname):
+    """`dbname` as a copy of `base` (installed once; FRESH=1 redoes it), filestore included."""
     filestore = ROOT / ".local/data/filestore"
     if os.environ.get("FRESH") == "1" or base not in sql("SELECT datname FROM pg_database"):
         print(f"[bench] installing invoice_clearing into {base} (once; FRESH=1 redoes it)")
@@ -667,6 +864,18 @@ def run(n):
     subprocess.run(["rm", "-rf", filestore / dbname], check=True)
     if (filestore / base).exists():
         subprocess.run(["cp", "-r", filestore / base, filestore / dbname], check=True)
+
+
+def run(n):
+    lines = []
+
+    def log(text=""):
+        print(text, flush=True)
+        lines.append(text)
+
+    base, dbname = "clearing_bench_base", "clearing_bench"
+    sql = psql()
+    clone_base(sql, base, dbname)
     print(f"[bench] updating the module in {dbname}, generating {n:,} fapiao (not timed)")
     odoo_bin("-d", dbname, "-u", "invoice_clearing", "--stop-after-init", "--log-level=warn")
     start = time.perf_counter()
@@ -773,6 +982,8 @@ def run(n):
         for line in plan:
             log(line)
         log("```")
+    if os.environ.get("IMPORT", "1") == "1":  # IMPORT=0 make bench skips the import phase
+        import_phase(n, sql, log, base)
     results = ROOT / "bench/results"
     results.mkdir(parents=True, exist_ok=True)
     path = results / f"{date.today():%Y-%m-%d}-{n}.md"
@@ -785,17 +996,34 @@ def main():
     if command == "run":
         run(int(args[0]))
         return
+    if command == "import":  # the import phase alone: bench.py import N [base database]
+        lines = []
+
+        def log(text=""):
+            print(text, flush=True)
+            lines.append(text)
+
+        import_phase(int(args[0]), psql(), log, *args[1:])
+        path = ROOT / f"bench/results/{date.today():%Y-%m-%d}-{args[0]}-import.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n")
+        return
     import odoo
     from odoo.modules.registry import Registry
     from odoo.tools import config
 
-    dbname, n = args[0], int(args[1])
-    if command == "generate":
+    dbname = args[0]
+    n = int(args[1]) if args[1].isdigit() else 0
+    if command in ("generate", "generate-import", "import-files"):
         config.parse_config(["-c", CONF, "--log-level=warn"])
+        job = {"generate": generate, "generate-import": generate_import,
+               "import-files": import_files}[command]  # fmt: skip
         with Registry(dbname).cursor() as cr:
-            generate(odoo.api.Environment(cr, odoo.SUPERUSER_ID, {}), n)
+            job(odoo.api.Environment(cr, odoo.SUPERUSER_ID, {}), n)
     elif command == "measure":
         measure(dbname, n)
+    elif command == "measure-import":
+        measure_import(dbname, args[1])
 
 
 if __name__ == "__main__":

@@ -124,6 +124,15 @@ class InvoiceClearingFapiao(models.Model):
     uploaded = fields.Boolean(
         tracking=True, copy=False, help="Known to the tax bureau (已上传/已抄报)"
     )
+    uploaded_import_id = fields.Many2one(
+        "invoice.clearing.import",
+        "Upload State Set By",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The import of the bureau's export that last set Uploaded; empty when a user set it",
+    )
     note = fields.Text("Notes")
 
     _legacy_number_uniq = models.UniqueIndex(
@@ -190,6 +199,8 @@ class InvoiceClearingFapiao(models.Model):
 
     def write(self, vals):
         self.check_access("write")
+        if "uploaded" in vals and "uploaded_import_id" not in vals:
+            vals = dict(vals, uploaded_import_id=False)  # set by a user, not by an import
         self._check_protected(PROTECTED_FIELDS & vals.keys())
         self._check_not_frozen()
         self._normalize_vals(vals)

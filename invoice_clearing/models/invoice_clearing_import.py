@@ -10,13 +10,18 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.fields import Domain
+from odoo.tools import SQL
 
-from ..tools import bureau_export, fapiao_amount, fapiao_number
+from ..tools import bureau_export, fapiao_number, reconcile
 from ..tools.rule_error import FapiaoRuleError
 
 IMPORT_LOCK_NAMESPACE = 0x4452  # "DR": per-company lock of imports (the clearing uses 0x514B)
 MAX_LISTED_ERRORS = 30
+MAX_BYTES_PARAM = "invoice_clearing.import_max_bytes"
+REGISTER_CHUNK = 10_000  # register rows fetched at a time
+# A month of 100,000 fapiao is ~20 MB as UTF-8 CSV (~18 MB GB18030, ~8 MB xlsx); real names and
+# notes are longer than the bench's, so the default leaves room for 200,000 such rows.
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 OUTCOMES = [
     ("matched", "Matched"),
     ("odoo_only", "In Odoo only (not uploaded)"),
@@ -34,6 +39,20 @@ def normalize_vat(value):
 
 
 class InvoiceClearingImport(models.Model):
+    """One imported export and its reconciliation with the register.
+
+    The import reads the register in one query, lets the pure engine `tools/reconcile.py` decide
+    every outcome, then writes set-based: one INSERT of the lines, one UPDATE of the fapiao's
+    uploaded flags. Audit trail of the upload state (decision): the flags are not written through
+    the tracked ORM, which would post one chatter message per fapiao (100,000 a month). Instead
+    the import posts one message naming the user and how many fapiao it marked uploaded and not
+    uploaded, its lines are the detail per fapiao, and each fapiao it changed stores the import in
+    `uploaded_import_id` ("Upload State Set By", on the fapiao form): the fapiao's history of its
+    upload state is that field plus the import's message and line. A user's own change of the
+    flag on the fapiao form is tracked as before and clears the field. Frozen (cleared) fapiao
+    are never changed, so no clearing is affected and none gets a message.
+    """
+
     _name = "invoice.clearing.import"
     _description = "Bureau Export Import"
     _inherit = ["mail.thread"]
@@ -94,9 +113,21 @@ class InvoiceClearingImport(models.Model):
 
     @api.depends("superseded_by_id", "line_ids.resolved")
     def _compute_state(self):
+        # One grouped query, not the lines read into the cache (an import has 100,000 of them).
+        stored = [batch.id for batch in self if isinstance(batch.id, int)]
+        unresolved = set()
+        if stored:
+            unresolved = {
+                batch.id
+                for [batch] in self.env["invoice.clearing.import.line"]._read_group(
+                    [("import_id", "in", stored), ("resolved", "=", False)], ["import_id"]
+                )
+            }
         for batch in self:
             if batch.superseded_by_id:
                 batch.state = "superseded"
+            elif isinstance(batch.id, int):
+                batch.state = "open" if batch.id in unresolved else "done"
             elif all(batch.line_ids.mapped("resolved")):
                 batch.state = "done"
             else:
@@ -152,6 +183,7 @@ class InvoiceClearingImport(models.Model):
             )
         if not date_from or not date_to or date_from > date_to:
             raise UserError(self.env._("Choose a period whose start is not after its end."))
+        self._check_size(len(data or b""))
         # One import per company at a time: a second session waits, then finds this one's file.
         self.env.cr.execute(
             "SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK_NAMESPACE, company.id]
@@ -177,12 +209,13 @@ class InvoiceClearingImport(models.Model):
                     company=company.name,
                 )
             )
-        line_vals, to_mark, to_unmark = self._reconcile(
-            company, company_vat, date_from, date_to, parsed.rows
-        )
+        rows, row_count = parsed.rows, len(parsed.rows)
+        del parsed  # the lines keep what they need of the rows
+        result = self._reconcile(company, company_vat, date_from, date_to, rows)
+        del rows
         try:
-            batch = self._store(company, date_from, date_to, data, file_name, sha, parsed,
-                                line_vals, to_mark, to_unmark)  # fmt: skip
+            batch = self._store(company, date_from, date_to, data, file_name, sha, row_count,
+                                result)  # fmt: skip
         except psycopg2.errors.UniqueViolation:
             # Another session imported this file after this one's snapshot was taken.
             raise UserError(
@@ -193,8 +226,30 @@ class InvoiceClearingImport(models.Model):
             ) from None
         return batch
 
-    def _store(self, company, date_from, date_to, data, file_name, sha, parsed, line_vals,
-               to_mark, to_unmark):  # fmt: skip
+    @api.model
+    def _max_bytes(self):
+        """The largest file imported, in bytes (system parameter invoice_clearing.import_max_bytes)."""
+        param = self.env["ir.config_parameter"].sudo().get_param(MAX_BYTES_PARAM)
+        try:
+            return int(param) if param else DEFAULT_MAX_BYTES
+        except ValueError:
+            return DEFAULT_MAX_BYTES
+
+    @api.model
+    def _check_size(self, size):
+        limit = self._max_bytes()
+        if size > limit:
+            raise UserError(
+                self.env._(
+                    "The file is %(size)s MB; at most %(max)s MB can be imported. Export one "
+                    "month of 全量发票查询 at a time, or split the export.",
+                    size=_megabytes(size),
+                    max=_megabytes(limit),
+                )
+            )
+
+    def _store(self, company, date_from, date_to, data, file_name, sha, row_count, result):
+        """Create the import, then write its lines and the uploaded flags set-based."""
         with self.env.cr.savepoint():
             batch = self.create(
                 {
@@ -204,15 +259,12 @@ class InvoiceClearingImport(models.Model):
                     "file": base64.b64encode(data),
                     "file_name": file_name,
                     "file_sha256": sha,
-                    "row_count": len(parsed.rows),
+                    "row_count": row_count,
                 }
             )
-            self.env["invoice.clearing.import.line"].create(
-                [dict(vals, import_id=batch.id) for vals in line_vals]
-            )
-            # Set-based: the bureau has them (uploaded) or, after a complete export, has not.
-            to_mark.write({"uploaded": True})
-            to_unmark.write({"uploaded": False})
+            batch.invalidate_recordset(["file"])  # not its base64 in the cache meanwhile
+            batch._insert_lines(result.lines)
+            batch._write_uploaded(result.to_mark, result.to_unmark)
             older = self.search(
                 [
                     ("company_id", "=", company.id),
@@ -227,9 +279,130 @@ class InvoiceClearingImport(models.Model):
                 old.message_post(
                     body=self.env._("Superseded by the newer import %(name)s.", name=batch.name)
                 )
-            batch.invalidate_recordset(["line_ids"])
+            if result.to_mark or result.to_unmark:
+                batch.message_post(
+                    body=self.env._(
+                        "%(user)s marked %(marked)s fapiao uploaded (listed in the bureau's "
+                        "export) and %(unmarked)s not uploaded (missing from it). The lines of "
+                        "this import are the detail; each fapiao changed shows this import in "
+                        "its field Upload State Set By.",
+                        user=self.env.user.name,
+                        marked=len(result.to_mark),
+                        unmarked=len(result.to_unmark),
+                    )
+                )
             batch.message_post(body=batch._summary_message())
         return batch
+
+    def _insert_lines(self, lines):
+        """One INSERT of all `lines` (reconcile.Line), unnest of one array per column.
+
+        Every stored column of the line model is written: missing values are NULL (False for a
+        boolean), create/write uid and date are the ORM's. Then the candidate invoices in one
+        INSERT, and the ORM cache of lines and of this import's computed fields is invalidated.
+        """
+        self.ensure_one()
+        Line = self.env["invoice.clearing.import.line"]
+        Line.check_access("create")
+        if not lines:
+            return
+        constant = {
+            "import_id": self.id,
+            "company_id": self.company_id.id,
+            "create_uid": self.env.uid,
+            "write_uid": self.env.uid,
+            "create_date": self.env.cr.now(),
+            "write_date": self.env.cr.now(),
+        }
+        columns = [
+            f for name, f in Line._fields.items()
+            if f.store and f.column_type and name != "id" and name not in constant
+        ]  # fmt: skip
+        # A column with one value on every line (outcome, sheet, seller... of a clean month) is
+        # one scalar; each other column one array literal ('{...}', parsed by array_in): a
+        # fraction of the memory and time of 100,000 × 25 bound values.
+        scalars, arrays = {}, {}
+        for f in columns:
+            values = [getattr(line, f.name, None) for line in lines]
+            if values.count(values[0]) == len(values):
+                value = values[0]
+                value = bool(value) if f.type == "boolean" else (None if value is False else value)
+                scalars[f.name] = SQL("%s::%s", value, SQL(f.column_type[1]))
+            else:
+                literal = _array_literal(values, f.type)
+                arrays[f.name] = SQL("%s::%s[]", literal, SQL(f.column_type[1]))
+            del values
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %s (%s) SELECT %s FROM %s",
+                SQL.identifier(Line._table),
+                SQL(", ").join(SQL.identifier(name) for name in [*constant, *scalars, *arrays]),
+                SQL(", ").join(
+                    [
+                        *(SQL("%s", value) for value in constant.values()),
+                        *scalars.values(),
+                        *(SQL.identifier("u", name) for name in arrays),
+                    ]
+                ),
+                SQL(
+                    "unnest(%s) AS u(%s)",
+                    SQL(", ").join(arrays.values()),
+                    SQL(", ").join(SQL.identifier(name) for name in arrays),
+                )
+                if arrays
+                else SQL("generate_series(1, %s)", len(lines)),
+            )
+        )
+        del scalars, arrays
+        candidates = [
+            (line.row_number, move_id) for line in lines for move_id in line.candidate_move_ids
+        ]
+        if candidates:
+            m2m = Line._fields["candidate_move_ids"]
+            self.env.cr.execute(
+                SQL(
+                    """INSERT INTO %(rel)s (%(line)s, %(move)s)
+                       SELECT l.id, c.move_id
+                         FROM unnest(%(rows)s::int4[], %(moves)s::int4[]) AS c(row_number, move_id)
+                         JOIN %(table)s l ON l.import_id = %(batch)s AND l.row_number = c.row_number
+                                          AND l.outcome = 'bureau_only'
+                       ON CONFLICT DO NOTHING""",
+                    rel=SQL.identifier(m2m.relation),
+                    line=SQL.identifier(m2m.column1),
+                    move=SQL.identifier(m2m.column2),
+                    rows=[row for row, _move in candidates],
+                    moves=[move for _row, move in candidates],
+                    table=SQL.identifier(Line._table),
+                    batch=self.id,
+                )
+            )
+        Line.invalidate_model()
+        self.invalidate_recordset()
+        self.env.add_to_compute(self._fields["state"], self)
+
+    def _write_uploaded(self, to_mark, to_unmark):
+        """One UPDATE of the uploaded flags, naming this import as the one that set them."""
+        self.ensure_one()
+        if not to_mark and not to_unmark:
+            return
+        Fapiao = self.env["invoice.clearing.fapiao"]
+        Fapiao.check_access("write")
+        self.env.cr.execute(
+            SQL(
+                """UPDATE %(table)s f
+                      SET uploaded = v.flag, uploaded_import_id = %(batch)s,
+                          write_uid = %(uid)s, write_date = %(now)s
+                     FROM unnest(%(ids)s::int4[], %(flags)s::bool[]) AS v(id, flag)
+                    WHERE f.id = v.id AND f.clearing_id IS NULL""",
+                table=SQL.identifier(Fapiao._table),
+                batch=self.id,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                ids=[*to_mark, *to_unmark],
+                flags=[True] * len(to_mark) + [False] * len(to_unmark),
+            )
+        )
+        Fapiao.invalidate_model(["uploaded", "uploaded_import_id", "write_uid", "write_date"])
 
     def _raise_errors(self, errors):
         rendered = [error.render(self.env._) for error in errors[:MAX_LISTED_ERRORS]]
@@ -262,292 +435,232 @@ class InvoiceClearingImport(models.Model):
 
     # ---------------------------------------------------------------- reconcile
     def _reconcile(self, company, company_vat, date_from, date_to, rows):
-        """(line values, fapiao to mark uploaded, fapiao to mark not uploaded) for `rows`.
+        """The engine's Reconciliation of `rows`, its messages rendered, invoices proposed.
 
         Raises a UserError (nothing written) for rows outside the period and for 数电 numbers
         Excel rounded that no single register fapiao explains.
         """
-        Fapiao = self.env["invoice.clearing.fapiao"]
-        company_domain = Domain("company_id", "=", company.id)
-        in_period = Fapiao.search(
-            company_domain
-            & Domain("issue_date", ">=", date_from)
-            & Domain("issue_date", "<=", date_to)
-        )
-        numbers = {row.digital_number or row.number for row in rows} - {""}
-        by_number = (
-            Fapiao.search(company_domain & Domain("number", "in", list(numbers)))
-            if numbers
-            else Fapiao
-        )
-        digital = fapiao_number.DIGITAL_KINDS
-        by_key, by_rounded = {}, defaultdict(list)
-        for fapiao in in_period | by_number:
-            if fapiao.fapiao_type in digital:
-                by_key["", fapiao.number] = fapiao
-                by_rounded[bureau_export.excel_rounded(fapiao.number)].append(fapiao)
-            else:
-                by_key[fapiao.code or "", fapiao.number] = fapiao
-        errors, line_vals, seen = [], [], self.env["invoice.clearing.fapiao"]
-        to_mark = Fapiao
-        bureau_only = []
-        for row in rows:
-            vals = self._row_vals(row)
-            if row.seller_vat != company_vat:
-                vals.update(
-                    outcome="other_seller",
-                    resolved=True,
-                    message=self.env._(
-                        "The seller of this fapiao is %(seller)s (%(vat)s), not %(company)s "
-                        "(%(company_vat)s): the row is not imported.",
-                        seller=row.seller_name,
-                        vat=row.seller_vat,
-                        company=company.name,
-                        company_vat=company_vat,
-                    ),
-                )
-                line_vals.append(vals)
-                continue
-            if not date_from <= row.issue_date <= date_to:
-                errors.append(
-                    self.env._(
-                        "Sheet %(sheet)s, row %(row)s: fapiao %(number)s was issued on %(date)s, "
-                        "outside the period %(from)s – %(to)s. Import the export of that period, "
-                        "or choose the period the file covers.",
-                        sheet=row.sheet,
-                        row=row.row,
-                        number=row.display_number,
-                        date=row.issue_date,
-                        **{"from": date_from, "to": date_to},
-                    )
-                )
-                continue
-            if row.rounded_number:
-                fapiao = self._find_rounded(row, by_rounded, errors)
-                if fapiao is None:
-                    continue
-                vals["number"] = fapiao.number
-            else:
-                fapiao = by_key.get(row.key)
-            if not fapiao:
-                vals.update(outcome="bureau_only", resolved=False)
-                bureau_only.append(vals)
-                line_vals.append(vals)
-                continue
-            seen |= fapiao
-            vals.update(self._compare(row, fapiao))
-            if row.rounded_number:
-                vals["message"] = "\n".join(
-                    filter(
-                        None,
-                        [
-                            self.env._(
-                                "Excel had rounded the 数电发票号码 to %(rounded)s; it is fapiao "
-                                "%(number)s of the register (same total and date).",
-                                rounded=row.display_number,
-                                number=fapiao.number,
-                            ),
-                            vals.get("message"),
-                        ],
-                    )
-                )
-            if not fapiao.clearing_id and not fapiao.uploaded:
-                to_mark |= fapiao
-            line_vals.append(vals)
-        if errors:
-            self._raise_errors([_Plain(error) for error in errors])
-        missing = in_period - seen
-        for fapiao in missing:
-            line_vals.append(
-                {
-                    "outcome": "odoo_only",
-                    "resolved": False,
-                    "fapiao_id": fapiao.id,
-                    "code": fapiao.code,
-                    "number": fapiao.number,
-                    "fapiao_type": fapiao.fapiao_type,
-                    "buyer_vat": fapiao.buyer_vat,
-                    "buyer_name": fapiao.partner_id.display_name,
-                    "issue_date": fapiao.issue_date,
-                    "amount_untaxed": fapiao.amount_untaxed,
-                    "amount_tax": fapiao.amount_tax,
-                    "amount_total": fapiao.amount_total,
-                    "tax_rate": fapiao.tax_rate,
-                    "is_red": fapiao.is_red,
-                    "message": self.env._(
-                        "The bureau's export does not contain fapiao %(fapiao)s: it is not "
-                        "uploaded (or not issued). It blocks the clearing until it is uploaded "
-                        "and a newer export is imported.",
-                        fapiao=fapiao.display_name,
-                    ),
-                }
+        register = self._read_register(company, date_from, date_to, rows)
+        result = reconcile.reconcile(rows, register, company_vat, date_from, date_to)
+        if result.errors:
+            self._raise_errors(
+                [_Plain(self._render_message(code, params)) for code, params in result.errors]
             )
-        to_unmark = missing.filtered(lambda f: f.uploaded and not f.clearing_id)
-        self._propose_invoices(company, date_from, date_to, bureau_only)
-        return line_vals, to_mark, to_unmark
-
-    def _find_rounded(self, row, by_rounded, errors):
-        candidates = [
-            f
-            for f in by_rounded.get(row.rounded_number, [])
-            if f.issue_date == row.issue_date
-            and fapiao_amount.to_cents(f.amount_total) == row.amount_total
-        ]
-        if len(candidates) == 1:
-            return candidates[0]
-        errors.append(
-            self.env._(
-                "Sheet %(sheet)s, row %(row)s: Excel stored the 数电发票号码 as the number "
-                "%(rounded)s and lost its last digits; %(count)s fapiao of the register have "
-                "that rounded number, total and date, so it cannot be identified. Format the "
-                "column as text (文本), export again and import the new file.",
-                sheet=row.sheet,
-                row=row.row,
-                rounded=row.display_number,
-                count=len(candidates),
-            )
+        del register
+        if result.bureau_only:
+            moves, partner_by_vat = self._read_invoices(company, date_from, date_to, result)
+            reconcile.propose(result.bureau_only, moves, partner_by_vat)
+        odoo_only = [line for line in result.lines if line.outcome == "odoo_only"]
+        partners = self.env["res.partner"].browse(
+            {line.buyer_partner_id for line in odoo_only} - {None}
         )
-        return None
-
-    def _row_vals(self, row):
-        return {
-            "sheet": row.sheet,
-            "row_number": row.row,
-            "code": row.code or False,
-            "number": row.digital_number or row.number or row.rounded_number,
-            "fapiao_type": row.kind or False,
-            "seller_vat": row.seller_vat,
-            "seller_name": row.seller_name,
-            "buyer_vat": row.buyer_vat or False,
-            "buyer_name": row.buyer_name,
-            "issue_date": row.issue_date,
-            "amount_untaxed": float(row.amount_untaxed),
-            "amount_tax": float(row.amount_tax),
-            "amount_total": float(row.amount_total),
-            "tax_rate": float(row.tax_rate) if row.tax_rate is not None else 0.0,
-            "tax_rate_known": row.tax_rate is not None,
-            "tax_exempt": row.tax_exempt,
-            "bureau_state": row.status,
-            "is_red": row.is_red,
-            "risk": row.risk,
+        names = {partner.id: partner.display_name for partner in partners}
+        for line in odoo_only:
+            line.buyer_name = names.get(line.buyer_partner_id) or None
+        context = {
+            "company": company.name,
+            "company_vat": company_vat,
+            "state_labels": self._state_labels(),
         }
+        for line in result.lines:
+            messages = line.message
+            line.message = (
+                "\n".join(
+                    self._render_message(code, dict(params, **context)) for code, params in messages
+                )
+                if messages
+                else None
+            )
+        return result
 
-    def _compare(self, row, fapiao):
-        """Outcome and message of a row found in the register: status, amounts, then data."""
-        state_labels = dict(
-            self.env["invoice.clearing.fapiao"]._fields["state"]._description_selection(self.env)
+    def _read_register(self, company, date_from, date_to, rows):
+        """RegisterFapiao of the company: the period's, and those the rows name by number (one query)."""
+        Fapiao = self.env["invoice.clearing.fapiao"]
+        Fapiao.flush_model()
+        digital = sorted(fapiao_number.DIGITAL_KINDS)
+        digital_numbers = [row.digital_number for row in rows if row.digital_number]
+        legacy = [(row.code, row.number) for row in rows if not row.digital_number and row.number]
+        columns = SQL(
+            """f.id, f.code, f.number, f.fapiao_type, f.issue_date,
+               (round(coalesce(f.amount_untaxed, 0), 2) * 100)::int8,
+               (round(coalesce(f.amount_tax, 0), 2) * 100)::int8,
+               (round(coalesce(f.amount_total, 0), 2) * 100)::int8, coalesce(f.tax_rate, 0), f.state, f.is_red IS TRUE,
+               f.buyer_vat, f.uploaded IS TRUE, f.clearing_id, f.partner_id"""
         )
-        vals = {"fapiao_id": fapiao.id}
-        if row.status != fapiao.state or row.is_red != fapiao.is_red:
-            vals.update(
-                outcome="status_mismatch",
-                resolved=False,
-                message=self.env._(
-                    "Status at the bureau: %(bureau)s%(red)s; in Odoo: %(odoo)s%(odoo_red)s. "
-                    "Void the fapiao in Odoo or issue a red-letter credit note, or accept Odoo's "
-                    "status after checking with the bureau.",
-                    bureau=bureau_export.STATUS_LABELS[row.status],
-                    red=self.env._(" (red-letter)") if row.is_red else "",
-                    odoo=state_labels.get(fapiao.state, fapiao.state),
-                    odoo_red=self.env._(" (red-letter)") if fapiao.is_red else "",
-                ),
+        # A server-side cursor read in chunks: neither libpq nor Python holds 100,000 raw rows.
+        self.env.cr.execute(
+            SQL(
+                """DECLARE invoice_clearing_register NO SCROLL CURSOR FOR
+                   SELECT %(columns)s, true FROM %(table)s f
+                    WHERE f.company_id = %(company)s AND f.issue_date BETWEEN %(from)s AND %(to)s
+                   UNION ALL
+                   SELECT %(columns)s, false FROM %(table)s f
+                    WHERE f.company_id = %(company)s
+                      AND f.issue_date NOT BETWEEN %(from)s AND %(to)s
+                      AND f.fapiao_type IN %(digital)s
+                      AND f.number IN (SELECT unnest(%(numbers)s::varchar[]))
+                   UNION ALL
+                   SELECT %(columns)s, false FROM %(table)s f
+                    WHERE f.company_id = %(company)s
+                      AND f.issue_date NOT BETWEEN %(from)s AND %(to)s
+                      AND f.fapiao_type NOT IN %(digital)s
+                      AND (coalesce(f.code, ''), f.number) IN (
+                          SELECT * FROM unnest(%(codes)s::varchar[], %(legacy)s::varchar[]))
+                 ORDER BY 5 DESC, 1 DESC""",
+                columns=columns,
+                table=SQL.identifier(Fapiao._table),
+                company=company.id,
+                digital=tuple(digital),
+                numbers=digital_numbers,
+                codes=[code for code, _number in legacy],
+                legacy=[number for _code, number in legacy],
+                **{"from": date_from, "to": date_to},
             )
-            return vals
-        differences = [
-            self.env._(
-                "%(label)s: bureau %(bureau)s, Odoo %(odoo)s",
-                label=label,
-                bureau=bureau,
-                odoo=odoo,
-            )
-            for label, bureau, odoo in (
-                (self.env._("Amount (金额)"), row.amount_untaxed, fapiao.amount_untaxed),
-                (self.env._("Tax (税额)"), row.amount_tax, fapiao.amount_tax),
-                (self.env._("Total (价税合计)"), row.amount_total, fapiao.amount_total),
-            )
-            if bureau != fapiao_amount.to_cents(odoo)
-        ]
-        if differences:
-            vals.update(outcome="amount_mismatch", resolved=False, message="; ".join(differences))
-            return vals
-        if (row.buyer_vat or "") != (fapiao.buyer_vat or "") or row.issue_date != fapiao.issue_date:
-            vals.update(
-                outcome="data_mismatch",
-                resolved=False,
-                message=self.env._(
-                    "Buyer tax ID at the bureau %(bureau_vat)s, in Odoo %(odoo_vat)s; issue date "
-                    "at the bureau %(bureau_date)s, in Odoo %(odoo_date)s.",
-                    bureau_vat=row.buyer_vat or "—",
-                    odoo_vat=fapiao.buyer_vat or "—",
-                    bureau_date=row.issue_date,
-                    odoo_date=fapiao.issue_date,
-                ),
-            )
-            return vals
-        vals.update(outcome="matched", resolved=True, message=False)
-        return vals
+        )
+        # One object per distinct code, kind, date, rate, state, buyer and partner, not one per
+        # fapiao: a third of the register's memory at 100,000 fapiao.
+        caches = {index: {} for index in (1, 3, 4, 8, 9, 11, 14)}
+        make, register = reconcile.RegisterFapiao._make, []
+        try:
+            while True:
+                self.env.cr.execute(SQL("FETCH %s FROM invoice_clearing_register", REGISTER_CHUNK))
+                chunk = self.env.cr.fetchall()
+                for fetched in chunk:
+                    row = list(fetched)
+                    for index, cache in caches.items():
+                        row[index] = cache.setdefault(row[index], row[index])
+                    register.append(make(row))
+                if len(chunk) < REGISTER_CHUNK:
+                    return register
+        finally:
+            self.env.cr.execute("CLOSE invoice_clearing_register")
 
-    def _propose_invoices(self, company, date_from, date_to, lines):
-        """Candidate invoices of bureau-only rows: same buyer tax ID, total and date.
-
-        One candidate is preselected; several are offered for the user to choose from.
-        """
-        vats = {vals["buyer_vat"] for vals in lines if vals.get("buyer_vat")}
+    def _read_invoices(self, company, date_from, date_to, result):
+        """(Move tuples, partner id by tax ID) for the bureau-only rows' buyers, as the user sees them."""
+        vats = sorted({line.buyer_vat for line in result.bureau_only if line.buyer_vat})
         if not vats:
-            return
-        moves = self.env["account.move"].search(
+            return [], {}
+        query = self.env["account.move"]._search(
             [
                 ("company_id", "=", company.id),
                 ("move_type", "in", ("out_invoice", "out_refund")),
                 ("state", "=", "posted"),
                 ("invoice_date", ">=", date_from),
                 ("invoice_date", "<=", date_to),
-                ("commercial_partner_id.vat", "in", list(vats)),
-            ]
+                ("commercial_partner_id.vat", "in", vats),
+            ],
+            order="id",
         )
-        index = defaultdict(list)
-        for move in moves:
-            index[normalize_vat(move.commercial_partner_id.vat), move.amount_total].append(move)
-        partners = self.env["res.partner"].search(
-            [("vat", "in", list(vats)), ("parent_id", "=", False)], order="id"
-        )
-        partner_by_vat = {}
-        for partner in partners:
-            partner_by_vat.setdefault(normalize_vat(partner.vat), partner)
-        for vals in lines:
-            vat = vals.get("buyer_vat")
-            if not vat:
-                continue
-            refund = vals["is_red"]
-            found = [
-                m
-                for m in index.get((vat, abs(vals["amount_total"])), [])
-                if (m.move_type == "out_refund") == refund
-            ]
-            same_day = [m for m in found if m.invoice_date == vals["issue_date"]]
-            candidates = same_day or found
-            vals["candidate_move_ids"] = [fields.Command.set([m.id for m in candidates])]
-            if len(candidates) == 1:
-                vals["move_id"] = candidates[0].id
-            partner = candidates[0].commercial_partner_id if candidates else partner_by_vat.get(vat)
-            vals["partner_id"] = partner.id if partner else False
-            vals["message"] = (
-                self.env._(
-                    "Not in the register. Create the fapiao and link it to the invoice proposed "
-                    "(same buyer, total and date)."
-                )
-                if len(candidates) == 1
-                else self.env._(
-                    "Not in the register. %(count)s invoices have this buyer and total: choose "
-                    "the one to link, then create the fapiao.",
-                    count=len(candidates),
-                )
-                if candidates
-                else self.env._(
-                    "Not in the register, and no invoice of this buyer has this total. Create "
-                    "the fapiao without an invoice, or link it later."
-                )
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT m.id, p.vat, m.amount_total, m.move_type = 'out_refund',
+                          m.invoice_date, p.id
+                     FROM account_move m JOIN res_partner p ON p.id = m.commercial_partner_id
+                    WHERE m.id IN %s ORDER BY m.id""",
+                query.subselect(),
             )
+        )
+        moves = [
+            reconcile.Move(id_, normalize_vat(vat), amount, refund, day, partner)
+            for id_, vat, amount, refund, day, partner in rows
+        ]
+        partner_by_vat = {}
+        partners = self.env["res.partner"]._search(
+            [("vat", "in", vats), ("parent_id", "=", False)], order="id"
+        )
+        for partner_id, vat in self.env.execute_query(partners.select(SQL("id, vat"))):
+            partner_by_vat.setdefault(normalize_vat(vat), partner_id)
+        return moves, partner_by_vat
+
+    def _render_message(self, code, params):
+        """The text of an engine message (tools/reconcile.py) in the user's language."""
+        p = params
+        if code == "other_seller":
+            return self.env._(
+                "The seller of this fapiao is %(seller)s (%(vat)s), not %(company)s "
+                "(%(company_vat)s): the row is not imported.",
+                seller=p["seller"], vat=p["vat"], company=p["company"],
+                company_vat=p["company_vat"],
+            )  # fmt: skip
+        if code == "outside_period":
+            return self.env._(
+                "Sheet %(sheet)s, row %(row)s: fapiao %(number)s was issued on %(date)s, "
+                "outside the period %(from)s – %(to)s. Import the export of that period, "
+                "or choose the period the file covers.",
+                sheet=p["sheet"], row=p["row"], number=p["number"], date=p["date"],
+                **{"from": p["from"], "to": p["to"]},
+            )  # fmt: skip
+        if code == "rounded_unknown":
+            return self.env._(
+                "Sheet %(sheet)s, row %(row)s: Excel stored the 数电发票号码 as the number "
+                "%(rounded)s and lost its last digits; %(count)s fapiao of the register have "
+                "that rounded number, total and date, so it cannot be identified. Format the "
+                "column as text (文本), export again and import the new file.",
+                sheet=p["sheet"], row=p["row"], rounded=p["rounded"], count=p["count"],
+            )  # fmt: skip
+        if code == "rounded":
+            return self.env._(
+                "Excel had rounded the 数电发票号码 to %(rounded)s; it is fapiao "
+                "%(number)s of the register (same total and date).",
+                rounded=p["rounded"],
+                number=p["number"],
+            )
+        if code == "status":
+            return self.env._(
+                "Status at the bureau: %(bureau)s%(red)s; in Odoo: %(odoo)s%(odoo_red)s. "
+                "Void the fapiao in Odoo or issue a red-letter credit note, or accept Odoo's "
+                "status after checking with the bureau.",
+                bureau=bureau_export.STATUS_LABELS[p["bureau"]],
+                red=self.env._(" (red-letter)") if p["bureau_red"] else "",
+                odoo=p["state_labels"].get(p["odoo"], p["odoo"]),
+                odoo_red=self.env._(" (red-letter)") if p["odoo_red"] else "",
+            )
+        if code == "amounts":
+            labels = {
+                "amount_untaxed": self.env._("Amount (金额)"),
+                "amount_tax": self.env._("Tax (税额)"),
+                "amount_total": self.env._("Total (价税合计)"),
+            }
+            return "; ".join(
+                self.env._("%(label)s: bureau %(bureau)s, Odoo %(odoo)s",
+                  label=labels[field], bureau=bureau, odoo=odoo)
+                for field, bureau, odoo in p["differences"]
+            )  # fmt: skip
+        if code == "data":
+            return self.env._(
+                "Buyer tax ID at the bureau %(bureau_vat)s, in Odoo %(odoo_vat)s; issue date "
+                "at the bureau %(bureau_date)s, in Odoo %(odoo_date)s.",
+                bureau_vat=p["bureau_vat"], odoo_vat=p["odoo_vat"],
+                bureau_date=p["bureau_date"], odoo_date=p["odoo_date"],
+            )  # fmt: skip
+        if code == "odoo_only":
+            return self.env._(
+                "The bureau's export does not contain fapiao %(fapiao)s: it is not "
+                "uploaded (or not issued). It blocks the clearing until it is uploaded "
+                "and a newer export is imported.",
+                fapiao=p["fapiao"],
+            )
+        if code == "proposal_one":
+            return self.env._(
+                "Not in the register. Create the fapiao and link it to the invoice proposed "
+                "(same buyer, total and date)."
+            )
+        if code == "proposal_many":
+            return self.env._(
+                "Not in the register. %(count)s invoices have this buyer and total: choose "
+                "the one to link, then create the fapiao.",
+                count=p["count"],
+            )
+        if code == "proposal_none":
+            return self.env._(
+                "Not in the register, and no invoice of this buyer has this total. Create "
+                "the fapiao without an invoice, or link it later."
+            )
+        raise ValueError(code)
+
+    def _state_labels(self):
+        Fapiao = self.env["invoice.clearing.fapiao"]
+        return dict(Fapiao._fields["state"]._description_selection(self.env))
 
     # ------------------------------------------------------------------ actions
     def _action_lines(self, outcome=None):
@@ -591,6 +704,28 @@ class _Plain(FapiaoRuleError):
 
     def __init__(self, text):
         super().__init__("file", "%(text)s", text=text)
+
+
+def _array_literal(values, kind):
+    """PostgreSQL array literal of `values` of a field of type `kind`: {"text",1,NULL,t}."""
+    if kind == "boolean":
+        return "{" + ",".join("t" if value else "f" for value in values) + "}"
+    if kind in ("integer", "many2one", "float", "monetary", "date"):
+        return "{" + ",".join("NULL" if value is None or value is False else str(value)
+                              for value in values) + "}"  # fmt: skip
+    return "{" + ",".join(_quoted(value) for value in values) + "}"
+
+
+def _quoted(value):
+    if value is None or value is False:
+        return "NULL"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _megabytes(size):
+    """`size` bytes in MB with one decimal, without it when whole: 20, 20.2."""
+    value = round(size / 1024 / 1024, 1)
+    return int(value) if value == int(value) else value
 
 
 def month_bounds(day):

@@ -158,6 +158,7 @@ class InvoiceClearingImportLine(models.Model):
                     "is_red": line.is_red,
                     "void_date": line.issue_date if line.bureau_state == "void" else False,
                     "uploaded": True,
+                    "uploaded_import_id": line.import_id.id,
                 }
             )
             line.fapiao_id = fapiao

@@ -279,12 +279,86 @@ class TestBureauImport(FapiaoCommon):
         self.assert_refused(bytes(range(256)) * 40, "nothing was imported")
 
     def test_oversized_file(self):
-        self.assert_refused(b"0" * (21 * 1024 * 1024), "20 MB")
+        self.env["ir.config_parameter"].set_param(
+            "invoice_clearing.import_max_bytes", str(20 * 1024 * 1024)
+        )
+        message = self.assert_refused(b"0" * (21 * 1024 * 1024), "20 MB")
+        self.assertIn("The file is 21 MB", message)
         # The model refuses it too when called without the wizard (RPC).
         with self.assertRaisesRegex(UserError, "MB"):
             self.Import.with_user(self.clerk).import_file(
                 self.company, MONTH, MONTH_END, b"0" * (be.MAX_BYTES + 1), "big.csv"
             )
+
+    def test_size_limit_is_a_system_parameter(self):
+        data = be.write_export_xlsx(self.month_rows())
+        self.env["ir.config_parameter"].set_param(
+            "invoice_clearing.import_max_bytes", str(len(data) - 1)
+        )
+        self.assert_refused(data, "at most 0 MB")
+        self.env["ir.config_parameter"].set_param(
+            "invoice_clearing.import_max_bytes", str(len(data))
+        )
+        self.assertEqual(self.do_import(data).count_matched, 4)
+
+    def test_default_size_limit_takes_a_month_of_100000_fapiao(self):
+        # ~20.2 MB as UTF-8 CSV for the bench's 100,000 fapiao (scripts/bench.py import).
+        self.assertGreaterEqual(self.Import._max_bytes(), 21 * 1024 * 1024)
+
+    # ------------------------------------------------------------------ audit and storage
+    def test_upload_state_is_audited_without_a_message_per_fapiao(self):
+        tracked = self.env["mail.tracking.value"].search_count([
+            ("field_id.name", "=", "uploaded"), ("field_id.model", "=", "invoice.clearing.fapiao"),
+        ])  # fmt: skip
+        batch = self.do_import(be.write_export_xlsx(self.month_rows()))
+        marked = self.f_text | self.f_excel | self.f_legacy | self.f_red | self.f_amount
+        self.assertEqual(marked.mapped("uploaded_import_id"), batch)
+        self.assertEqual(self.f_missing.uploaded_import_id, batch)  # unmarked: not uploaded
+        self.assertFalse(self.f_missing.uploaded)
+        self.assertEqual(marked.mapped("write_uid"), self.clerk)
+        self.assertEqual(
+            self.env["mail.tracking.value"].search_count([
+                ("field_id.name", "=", "uploaded"),
+                ("field_id.model", "=", "invoice.clearing.fapiao"),
+            ]),
+            tracked,
+        )  # fmt: skip
+        audit = batch.message_ids.filtered(lambda m: "fapiao uploaded" in (m.body or ""))
+        self.assertEqual(len(audit), 1)
+        self.assertIn(self.clerk.name, audit.body)
+        self.assertIn("marked 6 fapiao uploaded", audit.body)  # f_void too: the bureau has it
+        self.assertIn("and 1 not uploaded", audit.body)
+        # A user's own change is tracked on the fapiao and no longer names the import.
+        self.f_missing.with_user(self.clerk).uploaded = True
+        self.assertFalse(self.f_missing.uploaded_import_id)
+
+    def test_lines_are_stored_as_the_orm_would(self):
+        rows = self.month_rows()
+        awkward = "back\\slash \"quoted\" {1,2} NULL ,''"
+        rows[0]["buyer_name"] = awkward
+        batch = self.do_import(be.write_export_xlsx(rows))
+        lines = batch.line_ids
+        self.assertEqual(len(lines), 9)
+        self.assertEqual(lines.company_id, self.company)
+        self.assertEqual(lines.create_uid | lines.write_uid, self.clerk)
+        self.assertTrue(all(lines.mapped("create_date")))
+        line = lines.filtered(lambda x: x.number == "26442000000000000001")
+        self.assertEqual(
+            (line.fapiao_id, line.amount_total, line.buyer_vat, line.issue_date, line.sheet),
+            (self.f_text, 113.0, self.buyer.vat, DAY, be.BASIC_SHEET),
+        )
+        self.assertEqual(line.buyer_name, awkward)
+        self.assertEqual(lines.filtered(lambda x: x.outcome == "bureau_only").buyer_name, INJECTION)
+        missing = lines.filtered(lambda x: x.outcome == "odoo_only")
+        self.assertEqual(missing.buyer_name, self.f_missing.partner_id.display_name)
+        self.assertIn(self.f_missing.number, missing.message)
+        self.env.invalidate_all()
+        self.env.cr.execute(
+            "SELECT count(*) FROM invoice_clearing_import_line WHERE import_id = %s"
+            " AND (resolved IS NULL OR is_red IS NULL OR create_date IS NULL)",
+            [batch.id],
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
 
     def test_row_errors_are_listed_and_nothing_is_written(self):
         rows = self.month_rows()

@@ -1,0 +1,289 @@
+"""Reconciliation (对账) of the bureau's 全量发票查询 export with the fapiao register: a pure engine.
+
+Input: the parsed export rows (`bureau_export.ExportRow`) and the register's fapiao of the company
+as plain tuples (`RegisterFapiao`, read by the model in one query: the fapiao of the period and
+those whose number the export names). Output: a `Reconciliation` with the values of every import
+line, the ids of the fapiao to mark uploaded or not uploaded, and the errors that refuse the
+whole file. Everything is a dict lookup or a set: no database, no recordset, linear in the rows.
+
+Messages are not text here: each is a `(code, params)` pair the model renders in the user's
+language (see `InvoiceClearingImport._render_message`), so the wording and its translation live
+in one place, the model.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
+
+from . import fapiao_number
+from .bureau_export import excel_rounded
+
+CENT = Decimal("0.01")
+
+
+class RegisterFapiao(NamedTuple):
+    """One fapiao of the register, as the model's query returns it (amounts in integer cents)."""
+
+    id: int
+    code: str | None
+    number: str
+    kind: str
+    issue_date: date
+    amount_untaxed: int  # cents, rounded half-up as fapiao_amount.to_cents
+    amount_tax: int
+    amount_total: int
+    tax_rate: float
+    state: str
+    is_red: bool
+    buyer_vat: str | None
+    uploaded: bool
+    clearing_id: int | None
+    partner_id: int | None
+    in_period: bool
+
+    @property
+    def key(self):
+        """The export's identity of this fapiao: ("", 数电 number) or (发票代码, 发票号码)."""
+        if self.kind in fapiao_number.DIGITAL_KINDS:
+            return ("", self.number)
+        return (self.code or "", self.number)
+
+    @property
+    def display_name(self):
+        return f"{self.code} {self.number}" if self.code else self.number
+
+
+class Move(NamedTuple):
+    """A posted customer invoice or credit note that may be the invoice of a bureau-only row."""
+
+    id: int
+    buyer_vat: str  # normalised tax ID of its commercial partner
+    amount_total: Decimal
+    is_refund: bool
+    invoice_date: date
+    partner_id: int  # commercial partner
+
+
+@dataclass(slots=True)
+class Line:
+    """The values of one import line (a slotted object: an import has 100,000 of them)."""
+
+    outcome: str = ""
+    resolved: bool = False
+    message: object = ()  # ((code, params), ...) from the engine; the model puts the text here
+    sheet: str | None = None
+    row_number: int | None = None
+    fapiao_id: int | None = None
+    code: str | None = None
+    number: str | None = None
+    fapiao_type: str | None = None
+    seller_vat: str | None = None
+    seller_name: str | None = None
+    buyer_vat: str | None = None
+    buyer_name: str | None = None
+    buyer_partner_id: int | None = None  # odoo-only: the model sets buyer_name from it
+    issue_date: date | None = None
+    amount_untaxed: Decimal | None = None
+    amount_tax: Decimal | None = None
+    amount_total: Decimal | None = None
+    tax_rate: float = 0.0
+    tax_rate_known: bool = False
+    tax_exempt: bool = False
+    bureau_state: str | None = None
+    is_red: bool = False
+    risk: str | None = None
+    partner_id: int | None = None
+    move_id: int | None = None
+    candidate_move_ids: tuple = ()
+
+
+@dataclass(slots=True)
+class Reconciliation:
+    lines: list = field(default_factory=list)  # Line
+    to_mark: list = field(default_factory=list)  # fapiao ids the bureau has: uploaded
+    to_unmark: list = field(default_factory=list)  # fapiao ids a complete export lacks
+    errors: list = field(default_factory=list)  # [(code, params)]: the file is refused
+    bureau_only: list = field(default_factory=list)  # the lines (same objects) of bureau-only rows
+
+
+def cents(value):
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def in_cents(amount):
+    """A Decimal amount as integer cents (rounded half-up, as the register's query does)."""
+    return int(cents(amount).scaleb(2))
+
+
+def row_line(row):
+    """The line of an export row, before its outcome is known."""
+    return Line(
+        sheet=row.sheet,
+        row_number=row.row,
+        code=row.code or None,
+        number=row.digital_number or row.number or row.rounded_number,
+        fapiao_type=row.kind or None,
+        seller_vat=row.seller_vat,
+        seller_name=row.seller_name,
+        buyer_vat=row.buyer_vat or None,
+        buyer_name=row.buyer_name,
+        issue_date=row.issue_date,
+        amount_untaxed=row.amount_untaxed,
+        amount_tax=row.amount_tax,
+        amount_total=row.amount_total,
+        tax_rate=float(row.tax_rate) if row.tax_rate is not None else 0.0,
+        tax_rate_known=row.tax_rate is not None,
+        tax_exempt=row.tax_exempt,
+        bureau_state=row.status,
+        is_red=row.is_red,
+        risk=row.risk,
+    )
+
+
+def reconcile(rows, register, company_vat, date_from, date_to):
+    """Outcome of every row and of every register fapiao of the period missing from the export.
+
+    `register`: RegisterFapiao of the period (in_period) and of the numbers the rows name, in the
+    order the odoo-only lines are listed. Rows of another seller are kept as rejected lines; a row
+    outside the period, or an Excel-rounded 数电 number no single fapiao explains, is an error.
+    """
+    result = Reconciliation()
+    by_key, by_rounded = {}, defaultdict(list)
+    in_period = []
+    rounded = any(row.rounded_number for row in rows)  # else no need to round 100,000 numbers
+    for fapiao in register:
+        by_key[fapiao.key] = fapiao
+        if rounded and fapiao.kind in fapiao_number.DIGITAL_KINDS:
+            by_rounded[excel_rounded(fapiao.number)].append(fapiao)
+        if fapiao.in_period:
+            in_period.append(fapiao)
+    seen = set()
+    for row in rows:
+        line = row_line(row)
+        if row.seller_vat != company_vat:
+            line.outcome, line.resolved = "other_seller", True
+            line.message = (("other_seller", {"seller": row.seller_name, "vat": row.seller_vat}),)
+            result.lines.append(line)
+            continue
+        if not date_from <= row.issue_date <= date_to:
+            result.errors.append(("outside_period", {
+                "sheet": row.sheet, "row": row.row, "number": row.display_number,
+                "date": row.issue_date, "from": date_from, "to": date_to,
+            }))  # fmt: skip
+            continue
+        if row.rounded_number:
+            candidates = [
+                f
+                for f in by_rounded.get(row.rounded_number, ())
+                if f.issue_date == row.issue_date and f.amount_total == in_cents(row.amount_total)
+            ]
+            if len(candidates) != 1:
+                result.errors.append(("rounded_unknown", {
+                    "sheet": row.sheet, "row": row.row, "rounded": row.display_number,
+                    "count": len(candidates),
+                }))  # fmt: skip
+                continue
+            fapiao = candidates[0]
+            line.number = fapiao.number
+            line.message = (("rounded", {"rounded": row.display_number, "number": fapiao.number}),)
+        else:
+            fapiao = by_key.get(row.key)
+        if fapiao is None:
+            line.outcome = "bureau_only"
+            result.bureau_only.append(line)
+            result.lines.append(line)
+            continue
+        seen.add(fapiao.id)
+        line.fapiao_id = fapiao.id
+        outcome, message = compare(row, fapiao)
+        line.outcome, line.resolved = outcome, outcome == "matched"
+        if message:
+            line.message = (*line.message, message)
+        if not fapiao.clearing_id and not fapiao.uploaded:
+            result.to_mark.append(fapiao.id)
+        result.lines.append(line)
+    if result.errors:
+        return result
+    for fapiao in in_period:
+        if fapiao.id in seen:
+            continue
+        result.lines.append(odoo_only_line(fapiao))
+        if fapiao.uploaded and not fapiao.clearing_id:
+            result.to_unmark.append(fapiao.id)
+    return result
+
+
+def compare(row, fapiao):
+    """(outcome, message or None) of a row found in the register: status, amounts, then data."""
+    if row.status != fapiao.state or row.is_red != fapiao.is_red:
+        return "status_mismatch", ("status", {
+            "bureau": row.status, "bureau_red": row.is_red,
+            "odoo": fapiao.state, "odoo_red": fapiao.is_red,
+        })  # fmt: skip
+    differences = [
+        (label, bureau, odoo / 100)  # Odoo's amount as the float the register shows
+        for label, bureau, odoo in (
+            ("amount_untaxed", row.amount_untaxed, fapiao.amount_untaxed),
+            ("amount_tax", row.amount_tax, fapiao.amount_tax),
+            ("amount_total", row.amount_total, fapiao.amount_total),
+        )
+        if in_cents(bureau) != odoo
+    ]
+    if differences:
+        return "amount_mismatch", ("amounts", {"differences": differences})
+    if (row.buyer_vat or "") != (fapiao.buyer_vat or "") or row.issue_date != fapiao.issue_date:
+        return "data_mismatch", ("data", {
+            "bureau_vat": row.buyer_vat or "—", "odoo_vat": fapiao.buyer_vat or "—",
+            "bureau_date": row.issue_date, "odoo_date": fapiao.issue_date,
+        })  # fmt: skip
+    return "matched", None
+
+
+def odoo_only_line(fapiao):
+    """The line of a register fapiao of the period the export lacks (buyer name: the model's)."""
+    return Line(
+        outcome="odoo_only",
+        fapiao_id=fapiao.id,
+        code=fapiao.code or None,
+        number=fapiao.number,
+        fapiao_type=fapiao.kind,
+        buyer_vat=fapiao.buyer_vat or None,
+        buyer_partner_id=fapiao.partner_id,
+        issue_date=fapiao.issue_date,
+        amount_untaxed=Decimal(fapiao.amount_untaxed).scaleb(-2),
+        amount_tax=Decimal(fapiao.amount_tax).scaleb(-2),
+        amount_total=Decimal(fapiao.amount_total).scaleb(-2),
+        tax_rate=fapiao.tax_rate,
+        is_red=fapiao.is_red,
+        message=(("odoo_only", {"fapiao": fapiao.display_name}),),
+    )
+
+
+def propose(lines, moves, partner_by_vat):
+    """Candidate invoices of bureau-only lines: same buyer tax ID and total, same day preferred.
+
+    Sets on each line with a buyer tax ID `candidate_move_ids`, `move_id` (the single candidate),
+    `partner_id` (the candidate's buyer, else the partner with that tax ID) and its message.
+    `moves`: Move tuples; `partner_by_vat`: normalised tax ID -> partner id. One dict lookup a line.
+    """
+    index = defaultdict(list)
+    for move in moves:
+        index[move.buyer_vat, cents(move.amount_total), move.is_refund].append(move)
+    for line in lines:
+        vat = line.buyer_vat
+        if not vat:
+            continue
+        found = index.get((vat, abs(line.amount_total), line.is_red), [])
+        same_day = [m for m in found if m.invoice_date == line.issue_date]
+        candidates = same_day or found
+        line.candidate_move_ids = tuple(m.id for m in candidates)
+        line.move_id = candidates[0].id if len(candidates) == 1 else None
+        line.partner_id = candidates[0].partner_id if candidates else partner_by_vat.get(vat)
+        if len(candidates) == 1:
+            line.message = (("proposal_one", {}),)
+        elif candidates:
+            line.message = (("proposal_many", {"count": len(candidates)}),)
+        else:
+            line.message = (("proposal_none", {}),)
