@@ -13,6 +13,7 @@
     "data": [
         "security/invoice_clearing_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_config_parameter_data.xml",
         "data/ir_sequence_data.xml",
         "data/invoice_clearing_deadline_data.xml",
         "data/ir_cron_data.xml",

@@ -195,7 +195,7 @@ class InvoiceClearingImport(models.Model):
         if existing:
             return existing
         try:
-            parsed = bureau_export.parse_export(data, file_name)
+            parsed = bureau_export.parse_export(data, file_name, self._max_bytes())
         except FapiaoRuleError as error:
             self._raise_errors([error])
         if parsed.errors:

@@ -266,6 +266,14 @@ class TestBureauExport(ToolsCase):
     def test_oversized_file_is_refused_before_parsing(self):
         self.refused(b"a" * (be.MAX_BYTES + 1), "MB")
 
+    def test_the_caller_sets_the_limit(self):
+        data = be.write_export_csv([row()], footer=False)
+        with self.assertRaises(be.ExportError) as caught:
+            be.parse_export(data, "export.csv", max_bytes=len(data) - 1)
+        assert "at most 0 MB" in str(caught.exception), str(caught.exception)
+        big = data + b"\n" * (be.MAX_BYTES + 1 - len(data))  # over the default, under 2x
+        assert len(be.parse_export(big, "export.csv", max_bytes=2 * be.MAX_BYTES).rows) == 1
+
     def test_wrong_columns(self):
         self.refused(grid_xlsx([["name", "amount"], ["x", 1]]), "not a 全量发票查询 export")
         self.refused(b"a,b,c\n1,2,3\n", "not a 全量发票查询 export")

@@ -197,22 +197,24 @@ class ParsedExport:
 
 
 # --------------------------------------------------------------------------------------- parse
-def parse_export(data, filename=""):
+def parse_export(data, filename="", max_bytes=MAX_BYTES):
     """Parse the bytes of an export (xlsx or CSV, told apart by content).
+
+    `max_bytes` is the largest file accepted (the addon passes its system parameter).
 
     Returns a ParsedExport whose `errors` list every unusable row; raises ExportError when the
     file as a whole is not an export (too large, empty, binary, wrong columns).
     """
     if not isinstance(data, (bytes, bytearray)):
         raise ExportError(_("The file is empty. Choose the file exported from 全量发票查询."))
-    if len(data) > MAX_BYTES:
+    if len(data) > max_bytes:
         raise ExportError(
             _(
                 "The file is %(size)s MB; at most %(max)s MB can be imported. Export one month of "
                 "全量发票查询 at a time, or split the export."
             ),
             size=round(len(data) / 1024 / 1024, 1),
-            max=MAX_BYTES // 1024 // 1024,
+            max=max_bytes // 1024 // 1024,
         )
     if not data.strip():
         raise ExportError(_("The file is empty. Choose the file exported from 全量发票查询."))
