@@ -5,8 +5,7 @@
 source "$(dirname "$0")/common.sh"
 DB="${TEST_DB}_adopt"
 LOG="$LOCAL/adoption.log"
-"$ROOT/scripts/pg.sh" start >/dev/null
-pg() { "$PG_BIN/$1" -h "$PGSOCK" -p "$(pg_port)" -U "$DB_ROLE" "${@:2}"; }
+use_cluster >/dev/null
 pg dropdb --if-exists "$DB"
 rm -rf "$LOCAL/data/filestore/$DB"
 shell_step() {  # the step's name reaches the script in ADOPTION_STEP (odoo-bin shell passes no argv)
@@ -23,8 +22,7 @@ shell_step history
 say "installing invoice_clearing from Apps into $DB"
 shell_step install
 say "running the tests tagged adoption on $DB with Odoo's runner"
-port="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-odoo_bin -d "$DB" --test-tags adoption --stop-after-init --http-port="$port" \
+odoo_bin -d "$DB" --test-tags adoption --stop-after-init --http-port="$(any_free_port)" \
   --log-level=test >>"$LOG" 2>&1 || true
 # The verdict is read from the log: a run that loaded no test also exits 0.
 verdict="$(grep -oE "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests" "$LOG" | tail -1 || true)"

@@ -4,9 +4,6 @@
 source "$(dirname "$0")/common.sh"
 require_odoo_src
 [ -x "$VENV/bin/python" ] || die "No .venv: run make setup first."
-started_pg=0
-"$ROOT/scripts/pg.sh" status >/dev/null 2>&1 || started_pg=1
-trap '[ "$started_pg" = 1 ] && "$ROOT/scripts/pg.sh" stop' EXIT
-"$ROOT/scripts/pg.sh" start
+use_cluster
 export PG_BIN PGSOCK PGPORT="$(pg_port)" ODOO_CONF ODOO_SRC
 "$VENV/bin/python" "$ROOT/scripts/bench.py" run "${N:-100000}"

@@ -54,3 +54,16 @@ as_pg_user() {  # from / : the cluster's user may not be allowed into the curren
 pg_port() { cat "$PGPORT_FILE"; }
 
 odoo_bin() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
+
+pg() { "$PG_BIN/$1" -h "$PGSOCK" -p "$(pg_port)" -U "$DB_ROLE" "${@:2}"; }  # pg createdb ...
+
+any_free_port() {  # a port nothing listens on, for one more Odoo server (tests, bench)
+  "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+use_cluster() {  # start the cluster; stop it at exit only if this script started it
+  USE_CLUSTER_STARTED=0
+  "$ROOT/scripts/pg.sh" status >/dev/null 2>&1 || USE_CLUSTER_STARTED=1
+  trap 'if [ "$USE_CLUSTER_STARTED" = 1 ]; then "$ROOT/scripts/pg.sh" stop; fi' EXIT
+  "$ROOT/scripts/pg.sh" start
+}

@@ -3,10 +3,7 @@
 # New or changed terms then show up in zh_CN.po with an empty msgstr, ready to translate.
 source "$(dirname "$0")/common.sh"
 require_odoo_src
-started_pg=0
-"$ROOT/scripts/pg.sh" status >/dev/null 2>&1 || started_pg=1
-trap '[ "$started_pg" = 1 ] && "$ROOT/scripts/pg.sh" stop' EXIT
-"$ROOT/scripts/pg.sh" start
+use_cluster
 db=clearing_i18n
 if "$PG_BIN/psql" -h "$PGSOCK" -p "$(pg_port)" -U "$DB_ROLE" -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then

@@ -27,14 +27,7 @@ OUT="$LOCAL/peer"
 DEPENDS="$("$VENV/bin/python" -c 'import ast, sys; print(",".join(ast.literal_eval(open(sys.argv[1]).read())["depends"]))' \
   "$ROOT/invoice_clearing/__manifest__.py")"
 
-started_pg=0
-if ! "$ROOT/scripts/pg.sh" status >/dev/null 2>&1; then started_pg=1; fi
-cleanup() { if [ "$started_pg" = 1 ]; then "$ROOT/scripts/pg.sh" stop; fi; }
-trap cleanup EXIT
-"$ROOT/scripts/pg.sh" start
-
-pg() { "$PG_BIN/$1" -h "$PGSOCK" -p "$(pg_port)" -U "$DB_ROLE" "${@:2}"; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+use_cluster
 timings=()
 phase() {  # phase NAME COMMAND...: run it, record its duration
   local t0=$SECONDS name="$1"; shift
@@ -47,7 +40,7 @@ install() {  # install DB MODULES LOG: fresh database without demo data (Odoo 19
     --logfile="$3" || { tail -n 30 "$3"; die "installing $2 into $1 failed; see $3"; }
 }
 run_tests() {  # run_tests DB LOG: Odoo's runner; its exit status is ignored, the log is judged
-  odoo_bin -d "$1" --test-tags="$TAGS" --stop-after-init --http-port="$(free_port)" \
+  odoo_bin -d "$1" --test-tags="$TAGS" --stop-after-init --http-port="$(any_free_port)" \
     --log-level=info --logfile="$2" || true
 }
 

@@ -19,13 +19,7 @@ if [ $# -gt 0 ]; then TEST_RUNNERS="${TEST_RUNNERS:-pytest}"; else TEST_RUNNERS=
 TEST_TAGS="${TEST_TAGS:-/invoice_clearing}"
 runs() { [[ " $TEST_RUNNERS " == *" $1 "* ]]; }
 
-started_pg=0
-if ! "$ROOT/scripts/pg.sh" status >/dev/null 2>&1; then started_pg=1; fi
-cleanup() { if [ "$started_pg" = 1 ]; then "$ROOT/scripts/pg.sh" stop; fi; }
-trap cleanup EXIT
-"$ROOT/scripts/pg.sh" start
-
-pg() { "$PG_BIN/$1" -h "$PGSOCK" -p "$(pg_port)" -U "$DB_ROLE" "${@:2}"; }
+use_cluster
 COPIES=(uninstall concurrency odoo)  # ${TEST_DB}_<name>: copies of the installed database
 for db in "$TEST_DB" "${COPIES[@]/#/${TEST_DB}_}"; do
   pg dropdb --if-exists "$db"
@@ -61,7 +55,7 @@ if runs odoo; then
   say "Odoo's test runner: --test-tags $TEST_TAGS -u invoice_clearing on ${TEST_DB}_odoo"
   log="$LOCAL/odoo-tests.log"
   # Its own free port: HttpCase and tours talk to the server Odoo's runner starts (not pytest's).
-  port="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  port="$(any_free_port)"
   # As on Odoo.sh and OCA CI, the database's own URL is that server: what a test fetches from it
   # (wkhtmltopdf the report assets) is served by it, or waits for it, rather than failing fast.
   pg psql -q -d "${TEST_DB}_odoo" -c \
