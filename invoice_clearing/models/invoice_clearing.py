@@ -717,7 +717,8 @@ class InvoiceClearing(models.Model):
         period_start = self.date_to + relativedelta(day=1)
         deadline, warning = Deadline.sudo()._deadline_for_period(self.company_id, period_start)
         problems = [self._problem("warning", warning)] if warning else []
-        if period_start < self.company_id._clearing_first_period():
+        first_managed = self.company_id._clearing_first_period()
+        if period_start < first_managed:
             problems.append(
                 self._problem(
                     "warning",
@@ -725,7 +726,7 @@ class InvoiceClearing(models.Model):
                         "Period %(period)s is before the first managed period %(first)s: it is "
                         "cleared for the record only, and never locks invoicing.",
                         period=period_start.strftime("%Y-%m"),
-                        first=self.company_id._clearing_first_period().strftime("%Y-%m"),
+                        first=first_managed.strftime("%Y-%m"),
                     ),
                 )
             )
