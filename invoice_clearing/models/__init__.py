@@ -4,6 +4,7 @@ from . import invoice_clearing_summary_line
 from . import invoice_clearing_filing_line
 from . import invoice_clearing_problem
 from . import account_move
+from . import account_move_line
 from . import invoice_clearing_deadline
 from . import res_company
 from . import res_config_settings

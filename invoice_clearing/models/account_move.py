@@ -12,12 +12,15 @@ from .invoice_clearing_deadline import month_end
 
 _logger = logging.getLogger(__name__)
 
-# What a clearing certified about an invoice; payments and reconciliation stay possible.
-FROZEN_MOVE_FIELDS = {
+# What a clearing certified about an invoice and what the invoice prints; payments,
+# reconciliation, sending, attachments and the chatter stay possible. Lines: account_move_line.
+FROZEN_MOVE_FIELDS = frozenset({
     "partner_id", "commercial_partner_id", "invoice_date", "date", "currency_id",
     "invoice_line_ids", "line_ids", "amount_untaxed", "amount_tax", "amount_total",
-    "state", "move_type", "company_id",
-}  # fmt: skip
+    "state", "move_type", "company_id", "name", "ref", "payment_reference", "journal_id",
+    "invoice_date_due", "invoice_payment_term_id", "fiscal_position_id", "partner_shipping_id",
+    "narration", "invoice_cash_rounding_id",
+})  # fmt: skip
 
 
 class AccountMove(models.Model):
@@ -38,24 +41,46 @@ class AccountMove(models.Model):
         for move in self:
             move.fapiao_count = counts.get(move._origin, 0)
 
-    def _check_not_cleared(self):
-        """Refuse to change an invoice whose fapiao a clearing froze (superuser excepted)."""
-        if self.env.su:
+    def _check_not_cleared(self, records=None, vals=None):
+        """Refuse to change an invoice whose fapiao a clearing froze (superuser excepted).
+
+        With `vals`, only a real change of `records` (these invoices or their lines) is
+        refused: writing back the value a frozen invoice already has (an import of unchanged
+        rows, a client's round trip) changes nothing it printed.
+        """
+        if self.env.su or not self:
             return
         frozen = self.sudo().fapiao_ids.filtered("clearing_id")
-        if frozen:
-            raise UserError(
-                self.env._(
-                    "%(move)s has fapiao cleared by %(clearing)s: the invoice is frozen. Issue a "
-                    "credit note (red-letter fapiao) to correct it.",
-                    move=frozen[0].move_id.display_name,
-                    clearing=frozen[0].clearing_id.name,
+        if not frozen:
+            return
+        if vals is not None:
+            Move = self.env["account.move"]
+            changed = (
+                (records or self)
+                .sudo()
+                .filtered(
+                    lambda r: (
+                        (r.move_id if r._name == "account.move.line" else r) in frozen.move_id
+                        and any(Move._field_will_change(r, vals, name) for name in vals)
+                    )
                 )
             )
+            if not changed:
+                return
+        raise UserError(
+            self.env._(
+                "%(move)s has fapiao cleared by %(clearing)s: the invoice and its lines are "
+                "frozen. Issue a credit note (red-letter fapiao) to correct it, or ask a clearing "
+                "manager to reopen %(clearing)s.",
+                move=frozen[0].move_id.display_name,
+                clearing=frozen[0].clearing_id.name,
+            )
+        )
 
     def write(self, vals):
-        if FROZEN_MOVE_FIELDS & vals.keys():
-            self._check_not_cleared()
+        frozen = {name: value for name, value in vals.items() if name in FROZEN_MOVE_FIELDS}
+        if frozen:
+            self._check_not_cleared(self, frozen)
         return super().write(vals)
 
     def _post(self, soft=True):

@@ -6,6 +6,8 @@ from . import test_clearing_web
 from . import test_deadline
 from . import test_fapiao
 from . import test_fapiao_rpc
+from . import test_frozen_invoice
+from . import test_frozen_invoice_rpc
 from . import test_i18n
 from . import test_import
 from . import test_install

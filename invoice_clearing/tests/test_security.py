@@ -25,6 +25,7 @@ PREPARERS = frozenset({"clerk", "manager"})
 MANAGERS = frozenset({"manager"})
 NOBODY = frozenset()
 BUSINESS = UserError  # AccessError (permission) or the rule that freezes the data
+BILLING = frozenset({"clerk", "manager", "billing", "accountant"})  # Odoo invoicing rights
 
 # kind "read": the attempt returns what it read, which must equal the superuser's view.
 # kind "change": the snapshot must change when allowed, stay equal when refused.
@@ -64,6 +65,50 @@ def _exists(case, target):
 
 def _state(case, target):
     return target.sudo().state
+
+
+def _frozen_line(case, user):
+    """The product line of an invoice whose fapiao a clearing froze."""
+    case.cleared()
+    return case.frozen_invoice.invoice_line_ids[0]
+
+
+def _line_values(case, target):
+    """The frozen invoice's line count and what its product line prints."""
+    line = target.sudo().exists()
+    fields = ["product_id", "name", "quantity", "product_uom_id", "price_unit", "discount",
+              "tax_ids", "price_subtotal", "balance"]  # fmt: skip
+    return len(case.frozen_invoice.sudo().line_ids), line.read(fields) if line else None
+
+
+def _loaded(result):
+    """`load` reports errors instead of raising: raise them, as the matrix expects."""
+    if not result["ids"]:
+        raise UserError("; ".join(m["message"] for m in result["messages"]))
+    return result
+
+
+def _onchange_save(user, line):
+    """What the form does: an onchange round trip, then a save of the values it returned."""
+    Line = line.with_user(user)
+    spec = {"quantity": {}, "price_unit": {}, "price_subtotal": {}}
+    result = Line.onchange({"quantity": 5.0}, ["quantity"], spec)
+    values = {name: value for name, value in result["value"].items() if name in spec}
+    return Line.web_save({**values, "quantity": 5.0}, spec)
+
+
+def _pay(case, user, invoice):
+    wizard = (
+        case.env["account.payment.register"]
+        .with_user(user)
+        .with_context(active_model="account.move", active_ids=invoice.ids)
+        .create({"payment_date": date(2026, 11, 10)})
+    )
+    return wizard._create_payments()
+
+
+def _frozen_line_row(name, attempt, allowed=NOBODY):
+    return Row(name, allowed, "change", _frozen_line, attempt, _line_values, BUSINESS)
 
 
 MATRIX = [
@@ -166,6 +211,87 @@ MATRIX = [
         lambda c, u, t: t.with_user(u).unlink(),
         _exists,
         BUSINESS,
+    ),
+    # ------------------------------------------- invoices frozen by a clearing
+    *(
+        _frozen_line_row(
+            f"frozen_invoice_line_write_{name}",
+            lambda c, u, t, name=name, value=value: t.with_user(u).write({name: value(c)}),
+        )
+        for name, value in [
+            ("product_id", lambda c: c.product_a.id),
+            ("name", lambda c: "other goods"),
+            ("quantity", lambda c: 5.0),
+            ("product_uom_id", lambda c: c.env.ref("uom.product_uom_dozen").id),
+            ("price_unit", lambda c: 1.0),
+            ("discount", lambda c: 50.0),
+            ("tax_ids", lambda c: [Command.set(c.tax_6.ids)]),
+        ]
+    ),
+    _frozen_line_row(
+        "frozen_invoice_line_commands",
+        lambda c, u, t: t.move_id.with_user(u).write(
+            {"invoice_line_ids": [Command.update(t.id, {"price_unit": 1.0})]}
+        ),
+    ),
+    _frozen_line_row(
+        "frozen_invoice_line_add",
+        lambda c, u, t: t.move_id.with_user(u).write(
+            {"invoice_line_ids": [Command.create({"name": "extra", "price_unit": 5.0})]}
+        ),
+    ),
+    _frozen_line_row(
+        "frozen_invoice_line_create",
+        lambda c, u, t: (
+            c.env["account.move.line"]
+            .with_user(u)
+            .with_context(check_move_validity=False)
+            .create({"move_id": t.move_id.id, "name": "extra", "account_id": t.account_id.id})
+        ),
+    ),
+    _frozen_line_row("frozen_invoice_line_unlink", lambda c, u, t: t.with_user(u).unlink()),
+    _frozen_line_row(
+        "frozen_invoice_web_save",
+        lambda c, u, t: t.move_id.with_user(u).web_save(
+            {"invoice_line_ids": [[1, t.id, {"quantity": 5.0}]]}, {}
+        ),
+    ),
+    _frozen_line_row(
+        "frozen_invoice_line_web_save",
+        lambda c, u, t: t.with_user(u).web_save({"price_unit": 1.0}, {}),
+    ),
+    _frozen_line_row("frozen_invoice_onchange_save", lambda c, u, t: _onchange_save(u, t)),
+    _frozen_line_row(
+        "frozen_invoice_line_copy_into",
+        lambda c, u, t: (
+            t.with_user(u)
+            .with_context(check_move_validity=False)
+            .copy({"move_id": t.move_id.id, "price_unit": 1.0})
+        ),
+    ),
+    _frozen_line_row(
+        "frozen_invoice_line_import",
+        lambda c, u, t: _loaded(
+            c.env["account.move.line"]
+            .with_user(u)
+            .load([".id", "price_unit", "quantity"], [[str(t.id), "1", "5"]])
+        ),
+    ),
+    Row(
+        "frozen_invoice_copy_to_new_draft",
+        BILLING,
+        "change",
+        lambda c, u: _frozen_line(c, u).move_id,
+        lambda c, u, t: t.with_user(u).copy({"invoice_date": date(2026, 11, 9)}),
+        lambda c, t: c.env["account.move"].sudo().search_count([("move_type", "=", "out_invoice")]),
+    ),
+    Row(
+        "frozen_invoice_register_payment",
+        BILLING,
+        "change",
+        lambda c, u: _frozen_line(c, u).move_id,
+        _pay,
+        lambda c, t: t.sudo().payment_state,
     ),
     # ---------------------------------------------------------------- clearing
     _read("clearing", "draft", "name"),
@@ -573,6 +699,9 @@ class TestAccessMatrix(ClearingCommon):
             .create({"date": date(2030, 1, 21), "company_id": cls.company.id})
         )
         cls.invoice = cls.posted_invoice([(100.0, cls.tax_13)], date=date(2026, 11, 8))
+        # The invoice of the month's first fapiao: frozen with it once `cleared()` ran.
+        cls.frozen_invoice = cls.posted_invoice([(1000.0, cls.tax_13)], date=date(2026, 10, 15))
+        cls.fapiao.move_id = cls.frozen_invoice
 
     @classmethod
     def _clearing(cls, filing=False, **vals):
