@@ -20,12 +20,17 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, file_open
 
-from ..tools import clearing_summary, fapiao_number
+from ..tools import clearing_integrity, clearing_summary, fapiao_number
 from ..tools.rule_error import FapiaoRuleError
 from .invoice_clearing_fapiao import AMOUNT_BROKEN
 
 _logger = logging.getLogger(__name__)
 
+# Version of the clearing hash written now, stored as `$<version>$<hex>` like Odoo's inalterable
+# hash. 1: header, summary, filing record and frozen fapiao; 2: also their invoices' journal
+# items (account.move.line._get_clearing_hash_fields). Each clearing verifies by its own.
+HASH_VERSION = 2
+HASH_VERSIONS = (1, 2)
 LOCK_NAMESPACE = 0x514B  # "QK": first key of the per-company advisory lock
 FAPIAO_TABLE = "invoice_clearing_fapiao"
 # Scopes larger than this run as a background job (system parameter, see data/).
@@ -46,7 +51,7 @@ PROTECTED_FIELDS = frozenset({
     "failure_reason", "content_digest", "hash", "previous_hash", "reopen_reason",
     "reopen_requested_by", "reopened_by", "reopened_at", "frozen_fapiao_ids",
     "summary_line_ids", "problem_ids", "certificate_id", "fapiao_fingerprints", "job_state",
-    "job_total", "job_done", "job_last_id",
+    "job_total", "job_done", "job_last_id", "invoice_digest", "invoice_line_fingerprints",
 })  # fmt: skip
 # What a new clearing may carry for these fields: the defaults a client sends back.
 CREATE_DEFAULTS = {"state": "draft", "name": "/"}
@@ -137,7 +142,14 @@ class InvoiceClearing(models.Model):
         readonly=True, copy=False, help="Why the last clearing attempt failed (清卡失败)"
     )
     content_digest = fields.Char(readonly=True, copy=False, help="SHA-256 of the frozen fapiao")
-    hash = fields.Char(readonly=True, copy=False, index=True)
+    invoice_digest = fields.Char(
+        readonly=True, copy=False,
+        help="SHA-256 of the journal items of the frozen fapiao's invoices (hash version 2 on)",
+    )  # fmt: skip
+    hash = fields.Char(
+        readonly=True, copy=False, index=True,
+        help="$<version>$<SHA-256>: the version says what was hashed, so each clearing verifies by its own",
+    )  # fmt: skip
     previous_hash = fields.Char(readonly=True, copy=False)
     reopen_reason = fields.Text(readonly=True, copy=False)
     reopen_requested_by = fields.Many2one("res.users", readonly=True, copy=False, tracking=True)
@@ -151,6 +163,10 @@ class InvoiceClearing(models.Model):
     fapiao_fingerprints = fields.Binary(
         attachment=True, readonly=True, copy=False, groups="base.group_system",
         help="Per-fapiao SHA-256 prefixes taken at clearing time, to name a changed fapiao",
+    )  # fmt: skip
+    invoice_line_fingerprints = fields.Binary(
+        attachment=True, readonly=True, copy=False, groups="base.group_system",
+        help="Per-journal-item SHA-256 prefixes of the frozen invoices, to name a changed line",
     )  # fmt: skip
     job_state = fields.Selection(
         [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
@@ -964,11 +980,13 @@ class InvoiceClearing(models.Model):
             limit=1,
         )
         digest = self._fapiao_digest()
+        invoice_digest = self.env["invoice.clearing.integrity"]._store_invoice_fingerprints(self)
         self.sudo().write(
             {
                 "content_digest": digest,
+                "invoice_digest": invoice_digest,
                 "previous_hash": previous.hash or False,
-                "hash": self._compute_hash(previous.hash or "", digest),
+                "hash": self._compute_hash(previous.hash or "", digest, invoice_digest),
             }
         )
         self._move_lock_date()
@@ -1194,12 +1212,30 @@ class InvoiceClearing(models.Model):
             ),
         }
 
-    def _compute_hash(self, previous_hash, digest):
+    def _compute_hash(self, previous_hash, digest, invoice_digest=None, version=HASH_VERSION):
+        """The stored hash `$<version>$<hex>` of this clearing chained to `previous_hash`.
+
+        The previous hash enters without its version prefix (as in Odoo's inalterable hash),
+        so a version 2 clearing chains to a version 1 one; version 1 ignores `invoice_digest`.
+        """
+        if version not in HASH_VERSIONS:
+            raise ValueError(f"clearing hash version {version} does not exist")
         lines = [
             {f: line[f] for f in ("fapiao_type", "tax_rate", *clearing_summary.SUMMARY_MEASURES)}
             for line in self.summary_line_ids
         ]
-        return clearing_summary.clearing_hash(previous_hash, self._hash_header(), lines, digest)
+        hexdigest = clearing_summary.clearing_hash(
+            clearing_integrity.split_hash(previous_hash)[1],
+            self._hash_header(),
+            lines,
+            digest,
+            (invoice_digest or "") if version >= 2 else None,
+        )
+        return clearing_integrity.format_hash(version, hexdigest)
+
+    def _hash_version(self):
+        """The version this clearing was hashed with (1 for a hash stored without prefix)."""
+        return clearing_integrity.split_hash(self.hash)[0]
 
     def _move_lock_date(self):
         """A whole period cleared up to its month end locks sales up to it (never backwards)."""
@@ -1359,3 +1395,22 @@ class InvoiceClearing(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+
+def prefix_version_1_hashes(cr):
+    """Migration to hash versions: hashes written before them are version 1 (`$1$<hex>`).
+
+    `previous_hash` gets the same prefix, so that it still equals the previous clearing's
+    `hash` and the chain stays unbroken. Idempotent: prefixed values are left alone.
+    Returns the number of clearings whose hash was prefixed.
+    """
+    cr.execute(
+        r"""UPDATE invoice_clearing SET hash = '$1$' || hash
+             WHERE hash IS NOT NULL AND hash !~ '^\$\d+\$'"""
+    )
+    count = cr.rowcount
+    cr.execute(
+        r"""UPDATE invoice_clearing SET previous_hash = '$1$' || previous_hash
+             WHERE previous_hash IS NOT NULL AND previous_hash !~ '^\$\d+\$'"""
+    )
+    return count

@@ -1,8 +1,9 @@
 """Integrity check of cleared content: recompute every hash, walk the chain, name what changed.
 
 The hash itself is never reimplemented: verification calls the clearing's own `_fapiao_digest`
-and `_compute_hash`. Per-fapiao fingerprints (stored at clearing time, 12 bytes a fapiao) only
-serve to name the fapiao once the digest says something changed.
+and `_compute_hash`, with the version the clearing was hashed with. Per-fapiao and (version 2)
+per-journal-item fingerprints, stored at clearing time (12 bytes each), only serve to name the
+fapiao or invoice line once a digest says something changed.
 """
 
 import base64
@@ -12,7 +13,9 @@ from odoo.tools import SQL
 
 from ..tools import clearing_integrity
 from ..tools.clearing_summary import SUMMARY_MEASURES
-from .invoice_clearing import HASHED_COLUMNS
+from .invoice_clearing import HASH_VERSION, HASH_VERSIONS, HASHED_COLUMNS
+
+NAMED_AT_MOST = 50  # changed records named in a finding; the rest are counted
 
 MEASURES = (*SUMMARY_MEASURES, "net_amount", "net_tax")
 
@@ -54,6 +57,42 @@ class InvoiceClearingIntegrity(models.AbstractModel):
         data = bytes(self.env.cr.fetchone()[0] or b"")
         clearing.sudo().fapiao_fingerprints = base64.b64encode(data)
 
+    @api.model
+    def _invoice_lines_digest(self, clearing, version=HASH_VERSION):
+        """(hex SHA-256, packed fingerprints) of the journal items of the invoices of the fapiao
+        frozen by `clearing`, in one query: PostgreSQL hashes each line
+        (`_clearing_hash_columns`), then the id-ordered concatenation of id + line hash; the
+        fingerprints keep 8 bytes a line in `clearing_integrity.pack_fingerprints`'s format.
+        """
+        Line = self.env["account.move.line"]
+        Line.flush_model()
+        self.env["invoice.clearing.fapiao"].flush_model(["clearing_id", "move_id"])
+        self.env.cr.execute(
+            SQL(
+                """WITH line AS (
+                       SELECT l.id, sha256(convert_to(%s, 'UTF8')) AS h
+                         FROM account_move_line l
+                        WHERE l.move_id IN (SELECT move_id FROM invoice_clearing_fapiao
+                                             WHERE clearing_id = %s AND move_id IS NOT NULL))
+                   SELECT encode(sha256(coalesce(string_agg(int4send(id) || h, ''::bytea
+                                                            ORDER BY id), ''::bytea)), 'hex'),
+                          string_agg(int4send(id) || substring(h FROM 1 FOR 8), ''::bytea
+                                     ORDER BY id)
+                     FROM line""",
+                Line._clearing_hash_columns(version),
+                clearing.id,
+            )
+        )
+        digest, packed = self.env.cr.fetchone()
+        return digest, bytes(packed or b"")
+
+    @api.model
+    def _store_invoice_fingerprints(self, clearing):
+        """Store the journal-item fingerprints of `clearing` and return their digest."""
+        digest, packed = self._invoice_lines_digest(clearing)
+        clearing.sudo().invoice_line_fingerprints = base64.b64encode(packed)
+        return digest
+
     # ------------------------------------------------------------ verification
     @api.model
     def _chain(self, company):
@@ -89,8 +128,35 @@ class InvoiceClearingIntegrity(models.AbstractModel):
         Fapiao = self.env["invoice.clearing.fapiao"].sudo()
         findings = []
         changed = Fapiao
+        changed_lines = self.env["account.move.line"].sudo()
         released = bool(clearing.reopened_at)
+        version, _hex = clearing_integrity.split_hash(clearing.hash)
+        if version not in HASH_VERSIONS:
+            findings.append(
+                self.env._(
+                    "%(name)s has a hash of version %(version)s, which this version of the "
+                    "addon cannot verify.",
+                    name=clearing.name,
+                    version=version,
+                )
+            )
+            return self._result(clearing, findings, [], changed, changed_lines, False)
         digest = clearing.content_digest if released else clearing._fapiao_digest()
+        invoice_digest = None
+        if version >= 2:
+            invoice_digest = (
+                clearing.invoice_digest
+                if released
+                else self._invoice_lines_digest(clearing, version)[0]
+            )
+            if not released and invoice_digest != clearing.invoice_digest:
+                findings.append(
+                    self.env._(
+                        "The invoices of the fapiao frozen by %(name)s changed after clearing.",
+                        name=clearing.name,
+                    )
+                )
+                changed_lines = self._changed_invoice_lines(clearing, version, findings)
         if not released and digest != clearing.content_digest:
             findings.append(
                 self.env._(
@@ -100,7 +166,12 @@ class InvoiceClearingIntegrity(models.AbstractModel):
             changed = self._changed_fapiao(clearing, findings)
         if not released:
             findings += self._summary_differences(clearing)
-        if clearing._compute_hash(clearing.previous_hash or "", digest) != clearing.hash:
+        recomputed = clearing._compute_hash(
+            clearing.previous_hash or "", digest, invoice_digest, version
+        )
+        if clearing_integrity.split_hash(recomputed) != clearing_integrity.split_hash(
+            clearing.hash
+        ):
             findings.append(
                 self.env._(
                     "The SHA-256 of %(name)s does not match its stored content (header, summary, "
@@ -125,20 +196,23 @@ class InvoiceClearingIntegrity(models.AbstractModel):
                 self.env._("Reopened on %(date)s: its fapiao were released; the header and summary are verified.",
                   date=clearing.reopened_at)
             )  # fmt: skip
+        return self._result(clearing, findings, notes, changed, changed_lines, recomputed)
+
+    def _result(self, clearing, findings, notes, changed, changed_lines, recomputed):
         return {
             "clearing": clearing,
             "ok": not findings,
             "findings": findings,
             "notes": notes,
             "changed": changed,
-            "recomputed_hash": clearing._compute_hash(clearing.previous_hash or "", digest),
+            "changed_lines": changed_lines,
+            "recomputed_hash": recomputed,
         }
 
     def _summary_differences(self, clearing):
         """Stored summary lines that the frozen fapiao no longer add up to (GROUP BY in SQL)."""
-        kinds = dict(
-            clearing.summary_line_ids._fields["fapiao_type"]._description_selection(self.env)
-        )
+        SummaryLine = self.env["invoice.clearing.summary.line"]
+        kinds = dict(SummaryLine._fields["fapiao_type"]._description_selection(self.env))
         recomputed = {(r["fapiao_type"], float(r["tax_rate"])): r for r in clearing._summary_rows()}
         stored = {(line.fapiao_type, line.tax_rate): line for line in clearing.summary_line_ids}
         findings = []
@@ -153,7 +227,9 @@ class InvoiceClearingIntegrity(models.AbstractModel):
                         "The stored summary line %(kind)s %(rate)s%% differs from its fapiao: %(measures)s.",
                         kind=kinds.get(key[0], key[0]),
                         rate=f"{key[1]:g}",
-                        measures=", ".join(measures),
+                        measures=", ".join(
+                            SummaryLine._fields[m]._description_string(self.env) for m in measures
+                        ),
                     )
                 )
         return findings
@@ -182,11 +258,53 @@ class InvoiceClearingIntegrity(models.AbstractModel):
         ):
             if ids:
                 records = Fapiao.browse(ids).exists()
-                names = ", ".join(records[:50].mapped("display_name"))
-                if len(ids) > 50:
-                    names += self.env._(" and %(count)s more", count=len(ids) - 50)
+                names = ", ".join(records[:NAMED_AT_MOST].mapped("display_name"))
+                if len(ids) > NAMED_AT_MOST:
+                    names += self.env._(" and %(count)s more", count=len(ids) - NAMED_AT_MOST)
                 findings.append(message % {"fapiao": names or ids})
         return Fapiao.browse(changed + removed + added).exists()
+
+    def _changed_invoice_lines(self, clearing, version, findings):
+        """The journal items whose content differs from the fingerprint stored at clearing time,
+        named by their invoice and label."""
+        Line = self.env["account.move.line"].sudo()
+        try:
+            stored = clearing_integrity.unpack_fingerprints(
+                base64.b64decode(clearing.sudo().invoice_line_fingerprints or b"")
+            )
+        except ValueError:
+            stored = {}
+        if not stored:
+            findings.append(
+                self.env._("No fingerprints of invoice lines were stored for %(name)s: the changed lines cannot be named.",
+                  name=clearing.name)
+            )  # fmt: skip
+            return Line
+        current = clearing_integrity.unpack_fingerprints(
+            self._invoice_lines_digest(clearing, version)[1]
+        )
+        changed, removed, added = clearing_integrity.compare_fingerprints(stored, current)
+        for ids, message in (
+            (changed, self.env._("Invoice lines changed after clearing: %(lines)s")),
+            (removed, self.env._("Invoice lines removed after clearing: %(lines)s")),
+            (added, self.env._("Invoice lines added after clearing: %(lines)s")),
+        ):
+            if ids:
+                lines = Line.browse(ids[:NAMED_AT_MOST]).exists()
+                names = [
+                    self.env._(
+                        "%(move)s line “%(line)s”",
+                        move=line.move_id.display_name,
+                        line=line.name or line.product_id.display_name or line.id,
+                    )
+                    for line in lines
+                ]
+                names += [f"#{i}" for i in ids[:NAMED_AT_MOST] if i not in lines.ids]
+                text = ", ".join(names)
+                if len(ids) > NAMED_AT_MOST:
+                    text += self.env._(" and %(count)s more", count=len(ids) - NAMED_AT_MOST)
+                findings.append(message % {"lines": text})
+        return Line.browse(changed + added).exists()
 
     @api.model
     def _log(self, results):

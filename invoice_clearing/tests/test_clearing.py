@@ -81,7 +81,7 @@ class TestClearingFlow(ClearingCommon):
         self.assertEqual(clearing.frozen_fapiao_ids, self.month_fapiao | self.voided)
         self.assertFalse(self.next_month.clearing_id, "a later fapiao is outside the period")
         self.assertEqual(self.company.sale_lock_date, MONTH_END)
-        self.assertRegex(clearing.hash, r"^[0-9a-f]{64}$")
+        self.assertRegex(clearing.hash, r"^\$2\$[0-9a-f]{64}$")
         self.assertFalse(clearing.previous_hash)
         self.assertIn(clearing.hash, clearing.message_ids[0].body)
         self.assertEqual(len(self.month_fapiao.exists()), 5, "clearing never deletes a fapiao")
@@ -116,8 +116,9 @@ class TestClearingFlow(ClearingCommon):
         second.with_user(self.manager).action_submit()
         self.assertEqual(second.state, "cleared")
         self.assertEqual(second.previous_hash, first.hash)
-        self.assertEqual(second._compute_hash(first.hash, second._fapiao_digest()), second.hash)
-        self.assertNotEqual(second._compute_hash("0" * 64, second._fapiao_digest()), second.hash)
+        digests = (second._fapiao_digest(), second.invoice_digest)
+        self.assertEqual(second._compute_hash(first.hash, *digests), second.hash)
+        self.assertNotEqual(second._compute_hash("0" * 64, *digests), second.hash)
 
     def test_date_scope_does_not_move_lock_date(self):
         clearing = self.new_clearing(

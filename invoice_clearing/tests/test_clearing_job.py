@@ -105,7 +105,11 @@ class TestClearingJob(ClearingCommon):
         self.assertEqual(clearing.job_done, 6)
         self.assertEqual(clearing.approved_by, self.manager)
         self.assertEqual(self.company.sale_lock_date, date(2026, 10, 31))
-        self.assertEqual(clearing._compute_hash("", clearing._fapiao_digest()), clearing.hash)
+        invoices = self.env["invoice.clearing.integrity"]._invoice_lines_digest(clearing)[0]
+        self.assertEqual(invoices, clearing.invoice_digest)
+        self.assertEqual(
+            clearing._compute_hash("", clearing._fapiao_digest(), invoices), clearing.hash
+        )
         self.assertIn(self.manager.partner_id, clearing.message_ids[0].partner_ids, "notified")
         self.assertIn(clearing.hash, clearing.message_ids[0].body)
         # Same summary as a clearing done in one go.

@@ -107,7 +107,7 @@ class TestClearingRpc(HttpCase):
             ["state", "hash", "previous_hash", "summary_line_ids", "fapiao_ids"],
         )  # fmt: skip
         self.assertEqual(row["state"], "cleared")
-        self.assertEqual(len(row["hash"]), 64)
+        self.assertRegex(row["hash"], r"^\$2\$[0-9a-f]{64}$")
         self.assertTrue(row["previous_hash"], "chained to the demo's cleared month")
         # The summary per kind and rate equals the independent computation.
         summary = self.rpc(

@@ -46,3 +46,11 @@ class TestClearingIntegrity(ToolsCase):
 
     def test_chain_first_must_have_no_previous(self):
         assert ci.chain_breaks([{"name": "A", "hash": "h1", "previous_hash": "h0"}]) == ["A"]
+
+    def test_split_hash_reads_the_version(self):
+        assert ci.split_hash("$2$abc") == (2, "abc")
+        assert ci.split_hash("$12$abc") == (12, "abc")
+        assert ci.split_hash("abc") == (1, "abc"), "written before versions: version 1"
+        assert ci.split_hash(False) == (1, "")
+        assert ci.format_hash(2, "abc") == "$2$abc"
+        assert ci.split_hash(ci.format_hash(1, "f" * 64)) == (1, "f" * 64)

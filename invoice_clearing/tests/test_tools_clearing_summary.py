@@ -34,3 +34,11 @@ class TestClearingSummary(ToolsCase):
 
     def test_fold_groups_empty(self):
         assert clearing_summary.fold_groups([]) == []
+
+    def test_clearing_hash_version_2_covers_the_invoices(self):
+        header = {"name": "QK/2026/10/0001"}
+        v1 = clearing_summary.clearing_hash("", header, [], "f" * 64)
+        v2 = clearing_summary.clearing_hash("", header, [], "f" * 64, "a" * 64)
+        assert v1 != v2
+        assert v2 != clearing_summary.clearing_hash("", header, [], "f" * 64, "b" * 64)
+        assert v1 == clearing_summary.clearing_hash("", header, [], "f" * 64, None)

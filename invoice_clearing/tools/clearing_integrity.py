@@ -4,6 +4,7 @@ The clearing hash says *whether* anything changed; the fingerprints stored at cl
 *which* fapiao changed. Both are compared here, with no database access.
 """
 
+import re
 import struct
 
 FINGERPRINT = struct.Struct(">I8s")  # fapiao id, first 8 bytes of the SHA-256 of its content
@@ -31,6 +32,24 @@ def compare_fingerprints(stored, current):
     removed = sorted(stored.keys() - current.keys())
     added = sorted(current.keys() - stored.keys())
     return changed, removed, added
+
+
+HASH_PREFIX = re.compile(r"^\$(\d+)\$(.*)$", re.S)
+
+
+def split_hash(value):
+    """(version, hex digest) of a stored clearing hash `$<version>$<hex>`, as Odoo's inalterable
+    hash stores it; a bare digest is version 1 (written before versions existed)."""
+    value = value or ""
+    match = HASH_PREFIX.match(value)
+    if match:
+        return int(match[1]), match[2]
+    return 1, value
+
+
+def format_hash(version, digest):
+    """The stored form of a clearing hash: `$<version>$<hex>`."""
+    return f"${version}${digest}"
 
 
 def chain_breaks(entries):

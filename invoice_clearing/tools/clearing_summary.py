@@ -67,12 +67,15 @@ def filing_differences(summary_net, filed):
     return differences
 
 
-def clearing_hash(previous_hash, header, summary_lines, fapiao_digest):
+def clearing_hash(previous_hash, header, summary_lines, fapiao_digest, invoice_digest=None):
     """SHA-256 over what a clearing certifies, chained to the company's previous clearing.
 
+    `previous_hash` is the previous clearing's hex digest (without its version prefix);
     `header` is a dict of the clearing's identity; `summary_lines` dicts of SUMMARY_MEASURES;
-    `fapiao_digest` the SHA-256 of the frozen fapiao computed by the database. Verifying is
-    recomputing: any change of a field, a line or a fapiao changes the result.
+    `fapiao_digest` the SHA-256 of the frozen fapiao computed by the database;
+    `invoice_digest` (hash version 2 on) the SHA-256 of their invoices' journal items, None in
+    version 1. Verifying is recomputing: any change of a field, a line or a fapiao changes the
+    result.
     """
     sha = hashlib.sha256()
     sha.update((previous_hash or "").encode())
@@ -88,4 +91,6 @@ def clearing_hash(previous_hash, header, summary_lines, fapiao_digest):
         ]
         sha.update(("\n" + "|".join(values)).encode())
     sha.update(f"\nfapiao={fapiao_digest}".encode())
+    if invoice_digest is not None:
+        sha.update(f"\ninvoices={invoice_digest}".encode())
     return sha.hexdigest()
