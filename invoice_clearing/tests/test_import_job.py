@@ -102,16 +102,37 @@ class TestImportJob(BureauImportCommon):
             batch.message_ids[0].author_id, self.clerk.partner_id, "run as the importer"
         )
 
+    def test_the_crons_soft_time_budget_does_not_split_an_import(self):
+        """A later run would start over: the import goes on past Odoo's 10 s hint."""
+        batch = self.queue()
+        self.time_left = [0] * 10
+        self.run_cron()
+        self.assertEqual((batch.job_state, batch.job_attempts, len(batch.line_ids)), ("done", 1, 9))
+
     def test_interrupted_run_starts_over_and_changes_nothing_before_the_outcome(self):
         batch = self.queue()
-        # First run: lines stored in batches, then the cron's time is up before the outcome.
-        self.time_left = [60, 60, 0]
-        self.run_cron()
+        # The worker dies after two committed batches of lines, before the outcome.
+        original = import_model.InvoiceClearingImport._insert_lines
+        calls = []
+
+        def die_on_third(this, lines):
+            calls.append(len(lines))
+            if len(calls) == 3:
+                raise SimulatedCrash
+            return original(this, lines)
+
+        # Not assertRaises: its savepoint would take the job's "commits" with it.
+        with patch.object(import_model.InvoiceClearingImport, "_insert_lines", die_on_third):
+            try:
+                self.run_cron()
+            except SimulatedCrash:
+                self._crash()
+        self.assertEqual(calls, [3, 3, 3])
         self.assertEqual((batch.job_state, batch.state), ("running", "processing"))
         self.assertEqual(len(batch.line_ids), 6, "two committed batches of 3 lines")
         self.assertIn("6 / 9", batch.job_step)
         self.assertFalse(self.f_text.uploaded, "the outcome is all or nothing")
-        # Lines of a running import show nowhere and cannot be resolved.
+        # Lines of a running import cannot be resolved.
         with self.assertRaises(UserError):
             batch.line_ids[:1].with_user(self.clerk).action_mark_resolved()
         # The next run (the trigger or the interval) starts over and finishes.
@@ -119,28 +140,6 @@ class TestImportJob(BureauImportCommon):
         self.assertEqual((batch.job_state, batch.state, batch.job_attempts), ("done", "open", 2))
         self.assertEqual(len(batch.line_ids), 9, "no line twice")
         self.assertTrue(self.f_text.uploaded)
-
-    def test_crash_after_a_batch_then_resume(self):
-        batch = self.queue()
-        original = import_model.InvoiceClearingImport._insert_lines
-        calls = []
-
-        def crash_on_second(this, lines):
-            calls.append(len(lines))
-            if len(calls) == 2:
-                raise SimulatedCrash
-            return original(this, lines)
-
-        # Not assertRaises: its savepoint would take the job's "commits" with it.
-        with patch.object(import_model.InvoiceClearingImport, "_insert_lines", crash_on_second):
-            try:
-                self.run_cron()
-            except SimulatedCrash:
-                self._crash()
-        self.assertEqual(calls, [3, 3], "the worker died in the second batch")
-        self.assertEqual((batch.job_state, len(batch.line_ids)), ("running", 3))
-        self.run_cron()
-        self.assertEqual((batch.job_state, len(batch.line_ids)), ("done", 9))
 
     def test_too_many_interruptions_fail_the_job(self):
         batch = self.queue()
