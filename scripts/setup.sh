@@ -23,7 +23,7 @@ fi
 [ -x "$PG_BIN/initdb" ] || die "PostgreSQL 15 server binaries not found in $PG_BIN: install the Debian package postgresql-15."
 
 # 2. Python environment: Odoo's pins (cbor2 5.4.6 builds on Python 3.11, 5.4.2 does not) + dev tools
-stamp="$(cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements-dev.txt" "$ROOT/test-requirements.txt" | sha256sum | cut -c1-16) $ODOO_SRC"
+stamp="$(cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements.txt" "$ROOT/requirements-dev.txt" "$ROOT/test-requirements.txt" | sha256sum | cut -c1-16) $ODOO_SRC"
 if [ "$(cat "$VENV/.setup-stamp" 2>/dev/null)" != "$stamp" ]; then
   command -v "$PYTHON" >/dev/null || die "$PYTHON not found: Odoo 19.0 needs Python 3.10-3.12 (3.11 recommended)."
   say "creating $VENV with Odoo's requirements (a few minutes the first time)"
@@ -33,7 +33,7 @@ if [ "$(cat "$VENV/.setup-stamp" 2>/dev/null)" != "$stamp" ]; then
     "$VENV/bin/pip" install -q "$@" 2>&1 | { grep -v "is ignored" || true; }
   }
   pip_install --upgrade pip wheel
-  pip_install -r "$VENV/odoo-requirements.txt" -r "$ROOT/requirements-dev.txt"
+  pip_install -r "$VENV/odoo-requirements.txt" -r "$ROOT/requirements.txt" -r "$ROOT/requirements-dev.txt"
   # Odoo is imported from $ODOO_SRC in place, not copied or installed into the venv.
   site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
   echo "$ODOO_SRC" >"$site/odoo-src.pth"

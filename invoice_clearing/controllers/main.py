@@ -1,7 +1,10 @@
 """Download of a clearing as XLSX, for the users allowed to read it (users, managers, auditors)."""
 
+import tempfile
+
 from odoo import http
-from odoo.http import content_disposition, request
+from odoo.http import Response, content_disposition, request
+from odoo.tools._vendor.send_file import send_file
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -13,11 +16,25 @@ class InvoiceClearingController(http.Controller):
         if not clearing:
             raise request.not_found()
         clearing._check_reader()  # AccessError: HTTP 403
-        name, content = request.env["report.invoice_clearing.clearing_xlsx"]._generate(clearing)
-        return request.make_response(
-            content,
-            headers=[
-                ("Content-Type", XLSX_MIMETYPE),
-                ("Content-Disposition", content_disposition(name)),
-            ],
+        # Written to a temporary file and streamed from it: the response never holds the whole
+        # workbook (the file is unlinked already; closing the response frees it).
+        output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response
+        try:
+            name = request.env["report.invoice_clearing.clearing_xlsx"]._write(clearing, output)
+            size = output.tell()
+            output.seek(0)
+        except Exception:
+            output.close()
+            raise
+        response = send_file(
+            output,
+            request.httprequest.environ,
+            mimetype=XLSX_MIMETYPE,
+            as_attachment=True,
+            download_name=name,
+            response_class=Response,
+            conditional=False,
         )
+        response.headers["Content-Length"] = str(size)
+        response.headers["Content-Disposition"] = content_disposition(name)
+        return response

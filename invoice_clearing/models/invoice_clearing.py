@@ -557,6 +557,7 @@ class InvoiceClearing(models.Model):
             Domain("company_id", "=", self.company_id.id)
             & Domain("resolved", "=", False)
             & Domain("import_id.superseded_by_id", "=", False)
+            & Domain("import_id.state", "=", "open")  # not the lines of an import still running
         )
         in_scope = latest & Domain("fapiao_id", "any", self._scope_domain())
         date_from, date_to = self._scope_dates()

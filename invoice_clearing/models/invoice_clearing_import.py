@@ -3,6 +3,7 @@
 import base64
 import calendar
 import hashlib
+import logging
 import re
 from collections import defaultdict
 
@@ -15,6 +16,8 @@ from odoo.tools import SQL
 from ..tools import bureau_export, fapiao_number, reconcile
 from ..tools.rule_error import FapiaoRuleError
 
+_logger = logging.getLogger(__name__)
+
 IMPORT_LOCK_NAMESPACE = 0x4452  # "DR": per-company lock of imports (the clearing uses 0x514B)
 MAX_LISTED_ERRORS = 30
 MAX_BYTES_PARAM = "invoice_clearing.import_max_bytes"
@@ -22,6 +25,14 @@ REGISTER_CHUNK = 10_000  # register rows fetched at a time
 # A month of 100,000 fapiao is ~20 MB as UTF-8 CSV (~18 MB GB18030, ~8 MB xlsx); real names and
 # notes are longer than the bench's, so the default leaves room for 200,000 such rows.
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+# Files larger than this are imported by a background job (后台导入), so that no web request
+# runs near Odoo's worker limits (60 s CPU): ~30,000 rows of xlsx or ~10,000 of CSV stay immediate.
+BACKGROUND_BYTES_PARAM = "invoice_clearing.import_background_bytes"
+DEFAULT_BACKGROUND_BYTES = 2 * 1024 * 1024
+JOB_CRON = "invoice_clearing.ir_cron_import_jobs"
+JOB_LINE_CHUNK = 20_000  # lines stored per committed batch of a background import
+JOB_MAX_ATTEMPTS = 3  # runs interrupted (worker killed, server restarted) before the job fails
+RUNNING_JOB_STATES = ("queued", "running")
 OUTCOMES = [
     ("matched", "Matched"),
     ("odoo_only", "In Odoo only (not uploaded)"),
@@ -78,11 +89,31 @@ class InvoiceClearingImport(models.Model):
     )
     row_count = fields.Integer("Rows", readonly=True, help="Fapiao rows read from the export")
     state = fields.Selection(
-        [("open", "To Resolve"), ("done", "Reconciled"), ("superseded", "Superseded")],
+        [
+            ("processing", "Importing"),
+            ("failed", "Failed"),
+            ("open", "To Resolve"),
+            ("done", "Reconciled"),
+            ("superseded", "Superseded"),
+        ],
         compute="_compute_state",
         store=True,
         tracking=True,
     )
+    # Background import (后台导入) of a large file: its progress, committed batch by batch.
+    job_state = fields.Selection(
+        [("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        "Background Import",
+        readonly=True,
+        copy=False,
+        help="Empty for a file imported at once; set for a large file imported in the background.",
+    )
+    job_step = fields.Char("Step", readonly=True, copy=False)
+    job_progress = fields.Float("Progress (%)", readonly=True, copy=False)
+    job_attempts = fields.Integer(
+        "Runs", readonly=True, copy=False, help="Runs of the background import started so far"
+    )
+    failure_reason = fields.Text(readonly=True, copy=False)
     superseded_by_id = fields.Many2one(
         "invoice.clearing.import",
         readonly=True,
@@ -111,7 +142,7 @@ class InvoiceClearingImport(models.Model):
             period = batch.date_from.strftime("%Y-%m") if batch.date_from else ""
             batch.name = f"{period} {batch.file_name or ''}".strip()
 
-    @api.depends("superseded_by_id", "line_ids.resolved")
+    @api.depends("superseded_by_id", "line_ids.resolved", "job_state")
     def _compute_state(self):
         # One grouped query, not the lines read into the cache (an import has 100,000 of them).
         stored = [batch.id for batch in self if isinstance(batch.id, int)]
@@ -124,7 +155,11 @@ class InvoiceClearingImport(models.Model):
                 )
             }
         for batch in self:
-            if batch.superseded_by_id:
+            if batch.job_state in RUNNING_JOB_STATES:
+                batch.state = "processing"  # its lines are not all stored yet
+            elif batch.job_state == "failed":
+                batch.state = "failed"
+            elif batch.superseded_by_id:
                 batch.state = "superseded"
             elif isinstance(batch.id, int):
                 batch.state = "open" if batch.id in unresolved else "done"
@@ -192,8 +227,13 @@ class InvoiceClearingImport(models.Model):
         existing = self.search(
             [("company_id", "=", company.id), ("file_sha256", "=", sha)], limit=1
         )
+        if existing.job_state == "failed":
+            existing._job_queue()  # the same file again: its failed import runs once more
         if existing:
             return existing
+        self._check_no_job(company)
+        if len(data or b"") > self._background_bytes():
+            return self._job_create(company, date_from, date_to, data, file_name, sha)
         try:
             parsed = bureau_export.parse_export(data, file_name, self._max_bytes())
         except FapiaoRuleError as error:
@@ -202,13 +242,7 @@ class InvoiceClearingImport(models.Model):
             self._raise_errors(parsed.errors)
         company_vat = normalize_vat(company.vat)
         if not company_vat:
-            raise UserError(
-                self.env._(
-                    "Company %(company)s has no tax ID (纳税人识别号): set it on the company "
-                    "before importing, so that its own fapiao can be told from other sellers'.",
-                    company=company.name,
-                )
-            )
+            self._raise_no_vat(company)
         rows, row_count = parsed.rows, len(parsed.rows)
         del parsed  # the lines keep what they need of the rows
         result = self._reconcile(company, company_vat, date_from, date_to, rows)
@@ -227,6 +261,16 @@ class InvoiceClearingImport(models.Model):
         return batch
 
     @api.model
+    def _raise_no_vat(self, company):
+        raise UserError(
+            self.env._(
+                "Company %(company)s has no tax ID (纳税人识别号): set it on the company "
+                "before importing, so that its own fapiao can be told from other sellers'.",
+                company=company.name,
+            )
+        )
+
+    @api.model
     def _max_bytes(self):
         """The largest file imported, in bytes (system parameter invoice_clearing.import_max_bytes)."""
         param = self.env["ir.config_parameter"].sudo().get_param(MAX_BYTES_PARAM)
@@ -234,6 +278,15 @@ class InvoiceClearingImport(models.Model):
             return int(param) if param else DEFAULT_MAX_BYTES
         except ValueError:
             return DEFAULT_MAX_BYTES
+
+    @api.model
+    def _background_bytes(self):
+        """Files above this size (system parameter import_background_bytes) import in the background."""
+        param = self.env["ir.config_parameter"].sudo().get_param(BACKGROUND_BYTES_PARAM)
+        try:
+            return int(param) if param else DEFAULT_BACKGROUND_BYTES
+        except ValueError:
+            return DEFAULT_BACKGROUND_BYTES
 
     @api.model
     def _check_size(self, size):
@@ -251,48 +304,60 @@ class InvoiceClearingImport(models.Model):
     def _store(self, company, date_from, date_to, data, file_name, sha, row_count, result):
         """Create the import, then write its lines and the uploaded flags set-based."""
         with self.env.cr.savepoint():
-            batch = self.create(
-                {
-                    "company_id": company.id,
-                    "date_from": date_from,
-                    "date_to": date_to,
-                    "file": base64.b64encode(data),
-                    "file_name": file_name,
-                    "file_sha256": sha,
-                    "row_count": row_count,
-                }
+            batch = self._create_batch(
+                company, date_from, date_to, data, file_name, sha, row_count=row_count
             )
-            batch.invalidate_recordset(["file"])  # not its base64 in the cache meanwhile
             batch._insert_lines(result.lines)
-            batch._write_uploaded(result.to_mark, result.to_unmark)
-            older = self.search(
-                [
-                    ("company_id", "=", company.id),
-                    ("date_from", "=", date_from),
-                    ("date_to", "=", date_to),
-                    ("superseded_by_id", "=", False),
-                    ("id", "!=", batch.id),
-                ]
-            )
-            for old in older:
-                old.superseded_by_id = batch
-                old.message_post(
-                    body=self.env._("Superseded by the newer import %(name)s.", name=batch.name)
-                )
-            if result.to_mark or result.to_unmark:
-                batch.message_post(
-                    body=self.env._(
-                        "%(user)s marked %(marked)s fapiao uploaded (listed in the bureau's "
-                        "export) and %(unmarked)s not uploaded (missing from it). The lines of "
-                        "this import are the detail; each fapiao changed shows this import in "
-                        "its field Upload State Set By.",
-                        user=self.env.user.name,
-                        marked=len(result.to_mark),
-                        unmarked=len(result.to_unmark),
-                    )
-                )
-            batch.message_post(body=batch._summary_message())
+            batch._finish(result)
         return batch
+
+    def _create_batch(self, company, date_from, date_to, data, file_name, sha, **vals):
+        batch = self.create(
+            {
+                "company_id": company.id,
+                "date_from": date_from,
+                "date_to": date_to,
+                "file": base64.b64encode(data),
+                "file_name": file_name,
+                "file_sha256": sha,
+                **vals,
+            }
+        )
+        batch.invalidate_recordset(["file"])  # not its base64 in the cache meanwhile
+        return batch
+
+    def _finish(self, result):
+        """The outcome, in one transaction: uploaded flags, older imports superseded, messages."""
+        self.ensure_one()
+        self._write_uploaded(result.to_mark, result.to_unmark)
+        older = self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("date_from", "=", self.date_from),
+                ("date_to", "=", self.date_to),
+                ("superseded_by_id", "=", False),
+                ("id", "!=", self.id),
+                ("state", "not in", ("processing", "failed")),
+            ]
+        )
+        for old in older:
+            old.superseded_by_id = self
+            old.message_post(
+                body=self.env._("Superseded by the newer import %(name)s.", name=self.name)
+            )
+        if result.to_mark or result.to_unmark:
+            self.message_post(
+                body=self.env._(
+                    "%(user)s marked %(marked)s fapiao uploaded (listed in the bureau's "
+                    "export) and %(unmarked)s not uploaded (missing from it). The lines of "
+                    "this import are the detail; each fapiao changed shows this import in "
+                    "its field Upload State Set By.",
+                    user=self.env.user.name,
+                    marked=len(result.to_mark),
+                    unmarked=len(result.to_unmark),
+                )
+            )
+        self.message_post(body=self._summary_message())
 
     def _insert_lines(self, lines):
         """One INSERT of all `lines` (reconcile.Line), unnest of one array per column.
@@ -432,6 +497,207 @@ class InvoiceClearingImport(models.Model):
             data=self.count_data_mismatch,
             other=self.count_other_seller,
         )
+
+    # ------------------------------------------------------------ background job
+    @api.model
+    def _check_no_job(self, company):
+        """One import per company at a time: refuse while a background import of it runs."""
+        running = self.search(
+            [("company_id", "=", company.id), ("job_state", "in", RUNNING_JOB_STATES)], limit=1
+        )
+        if running:
+            raise UserError(
+                self.env._(
+                    "The import %(name)s of %(company)s is running in the background "
+                    "(%(progress)s %%). Wait until it has finished, then import this file.",
+                    name=running.name,
+                    company=company.name,
+                    progress=round(running.job_progress),
+                )
+            )
+
+    @api.model
+    def _job_create(self, company, date_from, date_to, data, file_name, sha):
+        """Keep the file on a new import and let the cron import it (后台导入)."""
+        if not normalize_vat(company.vat):
+            self._raise_no_vat(company)
+        batch = self._create_batch(company, date_from, date_to, data, file_name, sha)
+        batch._job_queue()
+        return batch
+
+    def _job_queue(self):
+        self.ensure_one()
+        self.write(
+            {
+                "job_state": "queued",
+                "job_step": self.env._("Waiting for the background import to start"),
+                "job_progress": 0.0,
+                "job_attempts": 0,
+                "failure_reason": False,
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "%(user)s imported %(file)s (%(size)s MB): it is large, so it is reconciled "
+                "in the background. This page shows the progress; you are notified when it "
+                "is done.",
+                user=self.env.user.name,
+                file=self.file_name or "",
+                size=_megabytes(self._file_size()),
+            )
+        )
+        _logger.info("Import %s (id %s) queued for the background", self.name, self.id)
+        self.env.ref(JOB_CRON).sudo()._trigger()
+
+    def _file_size(self):
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "=", self.id),
+                    ("res_field", "=", "file"),
+                ],
+                limit=1,
+            )
+        )
+        return attachment.file_size
+
+    @api.model
+    def _cron_run_jobs(self):
+        """ir.cron: run every queued background import, oldest first, each as its importer."""
+        for queued in self.sudo().search([("job_state", "in", RUNNING_JOB_STATES)], order="id"):
+            importer = queued.create_uid
+            batch = queued.with_user(importer).with_context(
+                allowed_company_ids=queued.company_id.ids, lang=importer.lang
+            )
+            batch._job_run()
+
+    def _job_run(self):
+        """Import this file: parse and reconcile, lines stored in committed batches with the
+        progress, then the outcome (uploaded flags, superseded imports, messages) in one last
+        transaction. All or nothing for the outcome: a run interrupted before it (worker killed,
+        server restarted) leaves the register unchanged and the next run starts over, on the
+        register as it is then; a refused file marks the import failed with the reason.
+        """
+        self.ensure_one()
+        IrCron = self.env["ir.cron"]
+        if self.job_state == "running":  # an earlier run was interrupted: start over
+            self._job_delete_lines()
+        if self.job_attempts >= JOB_MAX_ATTEMPTS:
+            self._job_fail(
+                self.env._(
+                    "The background import was interrupted %(count)s times (the server stopped "
+                    "or the file took longer than its time limit). Split the export into "
+                    "smaller files, or ask your administrator to raise the limits.",
+                    count=self.job_attempts,
+                )
+            )
+            IrCron._commit_progress(remaining=0)
+            return
+        self.sudo().write(
+            {"job_state": "running", "job_attempts": self.job_attempts + 1, "failure_reason": False}
+        )
+        _logger.info("Import %s (id %s): background run %s", self.name, self.id, self.job_attempts)
+        try:
+            self._job_step(self.env._("Reading the file"), 5)
+            IrCron._commit_progress(remaining=1)
+            data = base64.b64decode(self.with_context(bin_size=False).file or b"")
+            with self.env.cr.savepoint():
+                result, row_count = self._job_reconcile(data)
+            del data
+            lines, total = result.lines, len(result.lines)
+            for start in range(0, total, JOB_LINE_CHUNK):
+                with self.env.cr.savepoint():
+                    self._insert_lines(lines[start : start + JOB_LINE_CHUNK])
+                done = min(start + JOB_LINE_CHUNK, total)
+                self._job_step(
+                    self.env._("Storing the lines: %(done)s of %(total)s", done=done, total=total),
+                    40 + 55 * done / total,
+                )
+                # The cron's soft budget (10 s) is not a reason to stop here: a later run would
+                # start over. The import's work is bounded by the size limit; only the worker's
+                # hard limits (CPU 60 s, real 120 s by default) can interrupt it.
+                IrCron._commit_progress(remaining=1)
+            with self.env.cr.savepoint():
+                # Under the company's import lock, as an immediate import.
+                self.env.cr.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)",
+                    [IMPORT_LOCK_NAMESPACE, self.company_id.id],
+                )
+                self.sudo().write(
+                    {"job_state": "done", "job_step": False, "job_progress": 100.0,
+                     "row_count": row_count}
+                )  # fmt: skip
+                self._finish(result)
+                self.message_post(
+                    body=self.env._("The background import is done."),
+                    partner_ids=self.create_uid.partner_id.ids,
+                )
+        except (UserError, AccessError) as error:  # its savepoint is rolled back
+            self.env.invalidate_all()
+            self._job_delete_lines()
+            self._job_fail(str(error.args[0]) if error.args else str(error))
+        IrCron._commit_progress(remaining=0)
+        _logger.info("Import %s (id %s): background import %s", self.name, self.id,
+                     self.job_state)  # fmt: skip
+
+    def _job_reconcile(self, data):
+        """(Reconciliation, rows read) of the file, as import_file computes them."""
+        company = self.company_id
+        try:
+            parsed = bureau_export.parse_export(data, self.file_name or "", self._max_bytes())
+        except FapiaoRuleError as error:
+            self._raise_errors([error])
+        if parsed.errors:
+            self._raise_errors(parsed.errors)
+        rows, row_count = parsed.rows, len(parsed.rows)
+        del parsed
+        self._job_step(
+            self.env._("Reconciling %(rows)s rows with the register", rows=row_count), 25
+        )
+        company_vat = normalize_vat(company.vat)
+        if not company_vat:
+            self._raise_no_vat(company)
+        result = self._reconcile(company, company_vat, self.date_from, self.date_to, rows)
+        self._job_step(self.env._("Storing the lines"), 40)
+        return result, row_count
+
+    def _job_step(self, step, progress):
+        self.sudo().write({"job_step": step, "job_progress": progress})
+
+    def _job_delete_lines(self):
+        """Remove the lines an interrupted or refused run stored (their candidates cascade)."""
+        Line = self.env["invoice.clearing.import.line"]
+        Line.flush_model()
+        self.env.cr.execute(
+            SQL("DELETE FROM %s WHERE import_id = %s", SQL.identifier(Line._table), self.id)
+        )
+        Line.invalidate_model()
+        self.invalidate_recordset()
+
+    def _job_fail(self, reason):
+        self.sudo().write(
+            {"job_state": "failed", "job_step": False, "job_progress": 0.0,
+             "failure_reason": reason}
+        )  # fmt: skip
+        self.sudo().message_post(  # the importer may have lost access: that may be the reason
+            body=self.env._(
+                "The background import failed; nothing was imported or changed. %(reason)s "
+                "Correct the file and import it again.",
+                reason=reason,
+            ),
+            partner_ids=self.create_uid.partner_id.ids,
+        )
+        _logger.warning("Import %s (id %s) failed: %s", self.name, self.id, reason)
+
+    def action_retry(self):
+        """Run a failed background import again (e.g. after its company's tax ID was set)."""
+        for batch in self.filtered(lambda b: b.job_state == "failed"):
+            self._check_no_job(batch.company_id)
+            batch._job_queue()
+        return True
 
     # ---------------------------------------------------------------- reconcile
     def _reconcile(self, company, company_vat, date_from, date_to, rows):

@@ -92,6 +92,14 @@ class InvoiceClearingImportLine(models.Model):
                         name=line.import_id.name,
                     )
                 )
+            if line.import_id.state in ("processing", "failed"):
+                raise UserError(
+                    self.env._(
+                        "Import %(name)s is not finished: its lines can be resolved once the "
+                        "background import is done.",
+                        name=line.import_id.name,
+                    )
+                )
 
     def _resolve(self, note):
         self.resolved = True

@@ -1,10 +1,14 @@
 """XLSX export of a clearing: the stored summary, every fapiao of the scope and the check results."""
 
+import tempfile
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools import clearing_xlsx as xlsx
 from .report_clearing_summary import MEASURES
+
+FETCH_CHUNK = 10_000  # fapiao rows fetched at a time
 
 
 class ReportClearingXlsx(models.AbstractModel):
@@ -14,6 +18,18 @@ class ReportClearingXlsx(models.AbstractModel):
     @api.model
     def _generate(self, clearing):
         """(file name, xlsx bytes) for `clearing`; the caller has checked read access."""
+        with tempfile.TemporaryFile() as output:
+            name = self._write(clearing, output)
+            output.seek(0)
+            return name, output.read()
+
+    @api.model
+    def _write(self, clearing, output):
+        """Write the XLSX of `clearing` into the binary file `output`; its file name.
+
+        Bounded memory: the fapiao are fetched in chunks and written row by row (see
+        tools/clearing_xlsx.py), so a clearing of 1,000,000 fapiao needs no more than one of 1,000.
+        """
         clearing.ensure_one()
         title_rows = [
             (self.env._("Clearing"), clearing.name),
@@ -50,8 +66,8 @@ class ReportClearingXlsx(models.AbstractModel):
                 ],
             },
         ]
-        name = f"{clearing.name.replace('/', '-')}.xlsx"
-        return name, xlsx.build_workbook(sheets)
+        xlsx.write_workbook(sheets, output)
+        return f"{clearing.name.replace('/', '-')}.xlsx"
 
     @api.model
     def _period(self, clearing):
@@ -102,7 +118,7 @@ class ReportClearingXlsx(models.AbstractModel):
         return columns
 
     def _fapiao_rows(self, clearing):
-        """Every fapiao of the scope in one query (no ORM records: 100,000 rows stay fast)."""
+        """Every fapiao of the scope, one query read in chunks (no ORM records, no list of them)."""
         Fapiao = self.env["invoice.clearing.fapiao"]
         kinds = dict(Fapiao._fields["fapiao_type"]._description_selection(self.env))
         states = dict(Fapiao._fields["state"]._description_selection(self.env))
@@ -111,7 +127,8 @@ class ReportClearingXlsx(models.AbstractModel):
         Fapiao.flush_model()
         self.env.cr.execute(
             SQL(
-                """SELECT f.fapiao_type, f.code, f.number, f.issue_date, p.name, f.buyer_vat,
+                """DECLARE invoice_clearing_xlsx NO SCROLL CURSOR FOR
+                   SELECT f.fapiao_type, f.code, f.number, f.issue_date, p.name, f.buyer_vat,
                           f.amount_untaxed, f.tax_rate, f.amount_tax, f.amount_total, f.state,
                           coalesce(f.is_red, false), f.void_date, f.red_reference
                      FROM invoice_clearing_fapiao f
@@ -121,12 +138,19 @@ class ReportClearingXlsx(models.AbstractModel):
                 query.subselect(),
             )
         )
-        for row in self.env.cr.fetchall():
-            kind, *rest = row
-            yield (
-                kinds.get(kind, kind), *rest[:9], states.get(rest[9], rest[9]),
-                yes if rest[10] else no, *rest[11:],
-            )  # fmt: skip
+        try:
+            while True:
+                self.env.cr.execute(SQL("FETCH %s FROM invoice_clearing_xlsx", FETCH_CHUNK))
+                chunk = self.env.cr.fetchall()
+                for kind, *rest in chunk:
+                    yield (
+                        kinds.get(kind, kind), *rest[:9], states.get(rest[9], rest[9]),
+                        yes if rest[10] else no, *rest[11:],
+                    )  # fmt: skip
+                if len(chunk) < FETCH_CHUNK:
+                    return
+        finally:
+            self.env.cr.execute("CLOSE invoice_clearing_xlsx")
 
 
 def _field_label(model, name):

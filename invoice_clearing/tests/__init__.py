@@ -11,6 +11,7 @@ from . import test_frozen_invoice
 from . import test_frozen_invoice_rpc
 from . import test_i18n
 from . import test_import
+from . import test_import_job
 from . import test_install
 from . import test_reports
 from . import test_reports_web

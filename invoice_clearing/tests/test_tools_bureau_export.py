@@ -5,7 +5,7 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from ..tools import bureau_export as be
@@ -250,6 +250,39 @@ class TestBureauExport(ToolsCase):
         for number, error in zip((5, 6, 7, 8, 9, 10), errors, strict=True):
             assert f"Sheet 发票基础信息, row {number}:" in error
 
+    def test_readers_agree(self):
+        """calamine (when installed) and openpyxl read the same rows and errors from one file,
+        also when the table starts in column C below an empty row."""
+        data = be.write_export_xlsx(
+            [row(), row(digital_number=26442000000000000002, amount_total="x")]
+        )
+        sheet = load_workbook(io.BytesIO(data), read_only=True)[be.BASIC_SHEET]
+        shifted = grid_xlsx([[]] + [[None, None, *r] for r in sheet.iter_rows(values_only=True)])
+        results = {}
+        readers = be.XLSX_READERS
+        self.addCleanup(setattr, be, "XLSX_READERS", readers)
+        for reader in ("calamine", "openpyxl"):
+            be.XLSX_READERS = (reader,)
+            if be.xlsx_reader() != reader:
+                continue  # python-calamine not installed: openpyxl alone
+            results[reader] = [
+                ([repr(r) for r in parsed.rows], [str(e) for e in parsed.errors])
+                for parsed in (be.parse_export(data), be.parse_export(shifted))
+            ]
+        (rows, errors), (shifted_rows, shifted_errors) = results["openpyxl"]
+        assert len(rows) == len(shifted_rows) == 1 and "26442000000000000001" in rows[0], results
+        assert rows[0].replace("row=4", "row=5") == shifted_rows[0], results
+        assert len(errors) == 1 and "row 5" in errors[0] and "row 6" in shifted_errors[0], results
+        assert len({repr(result) for result in results.values()}) == 1, results
+
+    def test_workbook_with_formulas_is_read_by_openpyxl(self):
+        """calamine would read a formula's cached result: such a workbook goes to openpyxl."""
+        plain = be.write_export_xlsx([row()])
+        formula = be.write_export_xlsx([row(buyer_name='=HYPERLINK("x")')])
+        assert be.xlsx_reader(formula) == "openpyxl"
+        assert be.xlsx_reader(plain) == be.xlsx_reader()
+        assert be.xlsx_reader(b"PK\x03\x04 damaged") == be.xlsx_reader()
+
     def test_empty_file(self):
         self.refused(b"", "empty")
         self.refused(b"   \r\n", "empty")
@@ -337,3 +370,20 @@ class TestBureauExport(ToolsCase):
         out = io.StringIO()
         csv.writer(out).writerows([list(be.COLUMN_LABELS.values())[:12], *grid])
         _survives(out.getvalue().encode("utf-8", "surrogatepass"))
+
+
+class TestBureauExportOpenpyxl(TestBureauExport):
+    """Every test above again with openpyxl reading the xlsx files: the fallback where the faster
+    python-calamine is not installed gives the same rows and the same messages."""
+
+    def setUp(self):
+        super().setUp()
+        readers = be.XLSX_READERS
+        be.XLSX_READERS = ("openpyxl",)
+        self.addCleanup(setattr, be, "XLSX_READERS", readers)
+        assert be.xlsx_reader() == "openpyxl"
+
+    # Hypothesis runs each fuzz test once, with the reader in use (a second executor of the same
+    # test is a health-check error).
+    test_fuzz_random_bytes = test_fuzz_damaged_headers_and_archives = None
+    test_fuzz_csv_cells = test_fuzz_xlsx_cells = test_fuzz_csv_grids = None

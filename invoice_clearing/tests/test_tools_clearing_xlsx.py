@@ -44,3 +44,28 @@ class TestClearingXlsx(ToolsCase):
             [{"name": "x" * 40, "columns": [("A", xlsx.TEXT)], "rows": []}]
         )
         assert openpyxl.load_workbook(io.BytesIO(content)).sheetnames == ["x" * 31]
+
+    def test_a_table_longer_than_a_sheet_continues_on_the_next(self):
+        """Excel's row limit (lowered here to 4: header + 3 rows) splits the table; every part
+        repeats the header, the title rows stay on the first, the order is kept."""
+        content = xlsx.build_workbook(
+            [
+                {
+                    "name": "F" * 31,
+                    "title_rows": [("Clearing", "QK/2026/10/0001")],
+                    "columns": [("Number", xlsx.TEXT), ("Amount", xlsx.NUMBER)],
+                    "rows": iter([(f"{i:08d}", i) for i in range(7)]),
+                },
+                {"name": "Problems", "columns": [("Message", xlsx.TEXT)], "rows": [("ok",)]},
+            ],
+            max_rows=4,
+        )
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        names = ["F" * 31, "F" * 27 + " (2)", "F" * 27 + " (3)", "Problems"]
+        assert book.sheetnames == names
+        parts = [list(book[name].iter_rows(values_only=True)) for name in names]
+        header = ("Number", "Amount")
+        assert parts[0] == [("Clearing", "QK/2026/10/0001"), (None, None), header, ("00000000", 0)]
+        assert parts[1] == [header, ("00000001", 1), ("00000002", 2), ("00000003", 3)]
+        assert parts[2] == [header, ("00000004", 4), ("00000005", 5), ("00000006", 6)]
+        assert parts[3] == [("Message",), ("ok",)]

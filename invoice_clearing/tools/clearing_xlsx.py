@@ -2,22 +2,34 @@
 
 Amounts and counts are written as numbers so totals recompute in Excel; codes, numbers and tax
 IDs as text so leading zeros and 20-digit numbers survive.
+
+Memory stays bounded whatever the number of fapiao: xlsxwriter's `constant_memory` mode writes
+each row to a temporary file as it comes (rows are consumed from an iterator, never listed), and
+the workbook is assembled into a file, not in memory. A sheet longer than Excel's 1,048,576 rows
+continues on "<name> (2)", "<name> (3)"... with the same header.
 """
 
-import io
+import tempfile
 
 import xlsxwriter
 
 TEXT, NUMBER, INTEGER, DATE, PERCENT = "text", "number", "integer", "date", "percent"
+EXCEL_MAX_ROWS = 1_048_576  # rows of a worksheet, header included
+SHEET_NAME_MAX = 31
 
 
-def build_workbook(sheets):
-    """The .xlsx bytes for `sheets`: a list of dicts with `name`, `title_rows` (list of
-    (label, value) pairs printed above the table), `columns` (list of (title, kind)) and `rows`
-    (iterable of tuples, one value per column; None leaves the cell empty).
+def write_workbook(sheets, target, max_rows=EXCEL_MAX_ROWS):
+    """Write the .xlsx for `sheets` into `target` (a path or a binary file object).
+
+    `sheets`: dicts with `name`, `title_rows` (list of (label, value) pairs printed above the
+    table, on the first sheet of a split table only), `columns` (list of (title, kind)) and
+    `rows` (iterable of tuples, one value per column; None leaves the cell empty).
+    `max_rows` is Excel's limit; tests lower it to split small tables.
     """
-    output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_numbers": False})
+    workbook = xlsxwriter.Workbook(
+        target,
+        {"constant_memory": True, "strings_to_numbers": False, "tmpdir": tempfile.gettempdir()},
+    )
     formats = {
         "bold": workbook.add_format({"bold": True}),
         "head": workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1}),
@@ -28,29 +40,64 @@ def build_workbook(sheets):
         TEXT: workbook.add_format({"num_format": "@"}),
     }
     for sheet in sheets:
-        _write_sheet(workbook, formats, sheet)
+        _write_sheet(workbook, formats, sheet, max_rows)
     workbook.close()
-    return output.getvalue()
 
 
-def _write_sheet(workbook, formats, sheet):
-    worksheet = workbook.add_worksheet(sheet["name"][:31])
+def build_workbook(sheets, max_rows=EXCEL_MAX_ROWS):
+    """The .xlsx bytes for `sheets` (see write_workbook): for small exports and tests."""
+    with tempfile.TemporaryFile() as output:
+        write_workbook(sheets, output, max_rows)
+        output.seek(0)
+        return output.read()
+
+
+def sheet_name(name, part):
+    """The name of part `part` (1, 2...) of a sheet, within Excel's 31 characters."""
+    suffix = f" ({part})" if part > 1 else ""
+    return name[: SHEET_NAME_MAX - len(suffix)] + suffix
+
+
+def _write_sheet(workbook, formats, sheet, max_rows):
+    kinds = [kind for _title, kind in sheet["columns"]]
+    part = 1
+    worksheet, row = _start_part(workbook, formats, sheet, part)
+    for values in sheet["rows"]:
+        row += 1
+        if row >= max_rows:
+            part += 1
+            worksheet, row = _start_part(workbook, formats, sheet, part)
+            row += 1
+        if len(values) != len(kinds):
+            raise ValueError(f"{len(values)} values for {len(kinds)} columns: {values!r}")
+        # The hot loop of a 1,000,000-row export: no call per cell but xlsxwriter's own.
+        for col, value in enumerate(values):
+            if value is None or value is False:
+                continue
+            kind = kinds[col]
+            if kind == TEXT:
+                worksheet.write_string(row, col, str(value), formats[TEXT])
+            elif kind == DATE:
+                worksheet.write_datetime(row, col, value, formats[DATE])
+            else:
+                worksheet.write_number(row, col, float(value), formats[kind])
+
+
+def _start_part(workbook, formats, sheet, part):
+    """A new worksheet with the title rows (first part only) and the header; the header's row."""
+    worksheet = workbook.add_worksheet(sheet_name(sheet["name"], part))
     row = 0
-    for label, value in sheet.get("title_rows", ()):
+    for label, value in sheet.get("title_rows", ()) if part == 1 else ():
         worksheet.write_string(row, 0, str(label), formats["bold"])
         _write_cell(worksheet, formats, row, 1, value, TEXT)
         row += 1
     if row:
         row += 1
-    columns = sheet["columns"]
-    for col, (title, kind) in enumerate(columns):
-        worksheet.write_string(row, col, title, formats["head"])
+    for col, (title, kind) in enumerate(sheet["columns"]):
         worksheet.set_column(col, col, 22 if kind == TEXT else 14)
+        worksheet.write_string(row, col, title, formats["head"])
     worksheet.freeze_panes(row + 1, 0)
-    for values in sheet["rows"]:
-        row += 1
-        for col, (value, (_title, kind)) in enumerate(zip(values, columns, strict=True)):
-            _write_cell(worksheet, formats, row, col, value, kind)
+    return worksheet, row
 
 
 def _write_cell(worksheet, formats, row, col, value, kind):

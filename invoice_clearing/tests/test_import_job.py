@@ -1,0 +1,207 @@
+"""Large bureau exports imported in the background (后台导入): batches, progress, interruption."""
+
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
+from odoo.tests import freeze_time, tagged
+
+from ..models import invoice_clearing_import as import_model
+from ..tools import bureau_export as be
+from .test_import import MONTH, MONTH_END, BureauImportCommon
+
+
+class SimulatedCrash(Exception):
+    """The worker dies: everything since the job's last commit is lost."""
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-11-10")
+class TestImportJob(BureauImportCommon):
+    """The month of test_import, imported as a large file: every file is above the threshold."""
+
+    def setUp(self):
+        super().setUp()
+        self.env["ir.config_parameter"].sudo().set_param(
+            "invoice_clearing.import_background_bytes", 100
+        )
+        self.commits = 0
+        self.time_left = []  # what each commit tells the job (seconds left in this cron run)
+        IrCron = type(self.env["ir.cron"])
+        # A test cannot commit: each of the job's commits becomes a savepoint to roll back to.
+        patcher = patch.object(IrCron, "_commit_progress", self._fake_commit)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        chunk = patch.object(import_model, "JOB_LINE_CHUNK", 3)  # 9 lines: 3 batches
+        chunk.start()
+        self.addCleanup(chunk.stop)
+
+    def _fake_commit(self, processed=0, *, remaining=None, deactivate=False):
+        self.env.flush_all()
+        self.env.cr.execute("SAVEPOINT job_commit")
+        self.commits += 1
+        return self.time_left.pop(0) if self.time_left else float("inf")
+
+    def _crash(self):
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT job_commit")
+        self.env.invalidate_all()
+
+    def queue(self, data=None, file_name="export.xlsx"):
+        uploaded = self.f_text.uploaded
+        batch = self.do_import(data or be.write_export_xlsx(self.month_rows()), file_name=file_name)
+        self.assertEqual((batch.state, batch.job_state), ("processing", "queued"))
+        self.assertFalse(batch.line_ids)
+        self.assertEqual(self.f_text.uploaded, uploaded, "nothing changes before the job ran")
+        return batch
+
+    def run_cron(self):
+        self.env["invoice.clearing.import"]._cron_run_jobs()
+        self.env.invalidate_all()
+
+    # ------------------------------------------------------------------ tests
+    def test_large_file_is_queued_then_imported_by_the_cron(self):
+        cron = self.env.ref("invoice_clearing.ir_cron_import_jobs")
+        triggers = self.env["ir.cron.trigger"].sudo().search([("cron_id", "=", cron.id)])
+        batch = self.queue()
+        self.assertGreater(
+            self.env["ir.cron.trigger"].sudo().search_count([("cron_id", "=", cron.id)]),
+            len(triggers),
+            "queuing wakes the cron",
+        )
+        self.assertIn(batch.file_name, batch.message_ids[0].body)
+        self.run_cron()
+        self.assertEqual((batch.job_state, batch.state, batch.job_progress), ("done", "open", 100))
+        self.assertEqual(batch.row_count, 8)
+        self.assertEqual(
+            self.outcomes(batch),
+            {
+                "26442000000000000001": "matched",
+                "26442000000000000002": "matched",
+                "01234567": "matched",
+                "26442000000000000004": "odoo_only",
+                "26442000000000000005": "amount_mismatch",
+                "00000006": "status_mismatch",
+                "26442000000000000007": "matched",
+                "26442000000000000008": "bureau_only",
+                "26442000000000000009": "other_seller",
+            },
+        )
+        self.assertTrue(self.f_text.uploaded)
+        self.assertFalse(self.f_missing.uploaded)
+        self.assertEqual(self.f_text.uploaded_import_id, batch)
+        # Committed: reading the file, three batches of lines, the outcome.
+        self.assertEqual(self.commits, 5)
+        bodies = batch.message_ids.mapped("body")
+        # In the importer's language (the demo clerk's is Chinese).
+        self.assertEqual(self.clerk.lang, "zh_CN")
+        self.assertIn("后台导入已完成", bodies[0])
+        self.assertTrue(
+            any(self.clerk.name in b and "将 6 张发票标记为已上传" in b for b in bodies), bodies
+        )
+        self.assertEqual(batch.message_ids[0].partner_ids, self.clerk.partner_id)
+        self.assertEqual(
+            batch.message_ids[0].author_id, self.clerk.partner_id, "run as the importer"
+        )
+
+    def test_the_crons_soft_time_budget_does_not_split_an_import(self):
+        """A later run would start over: the import goes on past Odoo's 10 s hint."""
+        batch = self.queue()
+        self.time_left = [0] * 10
+        self.run_cron()
+        self.assertEqual((batch.job_state, batch.job_attempts, len(batch.line_ids)), ("done", 1, 9))
+
+    def test_interrupted_run_starts_over_and_changes_nothing_before_the_outcome(self):
+        batch = self.queue()
+        # The worker dies after two committed batches of lines, before the outcome.
+        original = import_model.InvoiceClearingImport._insert_lines
+        calls = []
+
+        def die_on_third(this, lines):
+            calls.append(len(lines))
+            if len(calls) == 3:
+                raise SimulatedCrash
+            return original(this, lines)
+
+        # Not assertRaises: its savepoint would take the job's "commits" with it.
+        with patch.object(import_model.InvoiceClearingImport, "_insert_lines", die_on_third):
+            try:
+                self.run_cron()
+            except SimulatedCrash:
+                self._crash()
+        self.assertEqual(calls, [3, 3, 3])
+        self.assertEqual((batch.job_state, batch.state), ("running", "processing"))
+        self.assertEqual(len(batch.line_ids), 6, "two committed batches of 3 lines")
+        self.assertIn("6 / 9", batch.job_step)
+        self.assertFalse(self.f_text.uploaded, "the outcome is all or nothing")
+        # Lines of a running import cannot be resolved.
+        with self.assertRaises(UserError):
+            batch.line_ids[:1].with_user(self.clerk).action_mark_resolved()
+        # The next run (the trigger or the interval) starts over and finishes.
+        self.run_cron()
+        self.assertEqual((batch.job_state, batch.state, batch.job_attempts), ("done", "open", 2))
+        self.assertEqual(len(batch.line_ids), 9, "no line twice")
+        self.assertTrue(self.f_text.uploaded)
+
+    def test_too_many_interruptions_fail_the_job(self):
+        batch = self.queue()
+        batch.sudo().write({"job_state": "running", "job_attempts": 3})
+        self.run_cron()
+        self.assertEqual((batch.job_state, batch.state), ("failed", "failed"))
+        self.assertIn("3", batch.failure_reason)
+        self.assertFalse(batch.line_ids)
+
+    def test_refused_file_fails_with_the_reason_and_can_be_retried(self):
+        rows = self.month_rows()
+        rows[0]["issue_date"] = "not a date"
+        data = be.write_export_xlsx(rows)
+        batch = self.queue(data)
+        self.run_cron()
+        self.assertEqual((batch.job_state, batch.state), ("failed", "failed"))
+        self.assertIn("第 4 行", batch.failure_reason, "the row, in the importer's language")
+        self.assertIn("开票日期", batch.failure_reason)
+        self.assertFalse(batch.line_ids)
+        self.assertFalse(self.f_text.uploaded, "nothing imported or changed")
+        self.assertIn(batch.failure_reason.splitlines()[-1], batch.message_ids[0].body)
+        self.assertEqual(batch.message_ids[0].partner_ids, self.clerk.partner_id)
+        # The same file again re-queues it (the fingerprint is unique per company).
+        again = self.do_import(data)
+        self.assertEqual((again, again.job_state), (batch, "queued"))
+        batch.sudo().job_state = "failed"
+        batch.with_user(self.clerk).action_retry()
+        self.assertEqual(batch.job_state, "queued")
+
+    def test_one_import_of_a_company_at_a_time(self):
+        batch = self.queue()
+        with self.assertRaises(UserError) as caught:
+            self.do_import(be.write_export_csv(self.csv_rows(), "gb18030"), file_name="x.csv")
+        self.assertIn(batch.name, str(caught.exception))
+        self.assertIn("%", str(caught.exception))
+        self.assertEqual(self.do_import(be.write_export_xlsx(self.month_rows())), batch,
+                         "the same file opens its import")  # fmt: skip
+
+    def test_small_files_stay_immediate(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "invoice_clearing.import_background_bytes", 10 * 1024 * 1024
+        )
+        batch = self.do_import(be.write_export_xlsx(self.month_rows()))
+        self.assertEqual((batch.job_state, batch.state), (False, "open"))
+        self.assertEqual(self.commits, 0)
+
+    def test_background_import_supersedes_only_when_done(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "invoice_clearing.import_background_bytes", 10 * 1024 * 1024
+        )
+        first = self.do_import(be.write_export_xlsx(self.month_rows()))
+        self.env["ir.config_parameter"].sudo().set_param(
+            "invoice_clearing.import_background_bytes", 100
+        )
+        second = self.queue(be.write_export_csv(self.csv_rows(), "gb18030"), "export.csv")
+        self.assertFalse(first.superseded_by_id, "the running import supersedes nothing yet")
+        clearing = (
+            self.env["invoice.clearing"]
+            .with_user(self.clerk)
+            .create({"scope": "date", "date_from": MONTH, "date_to": MONTH_END})
+        )
+        clearing.action_check()
+        self.assertTrue(clearing.problem_ids.filtered(lambda p: "differ from" in p.message))
+        self.run_cron()
+        self.assertEqual((first.superseded_by_id, first.state), (second, "superseded"))
