@@ -92,7 +92,7 @@ def _start_part(workbook, formats, sheet, part):
 
 
 def _write_cell(worksheet, formats, row, col, value, kind):
-    if value is None or value is False:
+    if value is None or value is False or value == "":  # an empty cell, not an empty string
         return
     if kind == TEXT:
         worksheet.write_string(row, col, str(value), formats[TEXT])
