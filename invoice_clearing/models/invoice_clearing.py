@@ -30,7 +30,7 @@ _logger = logging.getLogger(__name__)
 # hash. 1: header, summary, filing record and frozen fapiao; 2: also their invoices' journal
 # items (account.move.line._get_clearing_hash_fields). Each clearing verifies by its own.
 HASH_VERSION = 2
-HASH_VERSIONS = (1, 2)
+HASH_VERSIONS = tuple(range(1, HASH_VERSION + 1))  # every version verifies its clearings
 LOCK_NAMESPACE = 0x514B  # "QK": first key of the per-company advisory lock
 FAPIAO_TABLE = "invoice_clearing_fapiao"
 # Scopes larger than this run as a background job (system parameter, see data/).

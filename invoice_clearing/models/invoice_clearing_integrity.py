@@ -144,11 +144,11 @@ class InvoiceClearingIntegrity(models.AbstractModel):
         digest = clearing.content_digest if released else clearing._fapiao_digest()
         invoice_digest = None
         if version >= 2:
-            invoice_digest = (
-                clearing.invoice_digest
+            invoice_digest, packed = (
+                (clearing.invoice_digest, b"")
                 if released
-                else self._invoice_lines_digest(clearing, version)[0]
-            )
+                else self._invoice_lines_digest(clearing, version)
+            )  # one query gives the digest and the fingerprints naming the changed lines
             if not released and invoice_digest != clearing.invoice_digest:
                 findings.append(
                     self.env._(
@@ -156,7 +156,7 @@ class InvoiceClearingIntegrity(models.AbstractModel):
                         name=clearing.name,
                     )
                 )
-                changed_lines = self._changed_invoice_lines(clearing, version, findings)
+                changed_lines = self._changed_invoice_lines(clearing, packed, findings)
         if not released and digest != clearing.content_digest:
             findings.append(
                 self.env._(
@@ -237,12 +237,7 @@ class InvoiceClearingIntegrity(models.AbstractModel):
     def _changed_fapiao(self, clearing, findings):
         """The fapiao whose content differs from the fingerprint stored at clearing time."""
         Fapiao = self.env["invoice.clearing.fapiao"].sudo()
-        try:
-            stored = clearing_integrity.unpack_fingerprints(
-                base64.b64decode(clearing.sudo().fapiao_fingerprints or b"")
-            )
-        except ValueError:
-            stored = {}
+        stored = _stored_fingerprints(clearing.sudo().fapiao_fingerprints)
         if not stored:
             findings.append(
                 self.env._("No fingerprints were stored for %(name)s: the changed fapiao cannot be named.",
@@ -258,31 +253,22 @@ class InvoiceClearingIntegrity(models.AbstractModel):
         ):
             if ids:
                 records = Fapiao.browse(ids).exists()
-                names = ", ".join(records[:NAMED_AT_MOST].mapped("display_name"))
-                if len(ids) > NAMED_AT_MOST:
-                    names += self.env._(" and %(count)s more", count=len(ids) - NAMED_AT_MOST)
+                names = self._names(records[:NAMED_AT_MOST].mapped("display_name"), len(ids))
                 findings.append(message % {"fapiao": names or ids})
         return Fapiao.browse(changed + removed + added).exists()
 
-    def _changed_invoice_lines(self, clearing, version, findings):
+    def _changed_invoice_lines(self, clearing, packed, findings):
         """The journal items whose content differs from the fingerprint stored at clearing time,
-        named by their invoice and label."""
+        named by their invoice and label; `packed`: their fingerprints now."""
         Line = self.env["account.move.line"].sudo()
-        try:
-            stored = clearing_integrity.unpack_fingerprints(
-                base64.b64decode(clearing.sudo().invoice_line_fingerprints or b"")
-            )
-        except ValueError:
-            stored = {}
+        stored = _stored_fingerprints(clearing.sudo().invoice_line_fingerprints)
         if not stored:
             findings.append(
                 self.env._("No fingerprints of invoice lines were stored for %(name)s: the changed lines cannot be named.",
                   name=clearing.name)
             )  # fmt: skip
             return Line
-        current = clearing_integrity.unpack_fingerprints(
-            self._invoice_lines_digest(clearing, version)[1]
-        )
+        current = clearing_integrity.unpack_fingerprints(packed)
         changed, removed, added = clearing_integrity.compare_fingerprints(stored, current)
         for ids, message in (
             (changed, self.env._("Invoice lines changed after clearing: %(lines)s")),
@@ -300,11 +286,15 @@ class InvoiceClearingIntegrity(models.AbstractModel):
                     for line in lines
                 ]
                 names += [f"#{i}" for i in ids[:NAMED_AT_MOST] if i not in lines.ids]
-                text = ", ".join(names)
-                if len(ids) > NAMED_AT_MOST:
-                    text += self.env._(" and %(count)s more", count=len(ids) - NAMED_AT_MOST)
-                findings.append(message % {"lines": text})
+                findings.append(message % {"lines": self._names(names, len(ids))})
         return Line.browse(changed + added).exists()
+
+    def _names(self, names, total):
+        """`names` (the first NAMED_AT_MOST of `total` records) as one text, "and N more"."""
+        text = ", ".join(names)
+        if total > NAMED_AT_MOST:
+            text += self.env._(" and %(count)s more", count=total - NAMED_AT_MOST)
+        return text
 
     @api.model
     def _log(self, results):
@@ -324,3 +314,11 @@ class InvoiceClearingIntegrity(models.AbstractModel):
                 body=body, author_id=user.partner_id.id, message_type="comment",
                 subtype_xmlid="mail.mt_note",
             )  # fmt: skip
+
+
+def _stored_fingerprints(binary):
+    """{id: fingerprint} of a fingerprints field as stored (base64); {} when absent or damaged."""
+    try:
+        return clearing_integrity.unpack_fingerprints(base64.b64decode(binary or b""))
+    except ValueError:
+        return {}

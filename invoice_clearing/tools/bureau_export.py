@@ -279,15 +279,6 @@ def _has_formulas(data):
     return False
 
 
-def _damaged_archive():
-    return ExportError(
-        _(
-            "The file looks like an Excel workbook but cannot be read: it is damaged or not "
-            "an .xlsx file. Export it again from 全量发票查询."
-        )
-    )
-
-
 def _parse_xlsx(data):
     """Rows of the export's sheets; the same rows and messages whichever reader reads them."""
     if xlsx_reader(data) == "calamine":
@@ -306,7 +297,12 @@ def _parse_xlsx(data):
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many types on a damaged archive
-        raise _damaged_archive() from None
+        raise ExportError(
+            _(
+                "The file looks like an Excel workbook but cannot be read: it is damaged or not "
+                "an .xlsx file. Export it again from 全量发票查询."
+            )
+        ) from None
     return _parse_workbook(
         book.sheetnames, lambda name: book[name].iter_rows(values_only=True), book.close
     )
