@@ -7,75 +7,57 @@ Prints one JSON line with what each connection got.
 # Committing and printing are this script's purpose: it runs outside the test transaction.
 # pylint: disable=invalid-commit,print-used
 
-import json
-import sys
-import uuid
 from datetime import date
+
+from driver import company_user, fapiao_vals, run_rounds, superuser_env
 
 import odoo
 from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
-from odoo.tools import config
 
 
-def main(conf, dbname, rounds):
-    config.parse_config(["-c", conf, "--log-level=critical"])
-    registry = Registry(dbname)
-    results = []
-    run = uuid.uuid4().hex[:8]  # the database is committed to: every run makes its own names
-    for round_ in range(rounds):
-        with registry.cursor() as cr:
-            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-            company = env["res.company"].create({"name": f"Concurrency Co {run} {round_}"})
-            manager = env["res.users"].create({
-                "name": f"Concurrency manager {round_}", "login": f"ic_conc_{run}_{round_}",
-                "company_id": company.id, "company_ids": [(6, 0, company.ids)],
-                "group_ids": [(4, env.ref("invoice_clearing.group_clearing_manager").id)],
-            })  # fmt: skip
-            buyer = env["res.partner"].create({"name": "Buyer"})
-            for n in range(20):
-                env["invoice.clearing.fapiao"].create({
-                    "company_id": company.id, "partner_id": buyer.id, "fapiao_type": "digital_general",
-                    "number": f"2644200000{round_:04d}{n:06d}", "issue_date": date(2026, 10, 10),
-                    "tax_rate": 13.0, "amount_untaxed": 100.0, "amount_tax": 13.0, "amount_total": 113.0,
-                    "uploaded": True,
-                })  # fmt: skip
-            clearings = env["invoice.clearing"].create([
-                {"company_id": company.id, "scope": "date", "date_from": date(2026, 10, 1),
-                 "date_to": date(2026, 10, 31), "prepared_by": manager.id},
-                {"company_id": company.id, "scope": "date", "date_from": date(2026, 10, 1),
-                 "date_to": date(2026, 10, 31), "prepared_by": manager.id},
-            ])  # fmt: skip
-            ids, uid = clearings.ids, manager.id
-        cr_a, cr_b = registry.cursor(), registry.cursor()
-        try:
-            env_a = odoo.api.Environment(cr_a, uid, {})
-            env_b = odoo.api.Environment(cr_b, uid, {})
-            outcome = {"a": env_a["invoice.clearing"].browse(ids[0]).action_approve()}
-            # While A holds the approval open: the same clearing (a double click on another
-            # worker), then another clearing of the same company.
-            for key, clearing_id in (("b_same", ids[0]), ("b_other", ids[1])):
-                try:
-                    outcome[key] = env_b["invoice.clearing"].browse(clearing_id).action_approve()
-                except UserError as error:
-                    outcome[key] = f"UserError: {error.args[0]}"
-            cr_a.commit()
-            cr_b.rollback()
-        finally:
-            cr_a.close()
-            cr_b.close()
-        with registry.cursor() as cr:
-            env = odoo.api.Environment(cr, uid, {})
-            late = env["invoice.clearing"].browse(ids[1]).action_approve()
-            outcome["late"] = late if isinstance(late, bool) else late["params"]["type"]
-            cr.commit()
-            found = env["invoice.clearing"].sudo().browse(ids)
-            outcome["states"] = found.mapped("state")
-            outcome["by_clearing"] = [len(c.frozen_fapiao_ids) for c in found]
-            outcome["late_reason"] = found[1].failure_reason or ""
-        results.append(outcome)
-    print(json.dumps(results))
+def play_round(registry, round_, run_id):
+    with superuser_env(registry) as env:
+        manager_group = "invoice_clearing.group_clearing_manager"
+        company, manager, buyer = company_user(env, f"IC Co {run_id} {round_}", manager_group)
+        env["invoice.clearing.fapiao"].create([
+            fapiao_vals(company, buyer, f"2644200000{round_:04d}{n:06d}", uploaded=True)
+            for n in range(20)
+        ])  # fmt: skip
+        clearings = env["invoice.clearing"].create([
+            {"company_id": company.id, "scope": "date", "date_from": date(2026, 10, 1),
+             "date_to": date(2026, 10, 31), "prepared_by": manager.id},
+            {"company_id": company.id, "scope": "date", "date_from": date(2026, 10, 1),
+             "date_to": date(2026, 10, 31), "prepared_by": manager.id},
+        ])  # fmt: skip
+        ids, uid = clearings.ids, manager.id
+    cr_a, cr_b = registry.cursor(), registry.cursor()
+    try:
+        env_a = odoo.api.Environment(cr_a, uid, {})
+        env_b = odoo.api.Environment(cr_b, uid, {})
+        outcome = {"a": env_a["invoice.clearing"].browse(ids[0]).action_approve()}
+        # While A holds the approval open: the same clearing (a double click on another
+        # worker), then another clearing of the same company.
+        for key, clearing_id in (("b_same", ids[0]), ("b_other", ids[1])):
+            try:
+                outcome[key] = env_b["invoice.clearing"].browse(clearing_id).action_approve()
+            except UserError as error:
+                outcome[key] = f"UserError: {error.args[0]}"
+        cr_a.commit()
+        cr_b.rollback()
+    finally:
+        cr_a.close()
+        cr_b.close()
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, uid, {})
+        late = env["invoice.clearing"].browse(ids[1]).action_approve()
+        outcome["late"] = late if isinstance(late, bool) else late["params"]["type"]
+        cr.commit()
+        found = env["invoice.clearing"].sudo().browse(ids)
+        outcome["states"] = found.mapped("state")
+        outcome["by_clearing"] = [len(c.frozen_fapiao_ids) for c in found]
+        outcome["late_reason"] = found[1].failure_reason or ""
+    return outcome
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    run_rounds(play_round)

@@ -9,43 +9,32 @@ check): never posted unseen inside a cleared period.
 # Committing and printing are this script's purpose: it runs outside the test transaction.
 # pylint: disable=invalid-commit,print-used
 
-import json
-import sys
-import uuid
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from driver import company_user, run, superuser_env
 
 import odoo
 from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.modules.registry import Registry
-from odoo.tools import config
 
 ORDERS = ("clearing_first", "posting_first", "posting_sees_stale", "clearing_sees_stale")
 
 
-def setup(registry, run):
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        company = env["res.company"].create(
-            {"name": f"Posting Race Co {run}", "clearing_lock_enabled": False}
-        )
+def setup(registry, run_id):
+    with superuser_env(registry) as env:
+        company, manager, buyer = company_user(
+            env, f"Posting Race Co {run_id}", "invoice_clearing.group_clearing_manager",
+            clearing_lock_enabled=False,
+        )  # fmt: skip
         env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
-        manager = env["res.users"].create({
-            "name": f"Posting race manager {run}", "login": f"ic_post_{run}",
-            "company_id": company.id, "company_ids": [Command.set(company.ids)],
-            "group_ids": [Command.link(env.ref("invoice_clearing.group_clearing_manager").id)],
-        })  # fmt: skip
-        buyer = env["res.partner"].create({"name": "Posting race buyer"})
         return company.id, manager.id, buyer.id
 
 
 def prepare_round(registry, company_id, round_):
     """A whole-period clearing of month `round_` of 2024, ready to clear (filing matches)."""
     month = date(2024, 1, 1) + relativedelta(months=round_)
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with superuser_env(registry) as env:
         company = env["res.company"].browse(company_id)
         company.clearing_first_period = month
         env["invoice.clearing.fapiao"].create({
@@ -120,8 +109,7 @@ def run_round(registry, uid, buyer_id, clearing_id, invoice_date, order):
 
 def observe(registry, company_id, clearing_id, invoice_date):
     """What the database holds after both: the clearing's state and the period's open invoices."""
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with superuser_env(registry) as env:
         clearing = env["invoice.clearing"].browse(clearing_id)
         posted = env["account.move"].search([
             ("company_id", "=", company_id), ("move_type", "=", "out_invoice"),
@@ -134,10 +122,8 @@ def observe(registry, company_id, clearing_id, invoice_date):
         }
 
 
-def main(conf, dbname, rounds):
-    config.parse_config(["-c", conf, "--log-level=critical"])
-    registry = Registry(dbname)
-    company_id, uid, buyer_id = setup(registry, uuid.uuid4().hex[:8])
+def main(registry, rounds, run_id):
+    company_id, uid, buyer_id = setup(registry, run_id)
     results = []
     for round_ in range(rounds):
         clearing_id, invoice_date = prepare_round(registry, company_id, round_)
@@ -153,15 +139,14 @@ def main(conf, dbname, rounds):
                 )
                 cr.rollback()
         if outcome["state"] != "cleared":  # leave the next round a company with no open fapiao
-            with registry.cursor() as cr:
-                env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            with superuser_env(registry) as env:
                 env["invoice.clearing"].browse(clearing_id).action_cancel()
                 env["invoice.clearing.fapiao"].search(
                     [("company_id", "=", company_id), ("clearing_id", "=", False)]
                 ).unlink()
         results.append(outcome)
-    print(json.dumps(results))
+    return results
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    run(main)

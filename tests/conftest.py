@@ -6,6 +6,7 @@ committed copy of the test database, the wheel build (whool), the repository's s
 The addon's own tests, which Odoo's runner also runs, are in invoice_clearing/tests/.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -45,15 +46,19 @@ def concurrency_db():
 
 
 @pytest.fixture(scope="session")
-def run_driver(odoo_conf):
-    """Run a driver script of this folder in a new Python process: (script, *args) -> stdout."""
+def run_driver(odoo_conf, concurrency_db):
+    """Run a driver script of this folder (see driver.py) in a new Python process against the
+    committed database copy: (script, rounds) -> its results, one per round."""
 
-    def run(script, *args):
+    def run(script, rounds):
         completed = subprocess.run(
-            [sys.executable, str(Path(__file__).with_name(script)), odoo_conf, *map(str, args)],
+            [sys.executable, str(Path(__file__).with_name(script)), odoo_conf, concurrency_db,
+             str(rounds)],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert completed.returncode == 0, completed.stderr[-3000:]
-        return completed.stdout
+        results = json.loads(completed.stdout.strip().splitlines()[-1])
+        assert len(results) == rounds
+        return results
 
     return run

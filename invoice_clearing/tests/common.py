@@ -21,6 +21,34 @@ VALID_IDENTITIES = {
 BUYER_USCC = "91350100M000100Y43"
 
 
+def role_user(env, login, groups, companies=None, **vals):
+    """A user of `groups` (xml ids, comma-separated); of `companies` only when given, the first
+    its current company."""
+    if companies:
+        vals.update(company_id=companies[:1].id, company_ids=[Command.set(companies.ids)])
+    return new_test_user(env, login, groups=groups, **vals)
+
+
+def web_user(env, login, groups, companies=None):
+    """A role user logging in over HTTP or RPC with the password `<login>_pw`."""
+    return role_user(env, login, groups, companies, password=f"{login}_pw")
+
+
+def add_tests(cls, run, cases, name, doc):
+    """One test method of `cls` per case (a tuple): `run(self, *case)`, its name and docstring
+    `name` and `doc` formatted with the case ("test_{0}_{1}").
+
+    A matrix unrolled into methods, because Odoo's runner only runs methods of the class.
+    """
+    for case in cases:
+
+        def test(self, case=case):
+            run(self, *case)
+
+        test.__doc__ = doc.format(*case)
+        setattr(cls, name.format(*case), test)
+
+
 class FapiaoCommon(AccountTestInvoicingCommon):
     @classmethod
     def setUpClass(cls):
@@ -34,19 +62,12 @@ class FapiaoCommon(AccountTestInvoicingCommon):
         )
         # The accountant running the fixtures also manages the clearing.
         cls.env.user.group_ids |= cls.env.ref("invoice_clearing.group_clearing_manager")
-        company_ids = [Command.set(cls.company.ids)]
-        cls.clerk = new_test_user(
-            cls.env, "ic_clerk", groups="invoice_clearing.group_clearing_user",
-            company_id=cls.company.id, company_ids=company_ids,
-        )  # fmt: skip
-        cls.manager = new_test_user(
-            cls.env, "ic_manager", groups="invoice_clearing.group_clearing_manager",
-            company_id=cls.company.id, company_ids=company_ids,
-        )  # fmt: skip
-        cls.auditor = new_test_user(
-            cls.env, "ic_auditor", groups="invoice_clearing.group_clearing_auditor",
-            company_id=cls.company.id, company_ids=company_ids,
-        )  # fmt: skip
+        for role in ("clerk", "manager", "auditor"):
+            group = "user" if role == "clerk" else role
+            user = role_user(
+                cls.env, f"ic_{role}", f"invoice_clearing.group_clearing_{group}", cls.company
+            )
+            setattr(cls, role, user)
 
     @classmethod
     def _sale_tax(cls, rate, company):

@@ -10,8 +10,10 @@ from xmlrpc.client import Fault
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
+
+from .common import web_user
 
 PASSWORDS = {"admin": "admin", "clerk": "clerk", "auditor": "auditor"}
 
@@ -27,11 +29,12 @@ class TestClearingRpc(HttpCase):
         cls.users = {
             login: cls.env["res.users"].search([("login", "=", login)]) for login in PASSWORDS
         }
-        cls.users["approver"] = new_test_user(
-            cls.env, "ic_rpc_approver", password="ic_rpc_approver_pw",
-            groups="base.group_user,invoice_clearing.group_clearing_manager",
-            company_id=cls.company.id, company_ids=[(6, 0, cls.company.ids)],
-        )  # fmt: skip
+        cls.users["approver"] = web_user(
+            cls.env,
+            "ic_rpc_approver",
+            "base.group_user,invoice_clearing.group_clearing_manager",
+            cls.company,
+        )
         PASSWORDS["approver"] = "ic_rpc_approver_pw"
 
     def rpc(self, login, model, method, *args, **kwargs):

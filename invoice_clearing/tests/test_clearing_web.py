@@ -2,8 +2,10 @@
 
 from datetime import date
 
-from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
+from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import mute_logger
+
+from .common import web_user
 
 
 @tagged("post_install", "-at_install")
@@ -11,10 +13,7 @@ class TestClearingIdentityCheck(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = new_test_user(
-            cls.env, "ic_web_manager", password="ic_web_manager_pw",
-            groups="invoice_clearing.group_clearing_manager",
-        )  # fmt: skip
+        cls.manager = web_user(cls.env, "ic_web_manager", "invoice_clearing.group_clearing_manager")
         buyer = cls.env["res.partner"].create({"name": "Web Buyer"})
         cls.fapiao = cls.env["invoice.clearing.fapiao"].create(
             {

@@ -3,10 +3,10 @@
 from xmlrpc.client import Fault
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from .common import BUYER_USCC, VALID_IDENTITIES
+from .common import BUYER_USCC, VALID_IDENTITIES, web_user
 
 
 @tagged("post_install", "-at_install")
@@ -14,10 +14,7 @@ class TestFapiaoRpc(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.clerk = new_test_user(
-            cls.env, "ic_rpc_clerk", password="ic_rpc_clerk_pw",
-            groups="invoice_clearing.group_clearing_user",
-        )  # fmt: skip
+        cls.clerk = web_user(cls.env, "ic_rpc_clerk", "invoice_clearing.group_clearing_user")
         cls.buyer = cls.env["res.partner"].create({"name": "RPC Buyer", "vat": BUYER_USCC})
 
     def rpc(self, method, *args, **kwargs):
@@ -80,27 +77,10 @@ class TestFapiaoRpc(HttpCase):
             ),
         )
         red = {"is_red": True, "origin_fapiao_id": blue, "red_reference": "26442000000000000077"}
-        self.rpc(
-            "create",
-            self.vals(
-                "digital_special",
-                number="26442000000000000101",
-                amount_untaxed=-100.0,
-                amount_tax=-13.0,
-                amount_total=-113.0,
-                **red,
-            ),
-        )
-        self.assertEqual(self.rpc("read", [blue], ["state"])[0]["state"], "red_partial")
-        self.rpc(
-            "create",
-            self.vals(
-                "digital_special",
-                number="26442000000000000102",
-                amount_untaxed=-900.0,
-                amount_tax=-117.0,
-                amount_total=-1017.0,
-                **red,
-            ),
-        )
-        self.assertEqual(self.rpc("read", [blue], ["state"])[0]["state"], "red_full")
+        for number, untaxed, tax, state in [
+            ("26442000000000000101", -100.0, -13.0, "red_partial"),
+            ("26442000000000000102", -900.0, -117.0, "red_full"),
+        ]:
+            amounts = {"amount_untaxed": untaxed, "amount_tax": tax, "amount_total": untaxed + tax}
+            self.rpc("create", self.vals("digital_special", number=number, **amounts, **red))
+            self.assertEqual(self.rpc("read", [blue], ["state"])[0]["state"], state)

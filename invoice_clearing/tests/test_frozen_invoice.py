@@ -6,13 +6,15 @@ clearing's own (it names the invoice and the clearing), not Odoo's lock date.
 """
 
 from datetime import date
+from itertools import product
 
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..models.account_move_line import CLEARING_HASH_LINE_FIELDS, PROTECTED_LINE_FIELDS
+from .common import add_tests, role_user
 from .test_clearing import ClearingCommon
 
 ROLES = {
@@ -88,13 +90,9 @@ class TestFrozenInvoice(ClearingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company_ids = [Command.set(cls.company.ids)]
         cls.roles = {"clerk": cls.clerk, "manager": cls.manager, "auditor": cls.auditor}
         for role in ("billing", "accountant", "adviser"):
-            cls.roles[role] = new_test_user(
-                cls.env, f"ic_frozen_{role}", groups=ROLES[role],
-                company_id=cls.company.id, company_ids=company_ids,
-            )  # fmt: skip
+            cls.roles[role] = role_user(cls.env, f"ic_frozen_{role}", ROLES[role], cls.company)
         cls.invoice = cls.posted_invoice([(1000.0, cls.tax_13)], date=date(2026, 10, 15))
         cls.fapiao = cls.month_fapiao[0]
         cls.fapiao.move_id = cls.invoice
@@ -243,14 +241,10 @@ class TestFrozenInvoice(ClearingCommon):
         self.assertIn(self.clearing.name, str(caught.exception))
 
 
-def _make_test(role, path):
-    def test(self):
-        self.assert_refused(role, path)
-
-    test.__doc__ = f"{path}: refused to {role} on a frozen invoice"
-    return test
-
-
-for _role in ROLES:
-    for _path in PATHS:
-        setattr(TestFrozenInvoice, f"test_{_path}_refused_{_role}", _make_test(_role, _path))
+add_tests(
+    TestFrozenInvoice,
+    TestFrozenInvoice.assert_refused,
+    product(ROLES, PATHS),
+    "test_{1}_refused_{0}",
+    "{1}: refused to {0} on a frozen invoice",
+)

@@ -3,10 +3,10 @@ journal items of a cleared invoice, and payments of it still go through."""
 
 from xmlrpc.client import Fault
 
-from odoo import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from .common import web_user
 from .test_frozen_invoice import ROLES as ALL_ROLES
 from .test_frozen_invoice import SNAPSHOT
 
@@ -21,14 +21,7 @@ class TestFrozenInvoiceRpc(HttpCase):
         super().setUpClass()
         cls.company = cls.env.ref("invoice_clearing.demo_company")
         cls.users = {
-            role: new_test_user(
-                cls.env,
-                f"ic_frozen_rpc_{role}",
-                password=f"ic_frozen_rpc_{role}_pw",
-                groups=group,
-                company_id=cls.company.id,
-                company_ids=[Command.set(cls.company.ids)],
-            )
+            role: web_user(cls.env, f"ic_frozen_rpc_{role}", group, cls.company)
             for role, group in ROLES.items()
         }
         fapiao = cls.env["invoice.clearing.fapiao"].search(

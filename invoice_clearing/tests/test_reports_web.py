@@ -5,8 +5,10 @@ from datetime import date
 
 import openpyxl
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
+
+from .common import web_user
 
 
 @tagged("post_install", "-at_install")
@@ -14,13 +16,8 @@ class TestXlsxDownload(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.auditor = new_test_user(
-            cls.env, "ic_web_auditor", password="ic_web_auditor_pw",
-            groups="invoice_clearing.group_clearing_auditor",
-        )  # fmt: skip
-        cls.outsider = new_test_user(
-            cls.env, "ic_web_outsider", password="ic_web_outsider_pw", groups="base.group_user"
-        )
+        cls.auditor = web_user(cls.env, "ic_web_auditor", "invoice_clearing.group_clearing_auditor")
+        cls.outsider = web_user(cls.env, "ic_web_outsider", "base.group_user")
         buyer = cls.env["res.partner"].create({"name": "Web Buyer"})
         cls.env["invoice.clearing.fapiao"].create(
             {

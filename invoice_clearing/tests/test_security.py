@@ -8,13 +8,15 @@ line each in MATRIX.
 
 from collections import namedtuple
 from datetime import date
+from itertools import product
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
 from ..tools import bureau_export
+from .common import add_tests, role_user
 from .test_clearing import MONTH, MONTH_END, ClearingCommon
 
 SELLER_USCC = "91310115MA1K3YUN8U"
@@ -111,107 +113,141 @@ def _frozen_line_row(name, attempt, allowed=NOBODY):
     return Row(name, allowed, "change", _frozen_line, attempt, _line_values, BUSINESS)
 
 
+def _on(attr):
+    """Prepare: the case's record `attr`."""
+    return lambda case, user: getattr(case, attr)
+
+
+def _cleared(case, user):
+    return case.cleared()
+
+
+def _nothing(case, user):
+    return None
+
+
+def _frozen_fapiao(case, user):
+    return case.cleared().frozen_fapiao_ids[0]
+
+
+FAPIAO, CLEARING = "invoice.clearing.fapiao", "invoice.clearing"
+NEW_1, NEW_2 = "26442000000000077001", "26442000000000077002"  # fapiao numbers not yet used
+DATE_RANGE = {"scope": "date", "date_from": MONTH, "date_to": MONTH_END}
+
+
+def _target_id(case, target):
+    return target.id
+
+
+def _create(name, allowed, model, prepare=_nothing, values=None, **fields):
+    """`user` creates a `model` record of `values(case, target)`, or of `fields` (a callable
+    field value gets the case and the target); the model's count tells."""
+
+    def attempt(case, user, target):
+        vals = values(case, target) if values else {
+            key: value(case, target) if callable(value) else value for key, value in fields.items()
+        }  # fmt: skip
+        return case.env[model].with_user(user).create(vals)
+
+    return Row(name, allowed, "change", prepare, attempt, _count(model))
+
+
+def _write(name, allowed, prepare, field, value, refusal=AccessError):
+    """`user` writes `value` (or `value(case)`) into `field` of the prepared record."""
+    return Row(
+        name, allowed, "change", prepare,
+        lambda c, u, t: t.with_user(u).write({field: value(c) if callable(value) else value}),
+        _field(field), refusal,
+    )  # fmt: skip
+
+
+def _unlink(name, allowed, prepare, refusal=AccessError):
+    return Row(
+        name, allowed, "change", prepare, lambda c, u, t: t.with_user(u).unlink(), _exists, refusal
+    )
+
+
+def _call(name, allowed, prepare, method, *args, snapshot=_state):
+    """`user` calls the action `method` of the prepared record; `snapshot` tells."""
+    return Row(
+        name, allowed, "change", prepare,
+        lambda c, u, t: getattr(t.with_user(u), method)(*args), snapshot,
+    )  # fmt: skip
+
+
+def _line_rows(key, allowed, read_field, field, value, **create_fields):
+    """Read, create, write and unlink of the `key` line of a clearing (summary, filing, problem)."""
+    model = f"invoice.clearing.{key.replace('_', '.')}"
+    return [
+        _read(key, key, read_field),
+        _create(f"{key}_create", allowed, model, _on("draft"), clearing_id=_target_id,
+                **create_fields),
+        _write(f"{key}_write", allowed, _on(key), field, value),
+        _unlink(f"{key}_unlink", allowed, _on(key)),
+    ]  # fmt: skip
+
+
+def _print(report):
+    """Reading a cleared clearing's PDF report (rendered as HTML in tests)."""
+
+    def attempt(case, user, target):
+        Report = case.env["ir.actions.report"].with_user(user)
+        return bool(
+            Report._render_qweb_html(f"invoice_clearing.report_clearing_{report}", target.ids)[0]
+        )
+
+    return Row(f"print_{report}", READERS, "read", _cleared, attempt, lambda c, t: True)
+
+
+def _export_xlsx(case, user, target):
+    clearing = target.with_user(user)
+    content = (
+        case.env["report.invoice_clearing.clearing_xlsx"].with_user(user)._generate(clearing)[1]
+    )
+    return bool(content) and clearing.action_export_xlsx()["type"]
+
+
+def _import(case, user, export):
+    Import = case.env["invoice.clearing.import"].with_user(user)
+    return Import.import_file(case.company, MONTH, MONTH_END, export, "export.xlsx")
+
+
+def _other_draft(case):
+    return case.other_draft.id
+
+
+def _cleared_filing_line(case, user):
+    return case.cleared().filing_line_ids[0]
+
+
 MATRIX = [
     # ------------------------------------------------------------------ fapiao
     _read("fapiao", "fapiao", "number"),
-    Row(
-        "fapiao_create",
-        PREPARERS,
-        "change",
-        lambda c, u: None,
-        lambda c, u, t: (
-            c.env["invoice.clearing.fapiao"]
-            .with_user(u)
-            .create(c.fapiao_vals(number="26442000000000077001"))
-        ),
-        _count("invoice.clearing.fapiao"),
-    ),
-    Row(
-        "fapiao_write",
-        PREPARERS,
-        "change",
-        lambda c, u: c.fapiao,
-        lambda c, u, t: t.with_user(u).write({"note": "changed"}),
-        _field("note"),
-    ),
-    Row(
-        "fapiao_unlink",
-        MANAGERS,
-        "change",
-        lambda c, u: c.fapiao,
-        lambda c, u, t: t.with_user(u).unlink(),
-        _exists,
-    ),
-    Row(
-        "fapiao_void",
-        PREPARERS,
-        "change",
-        lambda c, u: c.paper,
-        lambda c, u, t: t.with_user(u).action_void(),
-        _field("void_date"),
-    ),
-    Row(
+    _create("fapiao_create", PREPARERS, FAPIAO, values=lambda c, t: c.fapiao_vals(number=NEW_1)),
+    _write("fapiao_write", PREPARERS, _on("fapiao"), "note", "changed"),
+    _unlink("fapiao_unlink", MANAGERS, _on("fapiao")),
+    _call("fapiao_void", PREPARERS, _on("paper"), "action_void", snapshot=_field("void_date")),
+    _call(
         "fapiao_clear_selected",
         PREPARERS,
-        "change",
-        lambda c, u: c.fapiao,
-        lambda c, u, t: t.with_user(u).action_clear_selected(),
-        _count("invoice.clearing"),
+        _on("fapiao"),
+        "action_clear_selected",
+        snapshot=_count("invoice.clearing"),
     ),
-    Row(
-        "fapiao_write_clearing_id",
-        NOBODY,
-        "change",
-        lambda c, u: c.fapiao,
-        lambda c, u, t: t.with_user(u).write({"clearing_id": c.cleared().id}),
-        _field("clearing_id"),
+    _write(
+        "fapiao_write_clearing_id", NOBODY, _on("fapiao"), "clearing_id", lambda c: c.cleared().id
     ),
-    Row(
-        "fapiao_write_state",
-        NOBODY,
-        "change",
-        lambda c, u: c.fapiao,
-        lambda c, u, t: t.with_user(u).write({"state": "void"}),
-        _state,
-    ),
-    Row(
-        "fapiao_write_void_date",
-        NOBODY,
-        "change",
-        lambda c, u: c.paper,
-        lambda c, u, t: t.with_user(u).write({"void_date": date(2026, 11, 6)}),
-        _field("void_date"),
-    ),
-    Row(
+    _write("fapiao_write_state", NOBODY, _on("fapiao"), "state", "void"),
+    _write("fapiao_write_void_date", NOBODY, _on("paper"), "void_date", date(2026, 11, 6)),
+    _create(
         "fapiao_create_cleared",
         NOBODY,
-        "change",
-        lambda c, u: c.cleared(),
-        lambda c, u, t: (
-            c.env["invoice.clearing.fapiao"]
-            .with_user(u)
-            .create(c.fapiao_vals(number="26442000000000077002", clearing_id=t.id))
-        ),
-        _count("invoice.clearing.fapiao"),
+        FAPIAO,
+        _cleared,
+        values=lambda c, t: c.fapiao_vals(number=NEW_2, clearing_id=t.id),
     ),
-    Row(
-        "fapiao_write_frozen",
-        NOBODY,
-        "change",
-        lambda c, u: c.cleared().frozen_fapiao_ids[0],
-        lambda c, u, t: t.with_user(u).write({"amount_untaxed": 1.0}),
-        _field("amount_untaxed"),
-        BUSINESS,
-    ),
-    Row(
-        "fapiao_unlink_frozen",
-        NOBODY,
-        "change",
-        lambda c, u: c.cleared().frozen_fapiao_ids[0],
-        lambda c, u, t: t.with_user(u).unlink(),
-        _exists,
-        BUSINESS,
-    ),
+    _write("fapiao_write_frozen", NOBODY, _frozen_fapiao, "amount_untaxed", 1.0, BUSINESS),
+    _unlink("fapiao_unlink_frozen", NOBODY, _frozen_fapiao, BUSINESS),
     # ------------------------------------------- invoices frozen by a clearing
     *(
         _frozen_line_row(
@@ -295,142 +331,42 @@ MATRIX = [
     ),
     # ---------------------------------------------------------------- clearing
     _read("clearing", "draft", "name"),
-    Row(
-        "clearing_create",
-        PREPARERS,
-        "change",
-        lambda c, u: None,
-        lambda c, u, t: (
-            c.env["invoice.clearing"]
-            .with_user(u)
-            .create({"scope": "date", "date_from": MONTH, "date_to": MONTH_END})
-        ),
-        _count("invoice.clearing"),
-    ),
-    Row(
-        "clearing_write",
-        PREPARERS,
-        "change",
-        lambda c, u: c.draft,
-        lambda c, u, t: t.with_user(u).write({"filing_date": date(2026, 11, 9)}),
-        _field("filing_date"),
-    ),
-    Row(
-        "clearing_unlink",
-        MANAGERS,
-        "change",
-        lambda c, u: c.draft,
-        lambda c, u, t: t.with_user(u).unlink(),
-        _exists,
-    ),
-    Row(
-        "clearing_unlink_cleared",
-        NOBODY,
-        "change",
-        lambda c, u: c.cleared(),
-        lambda c, u, t: t.with_user(u).unlink(),
-        _exists,
-        BUSINESS,
-    ),
+    _create("clearing_create", PREPARERS, CLEARING, **DATE_RANGE),
+    _write("clearing_write", PREPARERS, _on("draft"), "filing_date", date(2026, 11, 9)),
+    _unlink("clearing_unlink", MANAGERS, _on("draft")),
+    _unlink("clearing_unlink_cleared", NOBODY, _cleared, BUSINESS),
     *(
-        Row(
-            f"clearing_write_{name}",
-            NOBODY,
-            "change",
-            lambda c, u: c.draft,
-            lambda c, u, t, name=name, value=value: t.with_user(u).write({name: value(c)}),
-            _field(name),
-        )
+        _write(f"clearing_write_{name}", NOBODY, _on("draft"), name, value)
         for name, value in [
-            ("state", lambda c: "cleared"),
-            ("hash", lambda c: "0" * 64),
-            ("previous_hash", lambda c: "f" * 64),
+            ("state", "cleared"),
+            ("hash", "0" * 64),
+            ("previous_hash", "f" * 64),
             ("approved_by", lambda c: c.manager_2.id),
             ("prepared_by", lambda c: c.manager_2.id),
-            ("cleared_at", lambda c: "2026-11-01 00:00:00"),
+            ("cleared_at", "2026-11-01 00:00:00"),
         ]
     ),
-    Row(
-        "clearing_create_cleared",
-        NOBODY,
-        "change",
-        lambda c, u: None,
-        lambda c, u, t: (
-            c.env["invoice.clearing"]
-            .with_user(u)
-            .create(
-                {
-                    "scope": "date",
-                    "date_from": MONTH,
-                    "date_to": MONTH_END,
-                    "state": "cleared",
-                    "hash": "0" * 64,
-                }
-            )
-        ),
-        _count("invoice.clearing"),
+    _create(
+        "clearing_create_cleared", NOBODY, CLEARING, **DATE_RANGE, state="cleared", hash="0" * 64
     ),
-    Row(
+    _call(
         "clearing_check",
         PREPARERS,
-        "change",
-        lambda c, u: c.draft,
-        lambda c, u, t: t.with_user(u).action_check(),
-        lambda c, t: t.sudo().problem_ids.ids,
+        _on("draft"),
+        "action_check",
+        snapshot=lambda c, t: t.sudo().problem_ids.ids,
     ),
-    Row(
-        "clearing_submit",
-        PREPARERS,
-        "change",
-        lambda c, u: c.four_eyes_on(c.draft),
-        lambda c, u, t: t.with_user(u).action_submit(),
-        _state,
-    ),
-    Row(
-        "clearing_approve",
-        MANAGERS,
-        "change",
-        lambda c, u: c.submitted(c.clerk),
-        lambda c, u, t: t.with_user(u).action_approve(),
-        _state,
-    ),
-    Row(
-        "clearing_approve_own",
-        NOBODY,
-        "change",
-        lambda c, u: c.submitted(u),
-        lambda c, u, t: t.with_user(u).action_approve(),
-        _state,
-    ),
-    Row(
-        "clearing_cancel",
-        MANAGERS,
-        "change",
-        lambda c, u: c.draft,
-        lambda c, u, t: t.with_user(u).action_cancel(),
-        _state,
-    ),
-    Row(
-        "clearing_reset",
-        PREPARERS,
-        "change",
-        lambda c, u: c.submitted(c.clerk),
-        lambda c, u, t: t.with_user(u).action_reset_to_draft(),
-        _state,
-    ),
-    Row(
-        "clearing_reopen",
-        MANAGERS,
-        "change",
-        lambda c, u: c.cleared(),
-        lambda c, u, t: t.with_user(u).action_reopen("bureau comparison failed"),
-        _state,
-    ),
+    _call("clearing_submit", PREPARERS, lambda c, u: c.four_eyes_on(c.draft), "action_submit"),
+    _call("clearing_approve", MANAGERS, lambda c, u: c.submitted(c.clerk), "action_approve"),
+    _call("clearing_approve_own", NOBODY, lambda c, u: c.submitted(u), "action_approve"),
+    _call("clearing_cancel", MANAGERS, _on("draft"), "action_cancel"),
+    _call("clearing_reset", PREPARERS, lambda c, u: c.submitted(c.clerk), "action_reset_to_draft"),
+    _call("clearing_reopen", MANAGERS, _cleared, "action_reopen", "bureau comparison failed"),
     Row(
         "reopen_wizard",
         MANAGERS,
         "change",
-        lambda c, u: c.cleared(),
+        _cleared,
         lambda c, u, t: (
             c.env["invoice.clearing.reopen"]
             .with_user(u)
@@ -440,187 +376,56 @@ MATRIX = [
         _state,
     ),
     # ------------------------------------------------------ lines of a clearing
-    _read("summary_line", "summary_line", "blue_count"),
-    Row(
-        "summary_line_create",
+    *_line_rows(
+        "summary_line",
         NOBODY,
-        "change",
-        lambda c, u: c.draft,
-        lambda c, u, t: (
-            c.env["invoice.clearing.summary.line"]
-            .with_user(u)
-            .create({"clearing_id": t.id, "fapiao_type": "vat_special", "tax_rate": 13.0})
-        ),
-        _count("invoice.clearing.summary.line"),
+        "blue_count",
+        "blue_count",
+        99,
+        fapiao_type="vat_special",
+        tax_rate=13.0,
     ),
-    Row(
-        "summary_line_write",
-        NOBODY,
-        "change",
-        lambda c, u: c.summary_line,
-        lambda c, u, t: t.with_user(u).write({"blue_count": 99}),
-        _field("blue_count"),
+    *_line_rows(
+        "filing_line", PREPARERS, "amount_tax", "amount_tax", 1.0, tax_rate=9.0, amount_untaxed=1.0
     ),
-    Row(
-        "summary_line_unlink",
-        NOBODY,
-        "change",
-        lambda c, u: c.summary_line,
-        lambda c, u, t: t.with_user(u).unlink(),
-        _exists,
-    ),
-    _read("filing_line", "filing_line", "amount_tax"),
-    Row(
-        "filing_line_create",
-        PREPARERS,
-        "change",
-        lambda c, u: c.draft,
-        lambda c, u, t: (
-            c.env["invoice.clearing.filing.line"]
-            .with_user(u)
-            .create({"clearing_id": t.id, "tax_rate": 9.0, "amount_untaxed": 1.0})
-        ),
-        _count("invoice.clearing.filing.line"),
-    ),
-    Row(
-        "filing_line_write",
-        PREPARERS,
-        "change",
-        lambda c, u: c.filing_line,
-        lambda c, u, t: t.with_user(u).write({"amount_tax": 1.0}),
-        _field("amount_tax"),
-    ),
-    Row(
-        "filing_line_unlink",
-        PREPARERS,
-        "change",
-        lambda c, u: c.filing_line,
-        lambda c, u, t: t.with_user(u).unlink(),
-        _exists,
-    ),
-    Row(
-        "filing_line_move",
-        NOBODY,
-        "change",
-        lambda c, u: c.filing_line,
-        lambda c, u, t: t.with_user(u).write({"clearing_id": c.other_draft.id}),
-        _field("clearing_id"),
-        BUSINESS,
-    ),
-    Row(
-        "filing_line_write_cleared",
-        NOBODY,
-        "change",
-        lambda c, u: c.cleared().filing_line_ids[0],
-        lambda c, u, t: t.with_user(u).write({"amount_tax": 1.0}),
-        _field("amount_tax"),
-        BUSINESS,
-    ),
-    _read("problem", "problem", "message"),
-    Row(
-        "problem_create",
-        NOBODY,
-        "change",
-        lambda c, u: c.draft,
-        lambda c, u, t: (
-            c.env["invoice.clearing.problem"]
-            .with_user(u)
-            .create({"clearing_id": t.id, "message": "fake"})
-        ),
-        _count("invoice.clearing.problem"),
-    ),
-    Row(
-        "problem_write",
-        NOBODY,
-        "change",
-        lambda c, u: c.problem,
-        lambda c, u, t: t.with_user(u).write({"severity": "warning"}),
-        _field("severity"),
-    ),
-    Row(
-        "problem_unlink",
-        NOBODY,
-        "change",
-        lambda c, u: c.problem,
-        lambda c, u, t: t.with_user(u).unlink(),
-        _exists,
-    ),
+    _write("filing_line_move", NOBODY, _on("filing_line"), "clearing_id", _other_draft, BUSINESS),
+    _write("filing_line_write_cleared", NOBODY, _cleared_filing_line, "amount_tax", 1.0, BUSINESS),
+    *_line_rows("problem", NOBODY, "message", "severity", "warning", message="fake"),
     # --------------------------------------------------------- filing deadlines
     _read("deadline", "deadline", "date"),
-    Row(
+    _create(
         "deadline_create",
         MANAGERS,
-        "change",
-        lambda c, u: None,
-        lambda c, u, t: (
-            c.env["invoice.clearing.deadline"]
-            .with_user(u)
-            .create({"date": date(2031, 1, 20), "company_id": c.company.id})
-        ),
-        _count("invoice.clearing.deadline"),
+        "invoice.clearing.deadline",
+        date=date(2031, 1, 20),
+        company_id=lambda c, t: c.company.id,
     ),
-    Row(
-        "deadline_write",
-        MANAGERS,
-        "change",
-        lambda c, u: c.deadline,
-        lambda c, u, t: t.with_user(u).write({"date": date(2026, 12, 16)}),
-        _field("date"),
-    ),
-    Row(
-        "deadline_unlink",
-        MANAGERS,
-        "change",
-        lambda c, u: c.deadline,
-        lambda c, u, t: t.with_user(u).unlink(),
-        _exists,
-    ),
+    _write("deadline_write", MANAGERS, _on("deadline"), "date", date(2026, 12, 16)),
+    _unlink("deadline_unlink", MANAGERS, _on("deadline")),
     # ------------------------------------------------------------------ wizards
     Row(
         "register_fapiao",
         PREPARERS,
         "change",
-        lambda c, u: c.invoice,
+        _on("invoice"),
         lambda c, u, t: c.register(u, t),
         lambda c, t: len(t.sudo().fapiao_ids),
     ),
     # ------------------------------------------------------- reports and integrity
-    Row(
+    _call(
         "clearing_verify_integrity",
         READERS,
-        "change",
-        lambda c, u: c.cleared(),
-        lambda c, u, t: t.with_user(u).action_verify_integrity(),
-        lambda c, t: len(t.sudo().message_ids),
+        _cleared,
+        "action_verify_integrity",
+        snapshot=lambda c, t: len(t.sudo().message_ids),
     ),
-    *(
-        Row(
-            f"print_{report}",
-            READERS,
-            "read",
-            lambda c, u: c.cleared(),
-            lambda c, u, t, report=report: bool(
-                c.env["ir.actions.report"]
-                .with_user(u)
-                ._render_qweb_html(f"invoice_clearing.report_clearing_{report}", t.ids)[0]
-            ),
-            lambda c, t: True,
-        )
-        for report in ("certificate", "summary")
-    ),
+    *(_print(report) for report in ("certificate", "summary")),
     Row(
         "clearing_export_xlsx",
         READERS,
         "read",
-        lambda c, u: c.cleared(),
-        lambda c, u, t: (
-            bool(
-                c.env["report.invoice_clearing.clearing_xlsx"]
-                .with_user(u)
-                ._generate(t.with_user(u))[1]
-            )
-            and t.with_user(u).action_export_xlsx()["type"]
-        ),
+        _cleared,
+        _export_xlsx,
         lambda c, t: "ir.actions.act_url",
     ),
     # ------------------------------------------------------------- bureau import
@@ -629,12 +434,8 @@ MATRIX = [
         PREPARERS,
         "change",
         lambda c, u: c.export_file(),
-        lambda c, u, t: (
-            c.env["invoice.clearing.import"]
-            .with_user(u)
-            .import_file(c.company, MONTH, MONTH_END, t, "export.xlsx")
-        ),
-        lambda c, t: c.env["invoice.clearing.import"].sudo().search_count([]),
+        _import,
+        _count("invoice.clearing.import"),
     ),
     Row(
         "bureau_import_read",
@@ -666,17 +467,13 @@ class TestAccessMatrix(ClearingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company_ids = [Command.set(cls.company.ids)]
         for login, groups in [
             ("nobody", "base.group_user"),
             ("billing", "account.group_account_invoice"),
             ("accountant", "account.group_account_user"),
             ("portal", "base.group_portal"),
         ]:
-            user = new_test_user(
-                cls.env, f"ic_sec_{login}", groups=groups,
-                company_id=cls.company.id, company_ids=company_ids,
-            )  # fmt: skip
+            user = role_user(cls.env, f"ic_sec_{login}", groups, cls.company)
             setattr(cls, login, user)
         cls.public = cls.env.ref("base.public_user")
         cls.fapiao = cls.month_fapiao[0]
@@ -814,14 +611,10 @@ class TestAccessMatrix(ClearingCommon):
         self.assertEqual(row.snapshot(self, target), before, f"{row.name} by {role}: changed")
 
 
-def _make_test(row, role):
-    def test(self):
-        self.run_cell(row, role)
-
-    test.__doc__ = f"{row.name}: {role} {'may' if role in row.allowed else 'may not'}"
-    return test
-
-
-for _row in MATRIX:
-    for _role in ROLES:
-        setattr(TestAccessMatrix, f"test_{_row.name}_{_role}", _make_test(_row, _role))
+add_tests(
+    TestAccessMatrix,
+    TestAccessMatrix.run_cell,
+    product(MATRIX, ROLES),
+    "test_{0.name}_{1}",
+    "{0.name} by {1}",
+)

@@ -11,9 +11,10 @@ from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form, freeze_time, new_test_user, tagged
+from odoo.tests import Form, freeze_time, tagged
 from odoo.tools import mute_logger
 
+from .common import role_user
 from .fuzzing import HealthCheck, given, settings, st
 from .test_clearing import ClearingCommon
 from .test_tools_fuzz import HOSTILE
@@ -270,15 +271,12 @@ class TestInvoiceFormWithoutClearingRole(ClearingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company_ids = [Command.set(cls.company.ids)]
-        cls.billing = new_test_user(
-            cls.env, "ic_form_billing", groups="account.group_account_invoice",
-            company_id=cls.company.id, company_ids=company_ids,
-        )  # fmt: skip
-        cls.accountant = new_test_user(
-            cls.env, "ic_form_accountant", groups="account.group_account_user",
-            company_id=cls.company.id, company_ids=company_ids,
-        )  # fmt: skip
+        cls.billing = role_user(
+            cls.env, "ic_form_billing", "account.group_account_invoice", cls.company
+        )
+        cls.accountant = role_user(
+            cls.env, "ic_form_accountant", "account.group_account_user", cls.company
+        )
         cls.invoice = cls.posted_invoice([(100.0, cls.tax_13)], date=date(2026, 11, 8))
         cls.create_fapiao(move_id=cls.invoice.id, number="26442000000000062001")
 

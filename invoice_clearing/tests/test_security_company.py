@@ -8,23 +8,24 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
+from .common import role_user
 from .test_clearing import MONTH, MONTH_END, ClearingCommon
 
-# model → (attribute of the fixture in company B, attribute in company A or None)
-MODELS = {
-    "invoice.clearing.fapiao": ("b_fapiao", "fapiao_a"),
-    "invoice.clearing": ("b_clearing", "clearing_a"),
-    "invoice.clearing.summary.line": ("b_summary", "summary_a"),
-    "invoice.clearing.filing.line": ("b_filing", "filing_a"),
-    "invoice.clearing.problem": ("b_problem", "problem_a"),
-    "invoice.clearing.deadline": ("b_deadline", "deadline_a"),
-    "invoice.clearing.fapiao.register": ("b_register", None),
-    "invoice.clearing.fapiao.register.line": ("b_register_line", None),
-    "invoice.clearing.reopen": ("b_reopen", None),
-}
+# (model, attribute of the fixture in company B, attribute in company A or None)
+MODELS = [
+    ("invoice.clearing.fapiao", "b_fapiao", "fapiao_a"),
+    ("invoice.clearing", "b_clearing", "clearing_a"),
+    ("invoice.clearing.summary.line", "b_summary", "summary_a"),
+    ("invoice.clearing.filing.line", "b_filing", "filing_a"),
+    ("invoice.clearing.problem", "b_problem", "problem_a"),
+    ("invoice.clearing.deadline", "b_deadline", "deadline_a"),
+    ("invoice.clearing.fapiao.register", "b_register", None),
+    ("invoice.clearing.fapiao.register.line", "b_register_line", None),
+    ("invoice.clearing.reopen", "b_reopen", None),
+]
 
 
 @tagged("post_install", "-at_install")
@@ -35,19 +36,11 @@ class TestMultiCompany(ClearingCommon):
         super().setUpClass()
         cls.company_b = cls.setup_other_company(name="乙公司")["company"]
         cls.company_b.clearing_first_period = MONTH
-        both = [Command.set((cls.company | cls.company_b).ids)]
-        cls.manager_b = new_test_user(
-            cls.env, "ic_mc_manager_b", groups="invoice_clearing.group_clearing_manager",
-            company_id=cls.company_b.id, company_ids=[Command.set(cls.company_b.ids)],
-        )  # fmt: skip
-        cls.manager_both = new_test_user(
-            cls.env, "ic_mc_manager_both", groups="invoice_clearing.group_clearing_manager",
-            company_id=cls.company.id, company_ids=both,
-        )  # fmt: skip
-        cls.auditor_both = new_test_user(
-            cls.env, "ic_mc_auditor_both", groups="invoice_clearing.group_clearing_auditor",
-            company_id=cls.company.id, company_ids=both,
-        )  # fmt: skip
+        both = cls.company | cls.company_b
+        manager, auditor = ("invoice_clearing.group_clearing_" + g for g in ("manager", "auditor"))
+        cls.manager_b = role_user(cls.env, "ic_mc_manager_b", manager, cls.company_b)
+        cls.manager_both = role_user(cls.env, "ic_mc_manager_both", manager, both)
+        cls.auditor_both = role_user(cls.env, "ic_mc_auditor_both", auditor, both)
         Sudo = cls.env["invoice.clearing"].sudo()
         cls.b_fapiao = cls.create_fapiao(
             number="26442000000000055001", company_id=cls.company_b.id, uploaded=True,
@@ -98,15 +91,14 @@ class TestMultiCompany(ClearingCommon):
                 Model.browse(record.id).check_access(operation)
 
     def test_user_of_one_company_reaches_nothing_of_another(self):
-        for model, (b_attr, _a_attr) in MODELS.items():
+        for model, b_attr, _a_attr in MODELS:
             with self.subTest(model=model):
                 self.assert_unreachable(self.manager, model, getattr(self, b_attr))
 
     def test_wizards_of_another_user_are_private(self):
-        other_b = new_test_user(
-            self.env, "ic_mc_other_b", groups="invoice_clearing.group_clearing_manager",
-            company_id=self.company_b.id, company_ids=[Command.set(self.company_b.ids)],
-        )  # fmt: skip
+        other_b = role_user(
+            self.env, "ic_mc_other_b", "invoice_clearing.group_clearing_manager", self.company_b
+        )
         for attr in ("b_register", "b_register_line", "b_reopen"):
             record = getattr(self, attr)
             with self.subTest(wizard=record._name):
@@ -131,7 +123,7 @@ class TestMultiCompany(ClearingCommon):
                 {"clearing_id": self.b_clearing.id, "reason": "x"}
             ),
         ]  # fmt: skip
-        counts = {m: self.env[m].sudo().search_count([]) for m in MODELS}
+        counts = {m: self.env[m].sudo().search_count([]) for m, _b, _a in MODELS}
         state = (self.b_clearing.state, self.b_clearing.problem_ids.ids, self.b_fapiao.uploaded)
         for index, attempt in enumerate(attempts):
             with (
@@ -142,14 +134,14 @@ class TestMultiCompany(ClearingCommon):
             ):
                 attempt()
         self.env.invalidate_all()
-        self.assertEqual({m: self.env[m].sudo().search_count([]) for m in MODELS}, counts)
+        self.assertEqual({m: self.env[m].sudo().search_count([]) for m, _b, _a in MODELS}, counts)
         self.assertEqual(
             (self.b_clearing.state, self.b_clearing.problem_ids.ids, self.b_fapiao.uploaded), state
         )
 
     def test_user_of_two_companies_sees_each_in_its_own_context(self):
         for user in (self.manager_both, self.auditor_both):
-            for model, (b_attr, a_attr) in MODELS.items():
+            for model, b_attr, a_attr in MODELS:
                 if not a_attr:
                     continue
                 a_record, b_record = getattr(self, a_attr), getattr(self, b_attr)

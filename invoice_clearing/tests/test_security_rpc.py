@@ -3,9 +3,10 @@
 from datetime import date
 from xmlrpc.client import Fault
 
-from odoo import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
+
+from .common import web_user
 
 ROLES = {
     "clerk": "invoice_clearing.group_clearing_user",
@@ -28,15 +29,10 @@ class TestSecurityRpc(HttpCase):
         cls.other_company = env["res.company"].create({"name": "RPC Other Co"})
         cls.users = {}
         for login, group in ROLES.items():
-            cls.users[login] = new_test_user(
-                env, f"ic_sec_rpc_{login}", password=f"ic_sec_rpc_{login}_pw", groups=group,
-                company_id=cls.company.id, company_ids=[Command.set(cls.company.ids)],
-            )  # fmt: skip
-        cls.users["outsider"] = new_test_user(
-            env, "ic_sec_rpc_outsider", password="ic_sec_rpc_outsider_pw",
-            groups="invoice_clearing.group_clearing_manager",
-            company_id=cls.other_company.id, company_ids=[Command.set(cls.other_company.ids)],
-        )  # fmt: skip
+            cls.users[login] = web_user(env, f"ic_sec_rpc_{login}", group, cls.company)
+        cls.users["outsider"] = web_user(
+            env, "ic_sec_rpc_outsider", "invoice_clearing.group_clearing_manager", cls.other_company
+        )
         buyer = env["res.partner"].create({"name": "RPC 买方"})
         Fapiao = env["invoice.clearing.fapiao"]
         cls.fapiao = Fapiao.create([

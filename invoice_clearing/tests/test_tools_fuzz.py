@@ -46,6 +46,17 @@ KINDS = st.one_of(st.sampled_from(fapiao_number.KINDS), st.text(max_size=20), st
 DATES = st.one_of(st.none(), st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)))
 
 
+def _assert_digits_or_rule_error(function, *args):
+    """`function(*args)` returns ASCII digits (or "") or raises a well-formed FapiaoRuleError."""
+    try:
+        result = function(*args)
+    except FapiaoRuleError as error:
+        _assert_rule_error(error)
+        return
+    assert isinstance(result, str)
+    assert result == "" or (result.isascii() and result.isdigit())
+
+
 def _assert_rule_error(error):
     """A FapiaoRuleError renders a non-empty message, in English and through a translator."""
     assert isinstance(error, FapiaoRuleError)
@@ -64,25 +75,13 @@ class TestFuzz(ToolsCase):
     @example(value="1E5000", field="number", length=None)  # was a ValueError (int to str limit)
     @example(value="1E999999999", field="code", length=12)  # was a billion-digit int: a hang
     def test_normalize_digits_returns_digits_or_rule_error(self, value, field, length):
-        try:
-            result = fapiao_number.normalize_digits(value, field, length)
-        except FapiaoRuleError as error:
-            _assert_rule_error(error)
-            return
-        assert isinstance(result, str)
-        assert result == "" or (result.isascii() and result.isdigit())
+        _assert_digits_or_rule_error(fapiao_number.normalize_digits, value, field, length)
 
     @FUZZ
     @given(value=ANY_VALUE)
     @example(value=32001900104)  # a 12-digit code whose leading zero Excel dropped
     def test_normalize_code_returns_digits_or_rule_error(self, value):
-        try:
-            result = fapiao_number.normalize_code(value)
-        except FapiaoRuleError as error:
-            _assert_rule_error(error)
-            return
-        assert isinstance(result, str)
-        assert result == "" or (result.isascii() and result.isdigit())
+        _assert_digits_or_rule_error(fapiao_number.normalize_code, value)
 
     @FUZZ
     @given(kind=KINDS, code=st.one_of(ANY_TEXT, st.from_regex(r"\A\d{10}\Z|\A\d{12}\Z")),
