@@ -9,11 +9,10 @@ approve), so the demo also proves those paths on a fresh database.
 import random
 from datetime import timedelta
 
-from dateutil.relativedelta import relativedelta
-
 from odoo import Command, api, fields, models
 
 from ..tools import bureau_export, clearing_summary
+from ..tools.periods import month_end, month_start
 
 # (description, VAT rate) of what the demo company sells.
 PRODUCTS = (
@@ -78,12 +77,7 @@ class _DemoGenerator:
         self.sequences = {}
         today = fields.Date.context_today(env["res.company"])
         self.today = today
-        current = today + relativedelta(day=1)
-        self.months = [
-            current - relativedelta(months=2),
-            current - relativedelta(months=1),
-            current,
-        ]
+        self.months = [month_start(today, -2), month_start(today, -1), month_start(today)]
 
     def run(self):
         if not self.company.chart_template:
@@ -146,7 +140,7 @@ class _DemoGenerator:
         return taxes
 
     def _days(self, month, count):
-        last = month + relativedelta(day=31)
+        last = month_end(month)
         if month <= self.today <= last:
             last = self.today
         span = (last - month).days
@@ -174,7 +168,7 @@ class _DemoGenerator:
             [
                 ("company_id", "=", self.company.id),
                 ("issue_date", ">=", month),
-                ("issue_date", "<=", month + relativedelta(day=31)),
+                ("issue_date", "<=", month_end(month)),
             ]
         )
         if uploaded:
@@ -258,7 +252,7 @@ class _DemoGenerator:
         if not blue:
             return
         invoice = blue.move_id
-        day = min(blue.issue_date + timedelta(days=3), blue.issue_date + relativedelta(day=31))
+        day = min(blue.issue_date + timedelta(days=3), month_end(blue.issue_date))
         day = min(day, self.today)
         lines = [
             (line.name, line.tax_ids[:1].amount, round(line.price_unit * share, 2))
@@ -355,12 +349,12 @@ class _DemoGenerator:
                     "company_id": self.company.id,
                     "scope": "period",
                     "date_from": month,
-                    "date_to": month + relativedelta(day=31),
+                    "date_to": month_end(month),
                 }
             )
         )
         net = clearing_summary.net_by_rate(clearing._summary_rows())
-        filing_day = min(month + relativedelta(months=1, day=10), self.today)
+        filing_day = min(month_start(month, 1).replace(day=10), self.today)
         clearing.write(
             {
                 "filing_date": filing_day,

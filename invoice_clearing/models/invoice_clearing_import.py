@@ -1,7 +1,6 @@
 """An import of the bureau's 全量发票查询 export and its reconciliation (对账) with the register."""
 
 import base64
-import calendar
 import hashlib
 import logging
 import re
@@ -992,8 +991,3 @@ def _megabytes(size):
     """`size` bytes in MB with one decimal, without it when whole: 20, 20.2."""
     value = round(size / 1024 / 1024, 1)
     return int(value) if value == int(value) else value
-
-
-def month_bounds(day):
-    """First and last day of the month of `day`."""
-    return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
