@@ -3,7 +3,6 @@
 import base64
 import hashlib
 import logging
-import re
 from collections import defaultdict
 
 import psycopg2
@@ -12,7 +11,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..tools import bureau_export, fapiao_number, reconcile
+from ..tools import bureau_export, fapiao_number, reconcile, tax_id
 from ..tools.rule_error import FapiaoRuleError
 
 _logger = logging.getLogger(__name__)
@@ -41,11 +40,6 @@ OUTCOMES = [
     ("data_mismatch", "Buyer or date mismatch"),
     ("other_seller", "Rejected: another seller"),
 ]
-_VAT_IGNORED = re.compile(r"[\s\-]+")
-
-
-def normalize_vat(value):
-    return _VAT_IGNORED.sub("", fapiao_number.to_halfwidth(value or "")).upper()
 
 
 class InvoiceClearingImport(models.Model):
@@ -239,7 +233,7 @@ class InvoiceClearingImport(models.Model):
             self._raise_errors([error])
         if parsed.errors:
             self._raise_errors(parsed.errors)
-        company_vat = normalize_vat(company.vat)
+        company_vat = tax_id.normalize_tax_id(company.vat)
         if not company_vat:
             self._raise_no_vat(company)
         rows, row_count = parsed.rows, len(parsed.rows)
@@ -518,7 +512,7 @@ class InvoiceClearingImport(models.Model):
     @api.model
     def _job_create(self, company, date_from, date_to, data, file_name, sha):
         """Keep the file on a new import and let the cron import it (后台导入)."""
-        if not normalize_vat(company.vat):
+        if not tax_id.normalize_tax_id(company.vat):
             self._raise_no_vat(company)
         batch = self._create_batch(company, date_from, date_to, data, file_name, sha)
         batch._job_queue()
@@ -656,7 +650,7 @@ class InvoiceClearingImport(models.Model):
         self._job_step(
             self.env._("Reconciling %(rows)s rows with the register", rows=row_count), 25
         )
-        company_vat = normalize_vat(company.vat)
+        company_vat = tax_id.normalize_tax_id(company.vat)
         if not company_vat:
             self._raise_no_vat(company)
         result = self._reconcile(company, company_vat, self.date_from, self.date_to, rows)
@@ -826,7 +820,7 @@ class InvoiceClearingImport(models.Model):
             )
         )
         moves = [
-            reconcile.Move(id_, normalize_vat(vat), amount, refund, day, partner)
+            reconcile.Move(id_, tax_id.normalize_tax_id(vat), amount, refund, day, partner)
             for id_, vat, amount, refund, day, partner in rows
         ]
         partner_by_vat = {}
@@ -834,7 +828,7 @@ class InvoiceClearingImport(models.Model):
             [("vat", "in", vats), ("parent_id", "=", False)], order="id"
         )
         for partner_id, vat in self.env.execute_query(partners.select(SQL("id, vat"))):
-            partner_by_vat.setdefault(normalize_vat(vat), partner_id)
+            partner_by_vat.setdefault(tax_id.normalize_tax_id(vat), partner_id)
         return moves, partner_by_vat
 
     def _render_message(self, code, params):
