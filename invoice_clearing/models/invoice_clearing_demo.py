@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 
-from ..tools import bureau_export, clearing_summary
+from ..tools import bureau_export, clearing_summary, fapiao_amount
 from ..tools.periods import month_end, month_start
 
 # (description, VAT rate) of what the demo company sells.
@@ -255,7 +255,11 @@ class _DemoGenerator:
         day = min(blue.issue_date + timedelta(days=3), month_end(blue.issue_date))
         day = min(day, self.today)
         lines = [
-            (line.name, line.tax_ids[:1].amount, round(line.price_unit * share, 2))
+            (
+                line.name,
+                fapiao_amount.line_rate((t.amount_type, t.amount) for t in line.tax_ids),
+                round(line.price_unit * share, 2),
+            )
             for line in invoice.invoice_line_ids
         ]
         refund = self._invoice(

@@ -1,7 +1,5 @@
 """One reconciled fapiao of an import: the bureau's values, the register's fapiao, the outcome."""
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -177,14 +175,7 @@ class InvoiceClearingImportLine(models.Model):
         """The line's rate; without one in the export, the single VAT rate its amounts fit."""
         if self.tax_rate_known or self.tax_rate or self.tax_exempt:
             return self.tax_rate
-        untaxed = Decimal(str(self.amount_untaxed))
-        tax = Decimal(str(self.amount_tax))
-        fits = [
-            rate
-            for rate in fapiao_amount.CURRENT_RATES
-            if abs(tax - (untaxed * rate / 100).quantize(fapiao_amount.CENT, ROUND_HALF_UP))
-            <= fapiao_amount.TAX_TOLERANCE
-        ]
+        fits = fapiao_amount.rates_fitting(self.amount_untaxed, self.amount_tax)
         if len(fits) != 1:
             raise UserError(
                 self.env._(

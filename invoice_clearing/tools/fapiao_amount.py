@@ -224,6 +224,28 @@ def assert_amounts(*args, **kwargs):
         raise problems[0]
 
 
+def rates_fitting(amount_untaxed, amount_tax):
+    """The current VAT rates (Decimal percents, highest first) at which `amount_tax` is the tax of
+    `amount_untaxed`, within the rounding tolerance: a fapiao's rate when its source gives none.
+
+    A single rate is the fapiao's rate; none, or several (0, 0.5 and 1 all fit a tax of 0.00 on
+    5.00), leave the choice to the user.
+    """
+    untaxed = to_cents_of(amount_untaxed, "amount_untaxed")
+    tax = to_cents_of(amount_tax, "amount_tax")
+    return tuple(
+        rate
+        for rate in sorted(CURRENT_RATES, reverse=True)
+        if abs(tax - (untaxed * rate / 100).quantize(CENT, ROUND_HALF_UP)) <= TAX_TOLERANCE
+    )
+
+
+def line_rate(taxes):
+    """The VAT rate (percent) of an invoice line from its taxes, as (amount_type, amount) pairs:
+    the sum of its percentage taxes (fixed and group amounts are no rate)."""
+    return sum(amount for amount_type, amount in taxes if amount_type == "percent")
+
+
 def red_state(blue_total, red_totals):
     """State of a blue fapiao given the totals of the red-letter fapiao reversing it.
 
