@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import fapiao_amount
-from .invoice_clearing_fapiao import FAPIAO_TYPES
+from ..tools.fapiao_number import FAPIAO_TYPES
 from .invoice_clearing_import import OUTCOMES
 
 
@@ -50,12 +50,7 @@ class InvoiceClearingImportLine(models.Model):
     tax_rate_known = fields.Boolean(readonly=True)
     tax_exempt = fields.Boolean(readonly=True, help="免税 / 不征税")
     bureau_state = fields.Selection(
-        [
-            ("normal", "Normal"),
-            ("void", "Voided"),
-            ("red_partial", "Partly Reversed"),
-            ("red_full", "Fully Reversed"),
-        ],
+        fapiao_amount.FAPIAO_STATES,
         "Status at the Bureau",
         readonly=True,
         help="发票状态: 正常 / 已作废 / 已红冲-部分 / 已红冲-全额",

@@ -295,6 +295,13 @@ class TestFapiaoAmount(ToolsCase):
         assert "too large" in str(caught.exception)
         assert fa.to_cents("999999999999999.99") == Decimal("999999999999999.99")
 
+    def test_red_states_are_fapiao_states(self):
+        states = [state for state, _label in fa.FAPIAO_STATES]
+        assert states == ["normal", "void", "red_partial", "red_full"]
+        assert {fa.red_state(113, []), fa.red_state(113, [-13]), fa.red_state(113, [-113])} == {
+            "normal", "red_partial", "red_full",
+        }  # fmt: skip
+
     # --- rate inference ----------------------------------------------------------------------------
     @parametrize(
         ("untaxed", "tax", "expected"),

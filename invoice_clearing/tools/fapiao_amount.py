@@ -19,7 +19,14 @@ TOTAL_TOLERANCE = Decimal("0.01")  # 金额 + 税额 vs 价税合计
 TAX_TOLERANCE = Decimal("0.06")  # 税额 vs 金额 × 税率: lines are rounded one by one
 CURRENT_RATES = frozenset(Decimal(r) for r in ("13", "9", "6", "5", "3", "1.5", "1", "0.5", "0"))
 OLD_RATES = frozenset(Decimal(r) for r in ("17", "16", "11", "10"))  # only on red-letter fapiao
-_RATE_PRECISION = Decimal("0.0001")  # 0.13 * 100 is 13.000000000000002 as a float
+_RATE_PRECISION = Decimal("0.0001")
+# States of a fapiao in the register (and at the bureau): red_state() decides the red-letter ones.
+FAPIAO_STATES = [
+    ("normal", "Normal"),
+    ("void", "Voided"),
+    ("red_partial", "Partly Reversed"),
+    ("red_full", "Fully Reversed"),
+]  # 0.13 * 100 is 13.000000000000002 as a float
 
 AMOUNT_LABELS = {
     "amount_untaxed": Term(_("amount (金额)")),

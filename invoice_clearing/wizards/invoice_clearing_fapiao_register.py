@@ -5,8 +5,8 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.invoice_clearing_fapiao import FAPIAO_TYPES
 from ..tools import fapiao_amount
+from ..tools.fapiao_number import FAPIAO_TYPES
 
 
 class InvoiceClearingFapiaoRegister(models.TransientModel):
