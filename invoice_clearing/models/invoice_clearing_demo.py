@@ -322,23 +322,21 @@ class _DemoGenerator:
         )
 
     def _export_row(self, fapiao):
-        digital = fapiao.fapiao_type.startswith("digital")
-        return {
-            "code": fapiao.code or "",
-            "number": "" if digital else fapiao.number,
-            "digital_number": fapiao.number if digital else "",
-            "seller_vat": self.company.vat,
-            "seller_name": self.company.name,
-            "buyer_vat": fapiao.buyer_vat or "",
-            "buyer_name": fapiao.partner_id.name,
-            "issue_date": fapiao.issue_date,
-            "amount_untaxed": fapiao.amount_untaxed,
-            "amount_tax": fapiao.amount_tax,
-            "amount_total": fapiao.amount_total,
-            "kind": fapiao.fapiao_type,
-            "status": fapiao.state,
-            "is_red": fapiao.is_red,
-        }
+        return bureau_export.row_from_fapiao(
+            kind=fapiao.fapiao_type,
+            code=fapiao.code,
+            number=fapiao.number,
+            issue_date=fapiao.issue_date,
+            amount_untaxed=fapiao.amount_untaxed,
+            amount_tax=fapiao.amount_tax,
+            amount_total=fapiao.amount_total,
+            state=fapiao.state,
+            is_red=fapiao.is_red,
+            seller_vat=self.company.vat,
+            seller_name=self.company.name,
+            buyer_vat=fapiao.buyer_vat,
+            buyer_name=fapiao.partner_id.name,
+        )
 
     # ------------------------------------------------------------------ clearings
     def _clear(self, month, approve):
