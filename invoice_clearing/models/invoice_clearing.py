@@ -32,7 +32,6 @@ _logger = logging.getLogger(__name__)
 HASH_VERSION = 2
 HASH_VERSIONS = tuple(range(1, HASH_VERSION + 1))  # every version verifies its clearings
 LOCK_NAMESPACE = 0x514B  # "QK": first key of the per-company advisory lock
-FAPIAO_TABLE = "invoice_clearing_fapiao"
 # Scopes larger than this run as a background job (system parameter, see data/).
 JOB_CRON = "invoice_clearing.ir_cron_clearing_jobs"
 THRESHOLD_PARAM = "invoice_clearing.background_threshold"

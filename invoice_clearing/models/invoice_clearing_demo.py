@@ -101,12 +101,9 @@ class _DemoGenerator:
             self.env.ref("invoice_clearing.demo_user_auditor").lang = "zh_CN"
 
     def _customer_ids(self):
-        ids = []
-        for index in range(1, 31):
-            record = self.env.ref(f"invoice_clearing.demo_customer_{index:02d}", False)
-            if record:
-                ids.append(record.id)
-        return ids
+        return [
+            self.env.ref(f"invoice_clearing.demo_customer_{index:02d}").id for index in range(1, 31)
+        ]
 
     def _taxes(self):
         """The chart's sales tax of each rate; rates it lacks (3 % 简易计税) copy its 13 % tax."""

@@ -6,7 +6,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from ..tools import fapiao_amount, fapiao_number, tax_id
 from ..tools.rule_error import FapiaoRuleError
 
-IDENTITY_FIELDS = {"fapiao_type", "code", "number", "issue_date"}
 # A fapiao whose amounts break 金额 + 税额 = 价税合计 or 税额 = 金额 × 税率 (±0.06). One text for the
 # check's query and the partial index below, so PostgreSQL matches them and the check reads only
 # the (few) broken fapiao instead of the whole period.
