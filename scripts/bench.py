@@ -549,26 +549,24 @@ def import_files(env, n):
             WHERE f.company_id = %s ORDER BY f.id""",
         [env.ref("base.main_company").id],
     )
-    digital = ("digital_special", "digital_general")
     rows = [
-        {
-            "code": "" if kind in digital else code,
-            "number": "" if kind in digital else number,
-            "digital_number": number if kind in digital else "",
-            "seller_vat": IMPORT_SELLER,
-            "seller_name": "Bench Co",
-            "buyer_vat": vat,
-            "buyer_name": name,
-            "issue_date": datetime(day.year, day.month, day.day, 10, 30),
-            "amount_untaxed": untaxed,
-            "amount_tax": tax,
-            "amount_total": total,
-            "kind": kind,
-            "status": state,
-            "is_red": red,
-            "source": "电子发票服务平台",
-            "risk": "正常",
-        }
+        bureau_export.row_from_fapiao(
+            kind=kind,
+            code=code,
+            number=number,
+            issue_date=datetime(day.year, day.month, day.day, 10, 30),
+            amount_untaxed=untaxed,
+            amount_tax=tax,
+            amount_total=total,
+            state=state,
+            is_red=red,
+            seller_vat=IMPORT_SELLER,
+            seller_name="Bench Co",
+            buyer_vat=vat,
+            buyer_name=name,
+            source="电子发票服务平台",
+            risk="正常",
+        )
         for code, number, kind, vat, name, day, untaxed, tax, total, state, red in env.cr.fetchall()
     ]
     assert len(rows) == n, len(rows)

@@ -7,8 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.periods import month_end
 from .invoice_clearing import LOCK_NAMESPACE
-from .invoice_clearing_deadline import month_end
 
 _logger = logging.getLogger(__name__)
 

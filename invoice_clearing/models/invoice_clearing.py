@@ -11,7 +11,6 @@ import logging
 from contextlib import closing
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
@@ -21,6 +20,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL, file_open
 
 from ..tools import clearing_integrity, clearing_summary, fapiao_number
+from ..tools.periods import month_end, month_start
 from ..tools.rule_error import FapiaoRuleError
 from .invoice_clearing_fapiao import AMOUNT_BROKEN
 
@@ -32,7 +32,6 @@ _logger = logging.getLogger(__name__)
 HASH_VERSION = 2
 HASH_VERSIONS = tuple(range(1, HASH_VERSION + 1))  # every version verifies its clearings
 LOCK_NAMESPACE = 0x514B  # "QK": first key of the per-company advisory lock
-FAPIAO_TABLE = "invoice_clearing_fapiao"
 # Scopes larger than this run as a background job (system parameter, see data/).
 JOB_CRON = "invoice_clearing.ir_cron_clearing_jobs"
 THRESHOLD_PARAM = "invoice_clearing.background_threshold"
@@ -205,8 +204,8 @@ class InvoiceClearing(models.Model):
     @api.onchange("scope", "date_to")
     def _onchange_period(self):
         if self.scope == "period" and self.date_to:
-            self.date_to = self.date_to + relativedelta(day=31)
-            self.date_from = self.date_to + relativedelta(day=1)
+            self.date_to = month_end(self.date_to)
+            self.date_from = month_start(self.date_to)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -620,7 +619,7 @@ class InvoiceClearing(models.Model):
     def _first_period(self):
         """Where a whole-period scope starts: the first managed month, or the scope's own month
         for a month before it (cleared for the record after adopting the addon)."""
-        return min(self.company_id._clearing_first_period(), self.date_to + relativedelta(day=1))
+        return min(self.company_id._clearing_first_period(), month_start(self.date_to))
 
     def _invoice_problems(self):
         date_from, date_to = self._scope_dates()
@@ -678,7 +677,7 @@ class InvoiceClearing(models.Model):
         start = (self.date_from or self.date_to) if self.scope != "number" else None
         if not start:
             return []
-        periods = self.company_id._clearing_uncleared_periods(start + relativedelta(day=1))
+        periods = self.company_id._clearing_uncleared_periods(month_start(start))
         if not periods:
             return []
         return [
@@ -731,7 +730,7 @@ class InvoiceClearing(models.Model):
         if not self.date_to or self.scope == "number":
             return []
         Deadline = self.env["invoice.clearing.deadline"]
-        period_start = self.date_to + relativedelta(day=1)
+        period_start = month_start(self.date_to)
         deadline, warning = Deadline.sudo()._deadline_for_period(self.company_id, period_start)
         problems = [self._problem("warning", warning)] if warning else []
         first_managed = self.company_id._clearing_first_period()
@@ -1240,8 +1239,7 @@ class InvoiceClearing(models.Model):
 
     def _move_lock_date(self):
         """A whole period cleared up to its month end locks sales up to it (never backwards)."""
-        month_end = self.date_to + relativedelta(day=31) if self.date_to else None
-        if self.scope != "period" or self.date_to != month_end:
+        if self.scope != "period" or not self.date_to or self.date_to != month_end(self.date_to):
             return
         company = self.company_id.sudo()
         if not company.sale_lock_date or company.sale_lock_date < self.date_to:

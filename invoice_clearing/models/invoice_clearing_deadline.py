@@ -1,11 +1,9 @@
 """The filing-deadline calendar (申报截止日期): data users edit each year, never a constant."""
 
-from datetime import date
-
-from dateutil.relativedelta import relativedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+from ..tools import periods
 
 # Reminders go out this many days before a deadline; under LAST_CALL days, once if none went out.
 REMIND_DAYS = (5, 2)
@@ -71,7 +69,7 @@ class InvoiceClearingDeadline(models.Model):
             deadline.display_name = self.env._(
                 "Filing deadline %(date)s (period %(period)s)",
                 date=deadline.date,
-                period=(deadline.date - relativedelta(months=1)).strftime("%Y-%m"),
+                period=periods.month_start(deadline.date, -1).strftime("%Y-%m"),
             )
 
     @api.model
@@ -93,7 +91,7 @@ class InvoiceClearingDeadline(models.Model):
         The deadline falls in the following month; a company's own record wins over the
         national one; a month missing from the calendar falls back to the 15th, with a warning.
         """
-        due_month = period_start + relativedelta(day=1, months=1)
+        due_month = periods.month_start(period_start, 1)
         record = self._deadline_record(company, due_month)
         if record:
             return record.date, False
@@ -124,7 +122,7 @@ class InvoiceClearingDeadline(models.Model):
         managers = self.env.ref("invoice_clearing.group_clearing_manager").sudo().all_user_ids
         Activity = self.env["mail.activity"].sudo().with_context(active_test=False)
         for company in self.env["res.company"].sudo().search([("id", "!=", False)]):
-            for period in company._clearing_uncleared_periods(today + relativedelta(day=1)):
+            for period in company._clearing_uncleared_periods(periods.month_start(today)):
                 due, _warning = self._deadline_for_period(company, period)
                 days = (due - today).days
                 if days not in REMIND_DAYS and not 0 <= days < LAST_CALL:
@@ -159,16 +157,3 @@ class InvoiceClearingDeadline(models.Model):
                         summary=summary,
                         user_id=user.id,
                     )
-
-
-def month_starts(first, before):
-    """First days of the months from `first` up to, excluding, `before`."""
-    current, result = first + relativedelta(day=1), []
-    while current < before:
-        result.append(current)
-        current += relativedelta(months=1)
-    return result
-
-
-def month_end(day: date) -> date:
-    return day + relativedelta(day=31) if day else day

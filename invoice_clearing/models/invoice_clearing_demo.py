@@ -9,11 +9,10 @@ approve), so the demo also proves those paths on a fresh database.
 import random
 from datetime import timedelta
 
-from dateutil.relativedelta import relativedelta
-
 from odoo import Command, api, fields, models
 
-from ..tools import bureau_export, clearing_summary
+from ..tools import bureau_export, clearing_summary, fapiao_amount
+from ..tools.periods import month_end, month_start
 
 # (description, VAT rate) of what the demo company sells.
 PRODUCTS = (
@@ -78,12 +77,7 @@ class _DemoGenerator:
         self.sequences = {}
         today = fields.Date.context_today(env["res.company"])
         self.today = today
-        current = today + relativedelta(day=1)
-        self.months = [
-            current - relativedelta(months=2),
-            current - relativedelta(months=1),
-            current,
-        ]
+        self.months = [month_start(today, -2), month_start(today, -1), month_start(today)]
 
     def run(self):
         if not self.company.chart_template:
@@ -107,12 +101,9 @@ class _DemoGenerator:
             self.env.ref("invoice_clearing.demo_user_auditor").lang = "zh_CN"
 
     def _customer_ids(self):
-        ids = []
-        for index in range(1, 31):
-            record = self.env.ref(f"invoice_clearing.demo_customer_{index:02d}", False)
-            if record:
-                ids.append(record.id)
-        return ids
+        return [
+            self.env.ref(f"invoice_clearing.demo_customer_{index:02d}").id for index in range(1, 31)
+        ]
 
     def _taxes(self):
         """The chart's sales tax of each rate; rates it lacks (3 % 简易计税) copy its 13 % tax."""
@@ -146,7 +137,7 @@ class _DemoGenerator:
         return taxes
 
     def _days(self, month, count):
-        last = month + relativedelta(day=31)
+        last = month_end(month)
         if month <= self.today <= last:
             last = self.today
         span = (last - month).days
@@ -174,7 +165,7 @@ class _DemoGenerator:
             [
                 ("company_id", "=", self.company.id),
                 ("issue_date", ">=", month),
-                ("issue_date", "<=", month + relativedelta(day=31)),
+                ("issue_date", "<=", month_end(month)),
             ]
         )
         if uploaded:
@@ -258,10 +249,14 @@ class _DemoGenerator:
         if not blue:
             return
         invoice = blue.move_id
-        day = min(blue.issue_date + timedelta(days=3), blue.issue_date + relativedelta(day=31))
+        day = min(blue.issue_date + timedelta(days=3), month_end(blue.issue_date))
         day = min(day, self.today)
         lines = [
-            (line.name, line.tax_ids[:1].amount, round(line.price_unit * share, 2))
+            (
+                line.name,
+                fapiao_amount.line_rate((t.amount_type, t.amount) for t in line.tax_ids),
+                round(line.price_unit * share, 2),
+            )
             for line in invoice.invoice_line_ids
         ]
         refund = self._invoice(
@@ -324,23 +319,21 @@ class _DemoGenerator:
         )
 
     def _export_row(self, fapiao):
-        digital = fapiao.fapiao_type.startswith("digital")
-        return {
-            "code": fapiao.code or "",
-            "number": "" if digital else fapiao.number,
-            "digital_number": fapiao.number if digital else "",
-            "seller_vat": self.company.vat,
-            "seller_name": self.company.name,
-            "buyer_vat": fapiao.buyer_vat or "",
-            "buyer_name": fapiao.partner_id.name,
-            "issue_date": fapiao.issue_date,
-            "amount_untaxed": fapiao.amount_untaxed,
-            "amount_tax": fapiao.amount_tax,
-            "amount_total": fapiao.amount_total,
-            "kind": fapiao.fapiao_type,
-            "status": fapiao.state,
-            "is_red": fapiao.is_red,
-        }
+        return bureau_export.row_from_fapiao(
+            kind=fapiao.fapiao_type,
+            code=fapiao.code,
+            number=fapiao.number,
+            issue_date=fapiao.issue_date,
+            amount_untaxed=fapiao.amount_untaxed,
+            amount_tax=fapiao.amount_tax,
+            amount_total=fapiao.amount_total,
+            state=fapiao.state,
+            is_red=fapiao.is_red,
+            seller_vat=self.company.vat,
+            seller_name=self.company.name,
+            buyer_vat=fapiao.buyer_vat,
+            buyer_name=fapiao.partner_id.name,
+        )
 
     # ------------------------------------------------------------------ clearings
     def _clear(self, month, approve):
@@ -355,12 +348,12 @@ class _DemoGenerator:
                     "company_id": self.company.id,
                     "scope": "period",
                     "date_from": month,
-                    "date_to": month + relativedelta(day=31),
+                    "date_to": month_end(month),
                 }
             )
         )
         net = clearing_summary.net_by_rate(clearing._summary_rows())
-        filing_day = min(month + relativedelta(months=1, day=10), self.today)
+        filing_day = min(month_start(month, 1).replace(day=10), self.today)
         clearing.write(
             {
                 "filing_date": filing_day,

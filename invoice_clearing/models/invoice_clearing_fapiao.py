@@ -6,18 +6,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from ..tools import fapiao_amount, fapiao_number, tax_id
 from ..tools.rule_error import FapiaoRuleError
 
-FAPIAO_TYPES = [
-    ("vat_special", "Special VAT fapiao (增值税专用发票)"),
-    ("vat_general", "General VAT fapiao (增值税普通发票)"),
-    ("vat_roll", "General VAT roll fapiao (增值税普通发票(卷票))"),
-    ("e_general", "Electronic general fapiao (增值税电子普通发票)"),
-    ("e_special", "Electronic special fapiao (增值税电子专用发票)"),
-    ("digital_special", "Digital special fapiao (数电票(增值税专用发票))"),
-    ("digital_general", "Digital general fapiao (数电票(普通发票))"),
-    ("motor_vehicle", "Motor vehicle sales fapiao (机动车销售统一发票)"),
-    ("used_vehicle", "Used vehicle sales fapiao (二手车销售统一发票)"),
-]
-IDENTITY_FIELDS = {"fapiao_type", "code", "number", "issue_date"}
 # A fapiao whose amounts break 金额 + 税额 = 价税合计 or 税额 = 金额 × 税率 (±0.06). One text for the
 # check's query and the partial index below, so PostgreSQL matches them and the check reads only
 # the (few) broken fapiao instead of the whole period.
@@ -59,7 +47,7 @@ class InvoiceClearingFapiao(models.Model):
         "Buyer Tax ID", help="购方识别号 as printed on the fapiao: USCC (18) or 15/17/20 characters"
     )
     fapiao_type = fields.Selection(
-        FAPIAO_TYPES, "Kind", required=True, tracking=True, help="发票票种"
+        fapiao_number.FAPIAO_TYPES, "Kind", required=True, tracking=True, help="发票票种"
     )
     code = fields.Char(
         "Fapiao Code", size=12, tracking=True, help="发票代码: 10 or 12 digits; empty for 数电"
@@ -102,12 +90,7 @@ class InvoiceClearingFapiao(models.Model):
     )
     void_date = fields.Date("Voided On", readonly=True, copy=False, tracking=True, help="作废日期")
     state = fields.Selection(
-        [
-            ("normal", "Normal"),
-            ("void", "Voided"),
-            ("red_partial", "Partly Reversed"),
-            ("red_full", "Fully Reversed"),
-        ],
+        fapiao_amount.FAPIAO_STATES,
         compute="_compute_state",
         store=True,
         index=True,

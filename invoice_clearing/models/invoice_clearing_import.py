@@ -1,10 +1,8 @@
 """An import of the bureau's 全量发票查询 export and its reconciliation (对账) with the register."""
 
 import base64
-import calendar
 import hashlib
 import logging
-import re
 from collections import defaultdict
 
 import psycopg2
@@ -13,7 +11,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..tools import bureau_export, fapiao_number, reconcile
+from ..tools import bureau_export, fapiao_number, reconcile, tax_id
 from ..tools.rule_error import FapiaoRuleError
 
 _logger = logging.getLogger(__name__)
@@ -42,11 +40,6 @@ OUTCOMES = [
     ("data_mismatch", "Buyer or date mismatch"),
     ("other_seller", "Rejected: another seller"),
 ]
-_VAT_IGNORED = re.compile(r"[\s\-]+")
-
-
-def normalize_vat(value):
-    return _VAT_IGNORED.sub("", fapiao_number.to_halfwidth(value or "")).upper()
 
 
 class InvoiceClearingImport(models.Model):
@@ -240,7 +233,7 @@ class InvoiceClearingImport(models.Model):
             self._raise_errors([error])
         if parsed.errors:
             self._raise_errors(parsed.errors)
-        company_vat = normalize_vat(company.vat)
+        company_vat = tax_id.normalize_tax_id(company.vat)
         if not company_vat:
             self._raise_no_vat(company)
         rows, row_count = parsed.rows, len(parsed.rows)
@@ -519,7 +512,7 @@ class InvoiceClearingImport(models.Model):
     @api.model
     def _job_create(self, company, date_from, date_to, data, file_name, sha):
         """Keep the file on a new import and let the cron import it (后台导入)."""
-        if not normalize_vat(company.vat):
+        if not tax_id.normalize_tax_id(company.vat):
             self._raise_no_vat(company)
         batch = self._create_batch(company, date_from, date_to, data, file_name, sha)
         batch._job_queue()
@@ -657,7 +650,7 @@ class InvoiceClearingImport(models.Model):
         self._job_step(
             self.env._("Reconciling %(rows)s rows with the register", rows=row_count), 25
         )
-        company_vat = normalize_vat(company.vat)
+        company_vat = tax_id.normalize_tax_id(company.vat)
         if not company_vat:
             self._raise_no_vat(company)
         result = self._reconcile(company, company_vat, self.date_from, self.date_to, rows)
@@ -827,7 +820,7 @@ class InvoiceClearingImport(models.Model):
             )
         )
         moves = [
-            reconcile.Move(id_, normalize_vat(vat), amount, refund, day, partner)
+            reconcile.Move(id_, tax_id.normalize_tax_id(vat), amount, refund, day, partner)
             for id_, vat, amount, refund, day, partner in rows
         ]
         partner_by_vat = {}
@@ -835,7 +828,7 @@ class InvoiceClearingImport(models.Model):
             [("vat", "in", vats), ("parent_id", "=", False)], order="id"
         )
         for partner_id, vat in self.env.execute_query(partners.select(SQL("id, vat"))):
-            partner_by_vat.setdefault(normalize_vat(vat), partner_id)
+            partner_by_vat.setdefault(tax_id.normalize_tax_id(vat), partner_id)
         return moves, partner_by_vat
 
     def _render_message(self, code, params):
@@ -992,8 +985,3 @@ def _megabytes(size):
     """`size` bytes in MB with one decimal, without it when whole: 20, 20.2."""
     value = round(size / 1024 / 1024, 1)
     return int(value) if value == int(value) else value
-
-
-def month_bounds(day):
-    """First and last day of the month of `day`."""
-    return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])

@@ -1,12 +1,10 @@
 """One reconciled fapiao of an import: the bureau's values, the register's fapiao, the outcome."""
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import fapiao_amount
-from .invoice_clearing_fapiao import FAPIAO_TYPES
+from ..tools.fapiao_number import FAPIAO_TYPES
 from .invoice_clearing_import import OUTCOMES
 
 
@@ -52,12 +50,7 @@ class InvoiceClearingImportLine(models.Model):
     tax_rate_known = fields.Boolean(readonly=True)
     tax_exempt = fields.Boolean(readonly=True, help="免税 / 不征税")
     bureau_state = fields.Selection(
-        [
-            ("normal", "Normal"),
-            ("void", "Voided"),
-            ("red_partial", "Partly Reversed"),
-            ("red_full", "Fully Reversed"),
-        ],
+        fapiao_amount.FAPIAO_STATES,
         "Status at the Bureau",
         readonly=True,
         help="发票状态: 正常 / 已作废 / 已红冲-部分 / 已红冲-全额",
@@ -177,14 +170,7 @@ class InvoiceClearingImportLine(models.Model):
         """The line's rate; without one in the export, the single VAT rate its amounts fit."""
         if self.tax_rate_known or self.tax_rate or self.tax_exempt:
             return self.tax_rate
-        untaxed = Decimal(str(self.amount_untaxed))
-        tax = Decimal(str(self.amount_tax))
-        fits = [
-            rate
-            for rate in fapiao_amount.CURRENT_RATES
-            if abs(tax - (untaxed * rate / 100).quantize(fapiao_amount.CENT, ROUND_HALF_UP))
-            <= fapiao_amount.TAX_TOLERANCE
-        ]
+        fits = fapiao_amount.rates_fitting(self.amount_untaxed, self.amount_tax)
         if len(fits) != 1:
             raise UserError(
                 self.env._(

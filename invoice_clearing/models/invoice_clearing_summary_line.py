@@ -2,7 +2,7 @@
 
 from odoo import fields, models
 
-from .invoice_clearing_fapiao import FAPIAO_TYPES
+from ..tools.fapiao_number import FAPIAO_TYPES
 
 
 class InvoiceClearingSummaryLine(models.Model):

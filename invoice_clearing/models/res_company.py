@@ -1,10 +1,8 @@
 """Company settings of the clearing, and which of its periods are cleared, open or locked."""
 
-from dateutil.relativedelta import relativedelta
-
 from odoo import fields, models
 
-from .invoice_clearing_deadline import month_end, month_starts
+from ..tools import periods
 
 
 class ResCompany(models.Model):
@@ -39,7 +37,7 @@ class ResCompany(models.Model):
         """First day of the first managed month: the configured one, else the default."""
         self.ensure_one()
         if self.clearing_first_period:
-            return self.clearing_first_period + relativedelta(day=1)
+            return periods.month_start(self.clearing_first_period)
         return self._clearing_first_period_default()
 
     def _clearing_first_period_default(self):
@@ -50,11 +48,11 @@ class ResCompany(models.Model):
         """
         self.ensure_one()
         start = self.clearing_start_date or fields.Date.context_today(self)
-        previous = start + relativedelta(day=1, months=-1)
+        previous = periods.month_start(start, -1)
         deadline, _warning = self.env["invoice.clearing.deadline"]._deadline_for_period(
             self, previous
         )
-        return previous if deadline >= start else previous + relativedelta(months=1)
+        return previous if deadline >= start else periods.month_start(previous, 1)
 
     def _clearing_cleared_until(self):
         """Last day covered by a cleared whole-period clearing of the company, or None."""
@@ -78,8 +76,8 @@ class ResCompany(models.Model):
         cleared_until = self._clearing_cleared_until()
         return [
             start
-            for start in month_starts(self._clearing_first_period(), before)
-            if not cleared_until or month_end(start) > cleared_until
+            for start in periods.month_starts(self._clearing_first_period(), before)
+            if not cleared_until or periods.month_end(start) > cleared_until
         ]
 
     def _clearing_locked_period(self, today=None):
@@ -90,7 +88,7 @@ class ResCompany(models.Model):
         self.ensure_one()
         today = today or fields.Date.context_today(self)
         Deadline = self.env["invoice.clearing.deadline"]
-        for period in self._clearing_uncleared_periods(today + relativedelta(day=1)):
+        for period in self._clearing_uncleared_periods(periods.month_start(today)):
             deadline, _warning = Deadline._deadline_for_period(self, period)
             if deadline < today:
                 return period

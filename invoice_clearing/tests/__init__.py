@@ -26,6 +26,7 @@ from . import test_tools_clearing_xlsx
 from . import test_tools_fapiao_amount
 from . import test_tools_fapiao_number
 from . import test_tools_fuzz
+from . import test_tools_periods
 from . import test_tools_reconcile
 from . import test_tools_tax_id
 from . import test_tours

@@ -18,8 +18,7 @@ class ClearingCommon(FapiaoCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if "clearing_first_period" in cls.company._fields:
-            cls.company.clearing_first_period = MONTH
+        cls.company.clearing_first_period = MONTH
         cls.manager_2 = cls.manager.copy({"login": "ic_manager_2", "name": "Second Manager"})
         cls.month_fapiao = cls.env["invoice.clearing.fapiao"]
         serial = iter(range(1, 10_000))
@@ -273,8 +272,6 @@ class TestClearingRoles(ClearingCommon):
             clearing.with_user(self.auditor).write({"date_to": date(2026, 10, 30)})
 
     def test_four_eyes(self):
-        if "clearing_four_eyes" not in self.company._fields:
-            self.skipTest("four-eyes setting not installed")
         self.company.clearing_four_eyes = True
         clearing = self.new_clearing(user=self.manager)
         clearing.with_user(self.manager).action_submit()
@@ -368,8 +365,6 @@ class TestFrozenData(ClearingCommon):
         self.assertIn("comparison failed", self.clearing.message_ids[0].body)
 
     def test_reopen_four_eyes(self):
-        if "clearing_four_eyes" not in self.company._fields:
-            self.skipTest("four-eyes setting not installed")
         self.company.clearing_four_eyes = True
         self.clearing.with_user(self.manager).action_reopen("wrong month")
         self.assertEqual(self.clearing.state, "cleared")

@@ -40,8 +40,7 @@ class BureauImportCommon(FapiaoCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.vat = SELLER
-        if "clearing_first_period" in cls.company._fields:
-            cls.company.clearing_first_period = MONTH
+        cls.company.clearing_first_period = MONTH
         cls.Import = cls.env["invoice.clearing.import"]
         make = cls.create_fapiao
         cls.f_text = make(number="26442000000000000001", amount=100.0, issue_date=DAY)

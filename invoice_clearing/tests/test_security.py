@@ -525,19 +525,21 @@ class TestAccessMatrix(ClearingCommon):
         fapiao = self.fapiao
         return bureau_export.write_export_xlsx(
             [
-                {
-                    "digital_number": fapiao.number,
-                    "seller_vat": SELLER_USCC,
-                    "seller_name": self.company.name,
-                    "buyer_vat": fapiao.buyer_vat or "",
-                    "buyer_name": fapiao.partner_id.name,
-                    "issue_date": fapiao.issue_date,
-                    "amount_untaxed": fapiao.amount_untaxed,
-                    "amount_tax": fapiao.amount_tax,
-                    "amount_total": fapiao.amount_total,
-                    "kind": fapiao.fapiao_type,
-                    "status": "normal",
-                }
+                bureau_export.row_from_fapiao(
+                    kind=fapiao.fapiao_type,
+                    code=fapiao.code,
+                    number=fapiao.number,
+                    issue_date=fapiao.issue_date,
+                    amount_untaxed=fapiao.amount_untaxed,
+                    amount_tax=fapiao.amount_tax,
+                    amount_total=fapiao.amount_total,
+                    state="normal",
+                    is_red=fapiao.is_red,
+                    seller_vat=SELLER_USCC,
+                    seller_name=self.company.name,
+                    buyer_vat=fapiao.buyer_vat,
+                    buyer_name=fapiao.partner_id.name,
+                )
             ]
         )
 

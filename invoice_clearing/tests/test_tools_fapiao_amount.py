@@ -294,3 +294,49 @@ class TestFapiaoAmount(ToolsCase):
             fa.to_cents_of(value, "amount_untaxed")
         assert "too large" in str(caught.exception)
         assert fa.to_cents("999999999999999.99") == Decimal("999999999999999.99")
+
+    def test_red_states_are_fapiao_states(self):
+        states = [state for state, _label in fa.FAPIAO_STATES]
+        assert states == ["normal", "void", "red_partial", "red_full"]
+        assert {fa.red_state(113, []), fa.red_state(113, [-13]), fa.red_state(113, [-113])} == {
+            "normal", "red_partial", "red_full",
+        }  # fmt: skip
+
+    # --- rate inference ----------------------------------------------------------------------------
+    @parametrize(
+        ("untaxed", "tax", "expected"),
+        [
+            (100, 13, ("13",)),
+            ("1000.00", "90.00", ("9",)),
+            (100.5, 6.03, ("6",)),
+            (-100, -13, ("13",)),  # red-letter amounts: same rate
+            (100, "13.06", ("13",)),  # within the rounding tolerance
+            (100, "13.07", ()),  # beyond it
+            (100, 0, ("0",)),
+            (100, "1.5", ("1.5",)),
+            (100, 1, ("1",)),
+            (5, 0, ("1", "0.5", "0")),  # tax 0.05 or 0.03 is within 0.06 of 0: three fit
+            (0, 0, ("13", "9", "6", "5", "3", "1.5", "1", "0.5", "0")),
+            (100, 17, ()),  # an old rate is never inferred
+        ],
+    )
+    def test_rates_fitting(self, untaxed, tax, expected):
+        assert fa.rates_fitting(untaxed, tax) == tuple(Decimal(rate) for rate in expected)
+
+    def test_rates_fitting_refuses_text(self):
+        with self.assertRaises(FapiaoRuleError) as caught:
+            fa.rates_fitting("abc", 13)
+        assert caught.exception.field == "amount_untaxed"
+
+    @parametrize(
+        ("taxes", "expected"),
+        [
+            ([("percent", 13.0)], 13.0),
+            ([], 0),
+            ([("percent", 6.0), ("fixed", 2.0)], 6.0),  # a fixed amount is no rate
+            ([("percent", 1.0), ("percent", 2.0)], 3.0),  # summed, as the invoice taxes them
+            ([("group", 0.0), ("division", 5.0)], 0),
+        ],
+    )
+    def test_line_rate(self, taxes, expected):
+        assert fa.line_rate(taxes) == expected

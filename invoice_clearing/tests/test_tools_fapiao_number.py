@@ -363,6 +363,12 @@ class TestFapiaoNumber(ToolsCase):
         assert fn.VEHICLE_KINDS <= fn.LEGACY_KINDS
         assert len(set(fn.DEVICE_CODES.values())) == len(fn.DEVICE_CODES)
         assert len(set(fn.BUREAU_CODES.values())) == len(fn.BUREAU_CODES)
+
+    def test_fapiao_types_are_the_kinds_with_their_labels(self):
+        """The selection of every `fapiao_type` field: plain strings, the kinds in order."""
+        assert [kind for kind, _label in fn.FAPIAO_TYPES] == list(fn.KINDS)
+        for kind, label in fn.FAPIAO_TYPES:
+            assert type(label) is str and label == fn.KIND_LABELS[kind]
         assert (fn.DEVICE_CODES["vat_special"], fn.BUREAU_CODES["vat_special"]) == ("004", "01")
         assert (fn.BUREAU_CODES["digital_special"], fn.BUREAU_CODES["digital_general"]) == (
             "81",

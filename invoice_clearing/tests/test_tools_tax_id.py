@@ -3,7 +3,7 @@
 from stdnum.cn import uscc
 
 from ..tools.rule_error import FapiaoRuleError, RuleWarning
-from ..tools.tax_id import USCC_ALPHABET, check_tax_id
+from ..tools.tax_id import USCC_ALPHABET, check_tax_id, normalize_tax_id
 from .tools_case import ToolsCase, parametrize
 
 # Published codes whose check character stdnum confirms (asserted below).
@@ -68,6 +68,21 @@ class TestTaxId(ToolsCase):
     )
     def test_input_is_normalised(self, value, expected):
         assert check_tax_id(value) == (expected, [])
+        assert normalize_tax_id(value) == expected
+
+    @parametrize(
+        ("value", "expected"),
+        [
+            (None, ""),
+            (False, ""),
+            ("", ""),
+            (" \u3000-", ""),
+            ("91350100m000100y4.", "91350100M000100Y4."),  # normalised, not checked
+            ("ｎｏ－ｉｄ", "NOID"),
+        ],
+    )
+    def test_normalize_without_a_check(self, value, expected):
+        assert normalize_tax_id(value) == expected
 
     @parametrize(
         "first17",

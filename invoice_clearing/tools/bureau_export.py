@@ -865,6 +865,35 @@ def _kind(value, digital):
 
 
 # --------------------------------------------------------------------------------------- write
+def row_from_fapiao(
+    *, kind, code, number, issue_date, amount_untaxed, amount_tax, amount_total, state, is_red,
+    seller_vat, seller_name, buyer_vat, buyer_name, **cells,
+):  # fmt: skip
+    """The row of a register fapiao as the bureau's export lists it, for `write_export_xlsx/csv`.
+
+    A digital kind's number goes to 数电发票号码, any other's to 发票代码 + 发票号码; `state` is the
+    register's (written as the bureau's 发票状态). `cells` adds columns (source, risk, note...).
+    """
+    digital = kind in fapiao_number.DIGITAL_KINDS
+    return {
+        "code": "" if digital else code or "",
+        "number": "" if digital else number,
+        "digital_number": number if digital else "",
+        "seller_vat": seller_vat,
+        "seller_name": seller_name,
+        "buyer_vat": buyer_vat or "",
+        "buyer_name": buyer_name,
+        "issue_date": issue_date,
+        "amount_untaxed": amount_untaxed,
+        "amount_tax": amount_tax,
+        "amount_total": amount_total,
+        "kind": kind,
+        "status": state,
+        "is_red": is_red,
+        **cells,
+    }
+
+
 def _cell(row, key):
     value = row.get(key)
     if key == "status" and value in STATUS_LABELS:

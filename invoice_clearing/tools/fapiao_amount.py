@@ -19,7 +19,14 @@ TOTAL_TOLERANCE = Decimal("0.01")  # 金额 + 税额 vs 价税合计
 TAX_TOLERANCE = Decimal("0.06")  # 税额 vs 金额 × 税率: lines are rounded one by one
 CURRENT_RATES = frozenset(Decimal(r) for r in ("13", "9", "6", "5", "3", "1.5", "1", "0.5", "0"))
 OLD_RATES = frozenset(Decimal(r) for r in ("17", "16", "11", "10"))  # only on red-letter fapiao
-_RATE_PRECISION = Decimal("0.0001")  # 0.13 * 100 is 13.000000000000002 as a float
+_RATE_PRECISION = Decimal("0.0001")
+# States of a fapiao in the register (and at the bureau): red_state() decides the red-letter ones.
+FAPIAO_STATES = [
+    ("normal", "Normal"),
+    ("void", "Voided"),
+    ("red_partial", "Partly Reversed"),
+    ("red_full", "Fully Reversed"),
+]  # 0.13 * 100 is 13.000000000000002 as a float
 
 AMOUNT_LABELS = {
     "amount_untaxed": Term(_("amount (金额)")),
@@ -222,6 +229,28 @@ def assert_amounts(*args, **kwargs):
     problems = check_amounts(*args, **kwargs)
     if problems:
         raise problems[0]
+
+
+def rates_fitting(amount_untaxed, amount_tax):
+    """The current VAT rates (Decimal percents, highest first) at which `amount_tax` is the tax of
+    `amount_untaxed`, within the rounding tolerance: a fapiao's rate when its source gives none.
+
+    A single rate is the fapiao's rate; none, or several (0, 0.5 and 1 all fit a tax of 0.00 on
+    5.00), leave the choice to the user.
+    """
+    untaxed = to_cents_of(amount_untaxed, "amount_untaxed")
+    tax = to_cents_of(amount_tax, "amount_tax")
+    return tuple(
+        rate
+        for rate in sorted(CURRENT_RATES, reverse=True)
+        if abs(tax - (untaxed * rate / 100).quantize(CENT, ROUND_HALF_UP)) <= TAX_TOLERANCE
+    )
+
+
+def line_rate(taxes):
+    """The VAT rate (percent) of an invoice line from its taxes, as (amount_type, amount) pairs:
+    the sum of its percentage taxes (fixed and group amounts are no rate)."""
+    return sum(amount for amount_type, amount in taxes if amount_type == "percent")
 
 
 def red_state(blue_total, red_totals):

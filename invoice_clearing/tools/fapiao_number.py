@@ -14,18 +14,8 @@ from decimal import Decimal
 
 from .rule_error import FapiaoRuleError, Term, _
 
-KINDS = (
-    "vat_special",
-    "vat_general",
-    "vat_roll",
-    "e_general",
-    "e_special",
-    "digital_special",
-    "digital_general",
-    "motor_vehicle",
-    "used_vehicle",
-)
-# Names as in the fapiao register's `fapiao_type` selection, so they share its translations.
+# Every kind of fapiao (发票票种) the register knows, in the order users see them; the labels are
+# also those of the `fapiao_type` selections (FAPIAO_TYPES), which share their translations.
 KIND_LABELS = {
     "vat_special": Term(_("Special VAT fapiao (增值税专用发票)")),
     "vat_general": Term(_("General VAT fapiao (增值税普通发票)")),
@@ -37,6 +27,8 @@ KIND_LABELS = {
     "motor_vehicle": Term(_("Motor vehicle sales fapiao (机动车销售统一发票)")),
     "used_vehicle": Term(_("Used vehicle sales fapiao (二手车销售统一发票)")),
 }
+KINDS = tuple(KIND_LABELS)
+FAPIAO_TYPES = [(kind, str(label)) for kind, label in KIND_LABELS.items()]
 # Codes of the invoicing device software (发票种类代码) and of the bureau's 票种 column.
 DEVICE_CODES = {
     "vat_special": "004",

@@ -23,13 +23,21 @@ _IGNORED = re.compile(r"[\s\-]+")  # Unicode-aware: NBSP and U+3000 too
 _RESIDENT_ID = re.compile(r"\d{17}[\dX]")
 
 
+def normalize_tax_id(value):
+    """`value` as a tax ID is compared: half-width, upper case, without spaces or dashes.
+
+    No check: "" for an empty value, and any text comes out as it normalises.
+    """
+    return _IGNORED.sub("", to_halfwidth(str(value or ""))).upper()
+
+
 def check_tax_id(value, natural_person=False):
     """(normalised ID, [RuleWarning]) or a FapiaoRuleError.
 
     An 18-character ID is a USCC, or a resident ID number (居民身份证号码) that individuals and
     sole traders use as tax ID. Only a natural person may have no tax ID.
     """
-    text = _IGNORED.sub("", to_halfwidth(str(value or ""))).upper()
+    text = normalize_tax_id(value)
     if not text:
         if natural_person:
             return "", []

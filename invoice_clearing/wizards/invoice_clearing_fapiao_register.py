@@ -5,7 +5,8 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.invoice_clearing_fapiao import FAPIAO_TYPES
+from ..tools import fapiao_amount
+from ..tools.fapiao_number import FAPIAO_TYPES
 
 
 class InvoiceClearingFapiaoRegister(models.TransientModel):
@@ -59,7 +60,7 @@ class InvoiceClearingFapiaoRegister(models.TransientModel):
         )
         totals = defaultdict(lambda: {"amount_untaxed": 0.0, "amount_total": 0.0})
         for line in move.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
-            rate = sum(line.tax_ids.filtered(lambda t: t.amount_type == "percent").mapped("amount"))
+            rate = fapiao_amount.line_rate((t.amount_type, t.amount) for t in line.tax_ids)
             totals[rate]["amount_untaxed"] += sign * line.price_subtotal
             totals[rate]["amount_total"] += sign * line.price_total
         for rate, amounts in totals.items():

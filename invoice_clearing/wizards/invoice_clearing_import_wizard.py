@@ -3,17 +3,15 @@
 import base64
 import binascii
 
-from dateutil.relativedelta import relativedelta
-
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from ..models.invoice_clearing_import import month_bounds
+from ..tools.periods import month_bounds, month_start
 
 
 def _last_month(index):
     def default(self):
-        return month_bounds(fields.Date.context_today(self) - relativedelta(months=1))[index]
+        return month_bounds(month_start(fields.Date.context_today(self), -1))[index]
 
     return default
 
