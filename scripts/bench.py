@@ -543,31 +543,23 @@ def import_files(env, n):
     from odoo.addons.invoice_clearing.tools import bureau_export
 
     env.cr.execute(
-        """SELECT f.code, f.number, f.fapiao_type, f.buyer_vat, p.name, f.issue_date,
-                  f.amount_untaxed, f.amount_tax, f.amount_total, f.state, f.is_red
+        """SELECT f.code, f.number, f.fapiao_type AS kind, f.buyer_vat, p.name AS buyer_name,
+                  f.issue_date + time '10:30' AS issue_date, f.amount_untaxed, f.amount_tax,
+                  f.amount_total, f.state, f.is_red
              FROM invoice_clearing_fapiao f JOIN res_partner p ON p.id = f.partner_id
             WHERE f.company_id = %s ORDER BY f.id""",
         [env.ref("base.main_company").id],
     )
+    columns = [column.name for column in env.cr.description]
     rows = [
         bureau_export.row_from_fapiao(
-            kind=kind,
-            code=code,
-            number=number,
-            issue_date=datetime(day.year, day.month, day.day, 10, 30),
-            amount_untaxed=untaxed,
-            amount_tax=tax,
-            amount_total=total,
-            state=state,
-            is_red=red,
+            **dict(zip(columns, values, strict=True)),
             seller_vat=IMPORT_SELLER,
             seller_name="Bench Co",
-            buyer_vat=vat,
-            buyer_name=name,
             source="电子发票服务平台",
             risk="正常",
         )
-        for code, number, kind, vat, name, day, untaxed, tax, total, state, red in env.cr.fetchall()
+        for values in env.cr.fetchall()
     ]
     assert len(rows) == n, len(rows)
     IMPORT_DIR.mkdir(parents=True, exist_ok=True)

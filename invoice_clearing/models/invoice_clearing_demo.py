@@ -285,12 +285,12 @@ class _DemoGenerator:
             ],
             order="issue_date, id",
         )
-        rows = [self._export_row(f) for f in fapiao]
+        rows = [f._bureau_export_row() for f in fapiao]
         outside = fapiao.filtered(lambda f: f.fapiao_type == "digital_general" and not f.is_red)[:1]
         if outside:
             rows.append(
                 {
-                    **self._export_row(outside),
+                    **outside._bureau_export_row(),
                     "digital_number": self._number("digital_general", outside.issue_date),
                     "amount_untaxed": 800.0,
                     "amount_tax": 104.0,
@@ -316,23 +316,6 @@ class _DemoGenerator:
                 "res_id": attachment.id,
                 "noupdate": True,
             }
-        )
-
-    def _export_row(self, fapiao):
-        return bureau_export.row_from_fapiao(
-            kind=fapiao.fapiao_type,
-            code=fapiao.code,
-            number=fapiao.number,
-            issue_date=fapiao.issue_date,
-            amount_untaxed=fapiao.amount_untaxed,
-            amount_tax=fapiao.amount_tax,
-            amount_total=fapiao.amount_total,
-            state=fapiao.state,
-            is_red=fapiao.is_red,
-            seller_vat=self.company.vat,
-            seller_name=self.company.name,
-            buyer_vat=fapiao.buyer_vat,
-            buyer_name=fapiao.partner_id.name,
         )
 
     # ------------------------------------------------------------------ clearings

@@ -522,26 +522,7 @@ class TestAccessMatrix(ClearingCommon):
     def export_file(self):
         """The bureau's export of one fapiao of the month (the company as seller)."""
         self.company.vat = SELLER_USCC
-        fapiao = self.fapiao
-        return bureau_export.write_export_xlsx(
-            [
-                bureau_export.row_from_fapiao(
-                    kind=fapiao.fapiao_type,
-                    code=fapiao.code,
-                    number=fapiao.number,
-                    issue_date=fapiao.issue_date,
-                    amount_untaxed=fapiao.amount_untaxed,
-                    amount_tax=fapiao.amount_tax,
-                    amount_total=fapiao.amount_total,
-                    state="normal",
-                    is_red=fapiao.is_red,
-                    seller_vat=SELLER_USCC,
-                    seller_name=self.company.name,
-                    buyer_vat=fapiao.buyer_vat,
-                    buyer_name=fapiao.partner_id.name,
-                )
-            ]
-        )
+        return bureau_export.write_export_xlsx([self.fapiao._bureau_export_row(status="normal")])
 
     def imported(self):
         return (

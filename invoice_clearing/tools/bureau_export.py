@@ -630,25 +630,20 @@ def _parse_row(sheet, number, cells):
         code=code,
         number=legacy,
         digital_number=digital,
+        status=_status(cells.get("status")),
         rounded_number=rounded,
         seller_vat=seller_vat,
-        seller_name=normalize_name(cells.get("seller_name")),
         buyer_vat=buyer_vat,
-        buyer_name=normalize_name(cells.get("buyer_name")),
+        note=_text(cells.get("note")),
         issue_date=issue_date,
         amount_untaxed=untaxed,
         amount_tax=tax,
         amount_total=total,
-        status=_status(cells.get("status")),
         is_red=is_red,
         kind=kind,
-        kind_label=normalize_name(cells.get("kind_label")),
-        source=normalize_name(cells.get("source")),
-        risk=normalize_name(cells.get("risk")),
-        issuer=normalize_name(cells.get("issuer")),
-        note=_text(cells.get("note")),
         tax_exempt=exempt,
         tax_rates=rates,
+        **{name: normalize_name(cells.get(name)) for name in NAME_COLUMNS},
     )
 
 
@@ -709,6 +704,10 @@ def _text(value):
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
     return str(value).strip()
+
+
+# Names and labels, compared as normalize_name leaves them.
+NAME_COLUMNS = ("seller_name", "buyer_name", "kind_label", "source", "risk", "issuer")
 
 
 def normalize_name(value):

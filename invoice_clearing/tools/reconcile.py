@@ -21,6 +21,8 @@ from . import fapiao_number
 from .bureau_export import excel_rounded
 
 CENT = Decimal("0.01")
+AMOUNTS = ("amount_untaxed", "amount_tax", "amount_total")  # 金额, 税额, 价税合计
+ROW_AS_IS = ("seller_vat", "seller_name", "buyer_name", "issue_date", *AMOUNTS)  # row → line
 
 
 class RegisterFapiao(NamedTuple):
@@ -125,20 +127,14 @@ def row_line(row):
         code=row.code or None,
         number=row.digital_number or row.number or row.rounded_number,
         fapiao_type=row.kind or None,
-        seller_vat=row.seller_vat,
-        seller_name=row.seller_name,
         buyer_vat=row.buyer_vat or None,
-        buyer_name=row.buyer_name,
-        issue_date=row.issue_date,
-        amount_untaxed=row.amount_untaxed,
-        amount_tax=row.amount_tax,
-        amount_total=row.amount_total,
         tax_rate=float(row.tax_rate) if row.tax_rate is not None else 0.0,
         tax_rate_known=row.tax_rate is not None,
         tax_exempt=row.tax_exempt,
         bureau_state=row.status,
         is_red=row.is_red,
         risk=row.risk,
+        **{name: getattr(row, name) for name in ROW_AS_IS},
     )
 
 
@@ -223,13 +219,9 @@ def compare(row, fapiao):
             "odoo": fapiao.state, "odoo_red": fapiao.is_red,
         })  # fmt: skip
     differences = [
-        (label, bureau, odoo / 100)  # Odoo's amount as the float the register shows
-        for label, bureau, odoo in (
-            ("amount_untaxed", row.amount_untaxed, fapiao.amount_untaxed),
-            ("amount_tax", row.amount_tax, fapiao.amount_tax),
-            ("amount_total", row.amount_total, fapiao.amount_total),
-        )
-        if in_cents(bureau) != odoo
+        (name, getattr(row, name), getattr(fapiao, name) / 100)  # Odoo's as the register shows
+        for name in AMOUNTS
+        if in_cents(getattr(row, name)) != getattr(fapiao, name)
     ]
     if differences:
         return "amount_mismatch", ("amounts", {"differences": differences})
@@ -252,12 +244,10 @@ def odoo_only_line(fapiao):
         buyer_vat=fapiao.buyer_vat or None,
         buyer_partner_id=fapiao.partner_id,
         issue_date=fapiao.issue_date,
-        amount_untaxed=Decimal(fapiao.amount_untaxed).scaleb(-2),
-        amount_tax=Decimal(fapiao.amount_tax).scaleb(-2),
-        amount_total=Decimal(fapiao.amount_total).scaleb(-2),
         tax_rate=fapiao.tax_rate,
         is_red=fapiao.is_red,
         message=(("odoo_only", {"fapiao": fapiao.display_name}),),
+        **{name: Decimal(getattr(fapiao, name)).scaleb(-2) for name in AMOUNTS},  # from cents
     )
 
 

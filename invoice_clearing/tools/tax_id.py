@@ -48,17 +48,14 @@ def check_tax_id(value, natural_person=False):
                 "credit code (统一社会信用代码); only a natural person (自然人) may have none."
             ),
         )
-    bad = next((char for char in text if char not in _ALPHANUMERIC), None)
-    if bad is not None:
-        raise FapiaoRuleError(
-            "vat",
-            _(
-                "Tax ID %(value)s contains %(char)s, but a tax ID (纳税人识别号) has digits and "
-                "capital letters only. Copy it again from the buyer's business licence (营业执照)."
-            ),
-            value=text,
-            char=f"'{bad}'",
-        )
+    _check_alphabet(
+        text,
+        _ALPHANUMERIC,
+        _(
+            "Tax ID %(value)s contains %(char)s, but a tax ID (纳税人识别号) has digits and "
+            "capital letters only. Copy it again from the buyer's business licence (营业执照)."
+        ),
+    )
     if len(text) == USCC_LENGTH:
         return text, _check_18(text)
     if len(text) in OLD_ID_LENGTHS:
@@ -75,23 +72,28 @@ def check_tax_id(value, natural_person=False):
     )
 
 
+def _check_alphabet(text, alphabet, message):
+    """Raise `message` (with %(value)s and %(char)s) naming the first character of `text` that is
+    not in `alphabet`."""
+    bad = next((char for char in text if char not in alphabet), None)
+    if bad is not None:
+        raise FapiaoRuleError("vat", message, value=text, char=f"'{bad}'")
+
+
 def _check_18(text):
     """Warnings of an 18-character ID: a USCC, or a resident ID number."""
     birth_date = _birth_date(text)
     if birth_date and ric.calc_check_digit(text) == text[-1]:
         return []
-    bad = next((char for char in text if char not in USCC_ALPHABET), None)
-    if bad is not None:
-        raise FapiaoRuleError(
-            "vat",
-            _(
-                "Tax ID %(value)s contains %(char)s, which a unified social credit code "
-                "(统一社会信用代码) never contains: it uses digits and capital letters except I, "
-                "O, S, V and Z. Copy it again from the buyer's business licence (营业执照)."
-            ),
-            value=text,
-            char=f"'{bad}'",
-        )
+    _check_alphabet(
+        text,
+        USCC_ALPHABET,
+        _(
+            "Tax ID %(value)s contains %(char)s, which a unified social credit code "
+            "(统一社会信用代码) never contains: it uses digits and capital letters except I, "
+            "O, S, V and Z. Copy it again from the buyer's business licence (营业执照)."
+        ),
+    )
     expected = uscc.calc_check_digit(text[:-1])
     if expected == text[-1]:
         return []
