@@ -2,6 +2,7 @@
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 
 from ..tools import bureau_export, fapiao_amount, fapiao_number, tax_id
 from ..tools.rule_error import FapiaoRuleError
@@ -194,6 +195,33 @@ class InvoiceClearingFapiao(models.Model):
                 for f in self
             )  # fmt: skip
         return super().write(vals)
+
+    @api.model
+    def _set_uploaded_by_import(self, batch, to_mark, to_unmark):
+        """Mark the fapiao ids `to_mark` uploaded and `to_unmark` not uploaded, naming import
+        `batch` as the one that set them: one UPDATE, not the tracked ORM (one message per fapiao).
+        Frozen (cleared) fapiao are left unchanged.
+        """
+        batch.ensure_one()
+        if not to_mark and not to_unmark:
+            return
+        self.check_access("write")
+        self.env.cr.execute(
+            SQL(
+                """UPDATE %(table)s f
+                      SET uploaded = v.flag, uploaded_import_id = %(batch)s,
+                          write_uid = %(uid)s, write_date = %(now)s
+                     FROM unnest(%(ids)s::int4[], %(flags)s::bool[]) AS v(id, flag)
+                    WHERE f.id = v.id AND f.clearing_id IS NULL""",
+                table=SQL.identifier(self._table),
+                batch=batch.id,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                ids=[*to_mark, *to_unmark],
+                flags=[True] * len(to_mark) + [False] * len(to_unmark),
+            )
+        )
+        self.invalidate_model(["uploaded", "uploaded_import_id", "write_uid", "write_date"])
 
     def _check_protected(self, names):
         if names and not self.env.su:

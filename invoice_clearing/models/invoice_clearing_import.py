@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import logging
+import time
 from collections import defaultdict
 
 import psycopg2
@@ -11,7 +12,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..tools import bureau_export, fapiao_number, reconcile, tax_id
+from ..tools import bureau_export, tax_id
 from ..tools.rule_error import FapiaoRuleError
 
 _logger = logging.getLogger(__name__)
@@ -19,7 +20,6 @@ _logger = logging.getLogger(__name__)
 IMPORT_LOCK_NAMESPACE = 0x4452  # "DR": per-company lock of imports (the clearing uses 0x514B)
 MAX_LISTED_ERRORS = 30
 MAX_BYTES_PARAM = "invoice_clearing.import_max_bytes"
-REGISTER_CHUNK = 10_000  # register rows fetched at a time
 # A month of 100,000 fapiao is ~20 MB as UTF-8 CSV (~18 MB GB18030, ~8 MB xlsx); real names and
 # notes are longer than the bench's, so the default leaves room for 200,000 such rows.
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -45,9 +45,11 @@ OUTCOMES = [
 class InvoiceClearingImport(models.Model):
     """One imported export and its reconciliation with the register.
 
-    The import reads the register in one query, lets the pure engine `tools/reconcile.py` decide
-    every outcome, then writes set-based: one INSERT of the lines, one UPDATE of the fapiao's
-    uploaded flags. Audit trail of the upload state (decision): the flags are not written through
+    The reconciliation service (`invoice.clearing.reconcile`) reads the register in one query and
+    lets the pure engine `tools/reconcile.py` decide every outcome; the import then writes
+    set-based: one INSERT of the lines (`invoice.clearing.import.line._insert_rows`), one UPDATE
+    of the fapiao's uploaded flags (`invoice.clearing.fapiao._set_uploaded_by_import`).
+    Audit trail of the upload state (decision): the flags are not written through
     the tracked ORM, which would post one chatter message per fapiao (100,000 a month). Instead
     the import posts one message naming the user and how many fapiao it marked uploaded and not
     uploaded, its lines are the detail per fapiao, and each fapiao it changed stores the import in
@@ -211,6 +213,9 @@ class InvoiceClearingImport(models.Model):
             )
         if not date_from or not date_to or date_from > date_to:
             raise UserError(self.env._("Choose a period whose start is not after its end."))
+        started = time.monotonic()
+        _logger.info("Import of %s (%s bytes) for %s (id %s), %s to %s: started", file_name,
+                     len(data or b""), company.name, company.id, date_from, date_to)  # fmt: skip
         self._check_size(len(data or b""))
         # One import per company at a time: a second session waits, then finds this one's file.
         self.env.cr.execute(
@@ -238,7 +243,9 @@ class InvoiceClearingImport(models.Model):
             self._raise_no_vat(company)
         rows, row_count = parsed.rows, len(parsed.rows)
         del parsed  # the lines keep what they need of the rows
-        result = self._reconcile(company, company_vat, date_from, date_to, rows)
+        result = self.env["invoice.clearing.reconcile"]._reconcile(
+            company, company_vat, date_from, date_to, rows
+        )
         del rows
         try:
             batch = self._store(company, date_from, date_to, data, file_name, sha, row_count,
@@ -251,6 +258,11 @@ class InvoiceClearingImport(models.Model):
                     "just now. Open it from Bureau Reconciliation."
                 )
             ) from None
+        _logger.info(
+            "Import %s (id %s) for %s: %s rows reconciled in %.1f s: %s",
+            batch.name, batch.id, company.name, row_count, time.monotonic() - started,
+            ", ".join(f"{batch[f'count_{outcome}']} {outcome}" for outcome, _label in OUTCOMES),
+        )  # fmt: skip
         return batch
 
     @api.model
@@ -300,7 +312,7 @@ class InvoiceClearingImport(models.Model):
             batch = self._create_batch(
                 company, date_from, date_to, data, file_name, sha, row_count=row_count
             )
-            batch._insert_lines(result.lines)
+            self.env["invoice.clearing.import.line"]._insert_rows(batch, result.lines)
             batch._finish(result)
         return batch
 
@@ -322,7 +334,9 @@ class InvoiceClearingImport(models.Model):
     def _finish(self, result):
         """The outcome, in one transaction: uploaded flags, older imports superseded, messages."""
         self.ensure_one()
-        self._write_uploaded(result.to_mark, result.to_unmark)
+        self.env["invoice.clearing.fapiao"]._set_uploaded_by_import(
+            self, result.to_mark, result.to_unmark
+        )
         older = self.search(
             [
                 ("company_id", "=", self.company_id.id),
@@ -353,114 +367,9 @@ class InvoiceClearingImport(models.Model):
         self.message_post(body=self._summary_message())
 
     def _insert_lines(self, lines):
-        """One INSERT of all `lines` (reconcile.Line), unnest of one array per column.
-
-        Every stored column of the line model is written: missing values are NULL (False for a
-        boolean), create/write uid and date are the ORM's. Then the candidate invoices in one
-        INSERT, and the ORM cache of lines and of this import's computed fields is invalidated.
-        """
+        """Store `lines` (reconcile.Line) of this import; the background job stores them in batches."""
         self.ensure_one()
-        Line = self.env["invoice.clearing.import.line"]
-        Line.check_access("create")
-        if not lines:
-            return
-        constant = {
-            "import_id": self.id,
-            "company_id": self.company_id.id,
-            "create_uid": self.env.uid,
-            "write_uid": self.env.uid,
-            "create_date": self.env.cr.now(),
-            "write_date": self.env.cr.now(),
-        }
-        columns = [
-            f for name, f in Line._fields.items()
-            if f.store and f.column_type and name != "id" and name not in constant
-        ]  # fmt: skip
-        # A column with one value on every line (outcome, sheet, seller... of a clean month) is
-        # one scalar; each other column one array literal ('{...}', parsed by array_in): a
-        # fraction of the memory and time of 100,000 × 25 bound values.
-        scalars, arrays = {}, {}
-        for f in columns:
-            values = [getattr(line, f.name, None) for line in lines]
-            if values.count(values[0]) == len(values):
-                value = values[0]
-                value = bool(value) if f.type == "boolean" else (None if value is False else value)
-                scalars[f.name] = SQL("%s::%s", value, SQL(f.column_type[1]))
-            else:
-                literal = _array_literal(values, f.type)
-                arrays[f.name] = SQL("%s::%s[]", literal, SQL(f.column_type[1]))
-            del values
-        self.env.cr.execute(
-            SQL(
-                "INSERT INTO %s (%s) SELECT %s FROM %s",
-                SQL.identifier(Line._table),
-                SQL(", ").join(SQL.identifier(name) for name in [*constant, *scalars, *arrays]),
-                SQL(", ").join(
-                    [
-                        *(SQL("%s", value) for value in constant.values()),
-                        *scalars.values(),
-                        *(SQL.identifier("u", name) for name in arrays),
-                    ]
-                ),
-                SQL(
-                    "unnest(%s) AS u(%s)",
-                    SQL(", ").join(arrays.values()),
-                    SQL(", ").join(SQL.identifier(name) for name in arrays),
-                )
-                if arrays
-                else SQL("generate_series(1, %s)", len(lines)),
-            )
-        )
-        del scalars, arrays
-        candidates = [
-            (line.row_number, move_id) for line in lines for move_id in line.candidate_move_ids
-        ]
-        if candidates:
-            m2m = Line._fields["candidate_move_ids"]
-            self.env.cr.execute(
-                SQL(
-                    """INSERT INTO %(rel)s (%(line)s, %(move)s)
-                       SELECT l.id, c.move_id
-                         FROM unnest(%(rows)s::int4[], %(moves)s::int4[]) AS c(row_number, move_id)
-                         JOIN %(table)s l ON l.import_id = %(batch)s AND l.row_number = c.row_number
-                                          AND l.outcome = 'bureau_only'
-                       ON CONFLICT DO NOTHING""",
-                    rel=SQL.identifier(m2m.relation),
-                    line=SQL.identifier(m2m.column1),
-                    move=SQL.identifier(m2m.column2),
-                    rows=[row for row, _move in candidates],
-                    moves=[move for _row, move in candidates],
-                    table=SQL.identifier(Line._table),
-                    batch=self.id,
-                )
-            )
-        Line.invalidate_model()
-        self.invalidate_recordset()
-        self.env.add_to_compute(self._fields["state"], self)
-
-    def _write_uploaded(self, to_mark, to_unmark):
-        """One UPDATE of the uploaded flags, naming this import as the one that set them."""
-        self.ensure_one()
-        if not to_mark and not to_unmark:
-            return
-        Fapiao = self.env["invoice.clearing.fapiao"]
-        Fapiao.check_access("write")
-        self.env.cr.execute(
-            SQL(
-                """UPDATE %(table)s f
-                      SET uploaded = v.flag, uploaded_import_id = %(batch)s,
-                          write_uid = %(uid)s, write_date = %(now)s
-                     FROM unnest(%(ids)s::int4[], %(flags)s::bool[]) AS v(id, flag)
-                    WHERE f.id = v.id AND f.clearing_id IS NULL""",
-                table=SQL.identifier(Fapiao._table),
-                batch=self.id,
-                uid=self.env.uid,
-                now=self.env.cr.now(),
-                ids=[*to_mark, *to_unmark],
-                flags=[True] * len(to_mark) + [False] * len(to_unmark),
-            )
-        )
-        Fapiao.invalidate_model(["uploaded", "uploaded_import_id", "write_uid", "write_date"])
+        self.env["invoice.clearing.import.line"]._insert_rows(self, lines)
 
     def _raise_errors(self, errors):
         rendered = [error.render(self.env._) for error in errors[:MAX_LISTED_ERRORS]]
@@ -694,232 +603,10 @@ class InvoiceClearingImport(models.Model):
 
     # ---------------------------------------------------------------- reconcile
     def _reconcile(self, company, company_vat, date_from, date_to, rows):
-        """The engine's Reconciliation of `rows`, its messages rendered, invoices proposed.
-
-        Raises a UserError (nothing written) for rows outside the period and for 数电 numbers
-        Excel rounded that no single register fapiao explains.
-        """
-        register = self._read_register(company, date_from, date_to, rows)
-        result = reconcile.reconcile(rows, register, company_vat, date_from, date_to)
-        if result.errors:
-            self._raise_errors(
-                [_Plain(self._render_message(code, params)) for code, params in result.errors]
-            )
-        del register
-        if result.bureau_only:
-            moves, partner_by_vat = self._read_invoices(company, date_from, date_to, result)
-            reconcile.propose(result.bureau_only, moves, partner_by_vat)
-        odoo_only = [line for line in result.lines if line.outcome == "odoo_only"]
-        partners = self.env["res.partner"].browse(
-            {line.buyer_partner_id for line in odoo_only} - {None}
+        """The Reconciliation of `rows` (see invoice.clearing.reconcile), for the background job."""
+        return self.env["invoice.clearing.reconcile"]._reconcile(
+            company, company_vat, date_from, date_to, rows
         )
-        names = {partner.id: partner.display_name for partner in partners}
-        for line in odoo_only:
-            line.buyer_name = names.get(line.buyer_partner_id) or None
-        context = {
-            "company": company.name,
-            "company_vat": company_vat,
-            "state_labels": self._state_labels(),
-        }
-        for line in result.lines:
-            messages = line.message
-            line.message = (
-                "\n".join(
-                    self._render_message(code, dict(params, **context)) for code, params in messages
-                )
-                if messages
-                else None
-            )
-        return result
-
-    def _read_register(self, company, date_from, date_to, rows):
-        """RegisterFapiao of the company: the period's, and those the rows name by number (one query)."""
-        Fapiao = self.env["invoice.clearing.fapiao"]
-        Fapiao.flush_model()
-        digital = sorted(fapiao_number.DIGITAL_KINDS)
-        digital_numbers = [row.digital_number for row in rows if row.digital_number]
-        legacy = [(row.code, row.number) for row in rows if not row.digital_number and row.number]
-        columns = SQL(
-            """f.id, f.code, f.number, f.fapiao_type, f.issue_date,
-               (round(coalesce(f.amount_untaxed, 0), 2) * 100)::int8,
-               (round(coalesce(f.amount_tax, 0), 2) * 100)::int8,
-               (round(coalesce(f.amount_total, 0), 2) * 100)::int8, coalesce(f.tax_rate, 0), f.state, f.is_red IS TRUE,
-               f.buyer_vat, f.uploaded IS TRUE, f.clearing_id, f.partner_id"""
-        )
-        # A server-side cursor read in chunks: neither libpq nor Python holds 100,000 raw rows.
-        self.env.cr.execute(
-            SQL(
-                """DECLARE invoice_clearing_register NO SCROLL CURSOR FOR
-                   SELECT %(columns)s, true FROM %(table)s f
-                    WHERE f.company_id = %(company)s AND f.issue_date BETWEEN %(from)s AND %(to)s
-                   UNION ALL
-                   SELECT %(columns)s, false FROM %(table)s f
-                    WHERE f.company_id = %(company)s
-                      AND f.issue_date NOT BETWEEN %(from)s AND %(to)s
-                      AND f.fapiao_type IN %(digital)s
-                      AND f.number IN (SELECT unnest(%(numbers)s::varchar[]))
-                   UNION ALL
-                   SELECT %(columns)s, false FROM %(table)s f
-                    WHERE f.company_id = %(company)s
-                      AND f.issue_date NOT BETWEEN %(from)s AND %(to)s
-                      AND f.fapiao_type NOT IN %(digital)s
-                      AND (coalesce(f.code, ''), f.number) IN (
-                          SELECT * FROM unnest(%(codes)s::varchar[], %(legacy)s::varchar[]))
-                 ORDER BY 5 DESC, 1 DESC""",
-                columns=columns,
-                table=SQL.identifier(Fapiao._table),
-                company=company.id,
-                digital=tuple(digital),
-                numbers=digital_numbers,
-                codes=[code for code, _number in legacy],
-                legacy=[number for _code, number in legacy],
-                **{"from": date_from, "to": date_to},
-            )
-        )
-        # One object per distinct code, kind, date, rate, state, buyer and partner, not one per
-        # fapiao: a third of the register's memory at 100,000 fapiao.
-        caches = {index: {} for index in (1, 3, 4, 8, 9, 11, 14)}
-        make, register = reconcile.RegisterFapiao._make, []
-        try:
-            while True:
-                self.env.cr.execute(SQL("FETCH %s FROM invoice_clearing_register", REGISTER_CHUNK))
-                chunk = self.env.cr.fetchall()
-                for fetched in chunk:
-                    row = list(fetched)
-                    for index, cache in caches.items():
-                        row[index] = cache.setdefault(row[index], row[index])
-                    register.append(make(row))
-                if len(chunk) < REGISTER_CHUNK:
-                    return register
-        finally:
-            self.env.cr.execute("CLOSE invoice_clearing_register")
-
-    def _read_invoices(self, company, date_from, date_to, result):
-        """(Move tuples, partner id by tax ID) for the bureau-only rows' buyers, as the user sees them."""
-        vats = sorted({line.buyer_vat for line in result.bureau_only if line.buyer_vat})
-        if not vats:
-            return [], {}
-        query = self.env["account.move"]._search(
-            [
-                ("company_id", "=", company.id),
-                ("move_type", "in", ("out_invoice", "out_refund")),
-                ("state", "=", "posted"),
-                ("invoice_date", ">=", date_from),
-                ("invoice_date", "<=", date_to),
-                ("commercial_partner_id.vat", "in", vats),
-            ],
-            order="id",
-        )
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT m.id, p.vat, m.amount_total, m.move_type = 'out_refund',
-                          m.invoice_date, p.id
-                     FROM account_move m JOIN res_partner p ON p.id = m.commercial_partner_id
-                    WHERE m.id IN %s ORDER BY m.id""",
-                query.subselect(),
-            )
-        )
-        moves = [
-            reconcile.Move(id_, tax_id.normalize_tax_id(vat), amount, refund, day, partner)
-            for id_, vat, amount, refund, day, partner in rows
-        ]
-        partner_by_vat = {}
-        partners = self.env["res.partner"]._search(
-            [("vat", "in", vats), ("parent_id", "=", False)], order="id"
-        )
-        for partner_id, vat in self.env.execute_query(partners.select(SQL("id, vat"))):
-            partner_by_vat.setdefault(tax_id.normalize_tax_id(vat), partner_id)
-        return moves, partner_by_vat
-
-    def _render_message(self, code, params):
-        """The text of an engine message (tools/reconcile.py) in the user's language."""
-        p = params
-        if code == "other_seller":
-            return self.env._(
-                "The seller of this fapiao is %(seller)s (%(vat)s), not %(company)s "
-                "(%(company_vat)s): the row is not imported.",
-                seller=p["seller"], vat=p["vat"], company=p["company"],
-                company_vat=p["company_vat"],
-            )  # fmt: skip
-        if code == "outside_period":
-            return self.env._(
-                "Sheet %(sheet)s, row %(row)s: fapiao %(number)s was issued on %(date)s, "
-                "outside the period %(from)s – %(to)s. Import the export of that period, "
-                "or choose the period the file covers.",
-                sheet=p["sheet"], row=p["row"], number=p["number"], date=p["date"],
-                **{"from": p["from"], "to": p["to"]},
-            )  # fmt: skip
-        if code == "rounded_unknown":
-            return self.env._(
-                "Sheet %(sheet)s, row %(row)s: Excel stored the 数电发票号码 as the number "
-                "%(rounded)s and lost its last digits; %(count)s fapiao of the register have "
-                "that rounded number, total and date, so it cannot be identified. Format the "
-                "column as text (文本), export again and import the new file.",
-                sheet=p["sheet"], row=p["row"], rounded=p["rounded"], count=p["count"],
-            )  # fmt: skip
-        if code == "rounded":
-            return self.env._(
-                "Excel had rounded the 数电发票号码 to %(rounded)s; it is fapiao "
-                "%(number)s of the register (same total and date).",
-                rounded=p["rounded"],
-                number=p["number"],
-            )
-        if code == "status":
-            return self.env._(
-                "Status at the bureau: %(bureau)s%(red)s; in Odoo: %(odoo)s%(odoo_red)s. "
-                "Void the fapiao in Odoo or issue a red-letter credit note, or accept Odoo's "
-                "status after checking with the bureau.",
-                bureau=bureau_export.STATUS_LABELS[p["bureau"]],
-                red=self.env._(" (red-letter)") if p["bureau_red"] else "",
-                odoo=p["state_labels"].get(p["odoo"], p["odoo"]),
-                odoo_red=self.env._(" (red-letter)") if p["odoo_red"] else "",
-            )
-        if code == "amounts":
-            labels = {
-                "amount_untaxed": self.env._("Amount (金额)"),
-                "amount_tax": self.env._("Tax (税额)"),
-                "amount_total": self.env._("Total (价税合计)"),
-            }
-            return "; ".join(
-                self.env._("%(label)s: bureau %(bureau)s, Odoo %(odoo)s",
-                  label=labels[field], bureau=bureau, odoo=odoo)
-                for field, bureau, odoo in p["differences"]
-            )  # fmt: skip
-        if code == "data":
-            return self.env._(
-                "Buyer tax ID at the bureau %(bureau_vat)s, in Odoo %(odoo_vat)s; issue date "
-                "at the bureau %(bureau_date)s, in Odoo %(odoo_date)s.",
-                bureau_vat=p["bureau_vat"], odoo_vat=p["odoo_vat"],
-                bureau_date=p["bureau_date"], odoo_date=p["odoo_date"],
-            )  # fmt: skip
-        if code == "odoo_only":
-            return self.env._(
-                "The bureau's export does not contain fapiao %(fapiao)s: it is not "
-                "uploaded (or not issued). It blocks the clearing until it is uploaded "
-                "and a newer export is imported.",
-                fapiao=p["fapiao"],
-            )
-        if code == "proposal_one":
-            return self.env._(
-                "Not in the register. Create the fapiao and link it to the invoice proposed "
-                "(same buyer, total and date)."
-            )
-        if code == "proposal_many":
-            return self.env._(
-                "Not in the register. %(count)s invoices have this buyer and total: choose "
-                "the one to link, then create the fapiao.",
-                count=p["count"],
-            )
-        if code == "proposal_none":
-            return self.env._(
-                "Not in the register, and no invoice of this buyer has this total. Create "
-                "the fapiao without an invoice, or link it later."
-            )
-        raise ValueError(code)
-
-    def _state_labels(self):
-        Fapiao = self.env["invoice.clearing.fapiao"]
-        return dict(Fapiao._fields["state"]._description_selection(self.env))
 
     # ------------------------------------------------------------------ actions
     def _action_lines(self, outcome=None):
@@ -956,29 +643,6 @@ class InvoiceClearingImport(models.Model):
 
     def action_open_other_seller(self):
         return self._action_lines("other_seller")
-
-
-class _Plain(FapiaoRuleError):
-    """An already translated message, listed with the parser's errors."""
-
-    def __init__(self, text):
-        super().__init__("file", "%(text)s", text=text)
-
-
-def _array_literal(values, kind):
-    """PostgreSQL array literal of `values` of a field of type `kind`: {"text",1,NULL,t}."""
-    if kind == "boolean":
-        return "{" + ",".join("t" if value else "f" for value in values) + "}"
-    if kind in ("integer", "many2one", "float", "monetary", "date"):
-        return "{" + ",".join("NULL" if value is None or value is False else str(value)
-                              for value in values) + "}"  # fmt: skip
-    return "{" + ",".join(_quoted(value) for value in values) + "}"
-
-
-def _quoted(value):
-    if value is None or value is False:
-        return "NULL"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _megabytes(size):

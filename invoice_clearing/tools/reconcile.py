@@ -7,7 +7,7 @@ line, the ids of the fapiao to mark uploaded or not uploaded, and the errors tha
 whole file. Everything is a dict lookup or a set: no database, no recordset, linear in the rows.
 
 Messages are not text here: each is a `(code, params)` pair the model renders in the user's
-language (see `InvoiceClearingImport._render_message`), so the wording and its translation live
+language (see `InvoiceClearingReconcile._render_message`), so the wording and its translation live
 in one place, the model.
 """
 
