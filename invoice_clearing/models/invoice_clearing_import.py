@@ -591,7 +591,9 @@ class InvoiceClearingImport(models.Model):
                 job._advance(
                     len(chunk),
                     total=total,
-                    step=self.env._("Storing the lines: %(done)s of %(total)s", done=done, total=total),
+                    step=self.env._(
+                        "Storing the lines: %(done)s of %(total)s", done=done, total=total
+                    ),
                     progress=40 + 55 * done / total,
                 )
                 # The cron's soft budget (10 s) is not a reason to stop here: a later run would
@@ -605,8 +607,8 @@ class InvoiceClearingImport(models.Model):
                     [IMPORT_LOCK_NAMESPACE, self.company_id.id],
                 )
                 self.sudo().row_count = row_count
-                self._finish(result)
                 job._done()
+                self._finish(result)
                 self.message_post(
                     body=self.env._("The background import is done."),
                     partner_ids=job.user_id.partner_id.ids,

@@ -71,7 +71,9 @@ class InvoiceClearingJob(models.Model):
     total = fields.Integer("To Process", readonly=True)
     done = fields.Integer("Processed", readonly=True)
     last_id = fields.Integer(
-        "Resume Point", readonly=True, help="Id of the last record processed: a run resumes after it"
+        "Resume Point",
+        readonly=True,
+        help="Id of the last record processed: a run resumes after it",
     )
     attempts = fields.Integer("Runs", readonly=True, help="Runs started so far")
     failure_reason = fields.Text(readonly=True)
@@ -164,10 +166,6 @@ class InvoiceClearingJob(models.Model):
         now = fields.Datetime.now()
         job.write({"state": "done", "step": False, "progress": 100.0, "ended_at": now, **vals})
         job._close_run("done")
-        job._log().info(
-            "%s: done in %.1f s, %s processed in %s run(s)",
-            job._label(), (now - (job.started_at or now)).total_seconds(), job.done, job.attempts,
-        )  # fmt: skip
 
     def _fail(self, reason):
         """End the job as failed: the owner undoes its work and records `reason` (its hook
@@ -179,7 +177,6 @@ class InvoiceClearingJob(models.Model):
              "failure_reason": reason, "ended_at": fields.Datetime.now()}
         )  # fmt: skip
         job._close_run("failed", reason)
-        job._log().warning("%s: failed in run %s: %s", job._label(), job.attempts, reason)
 
     def _action_open_for(self, owner):
         """The jobs of `owner`, for its smart button: the form when there is only one."""
@@ -225,6 +222,7 @@ class InvoiceClearingJob(models.Model):
             owner._job_run()
         ended = job.state not in ACTIVE_STATES
         job._commit(remaining=0 if ended else None)
+        job._log_end()
         return ended
 
     def _runner(self):
@@ -277,6 +275,19 @@ class InvoiceClearingJob(models.Model):
                 "%s: run %s was interrupted after its last commit (%s)",
                 job._label(), run.number, run.ended_at,
             )  # fmt: skip
+
+    def _log_end(self):
+        """The outcome for the operator, once committed."""
+        if self.state == "done":
+            seconds = (self.ended_at - (self.started_at or self.ended_at)).total_seconds()
+            self._log().info(
+                "%s: done in %.1f s, %s processed in %s run(s)",
+                self._label(), seconds, self.done, self.attempts,
+            )  # fmt: skip
+        elif self.state == "failed":
+            self._log().warning(
+                "%s: failed in run %s: %s", self._label(), self.attempts, self.failure_reason
+            )
 
     def _current_run(self):
         return self.sudo().run_ids.filtered(lambda r: r.outcome == "running")[:1]
