@@ -47,7 +47,10 @@ class InvoiceClearingJob(models.Model):
     _check_company_auto = True
 
     kind = fields.Selection(
-        [("clearing", "Clearing"), ("import", "Bureau Import")], required=True, readonly=True
+        [("clearing", "Clearing"), ("import", "Bureau Import")],
+        "Job Kind",
+        required=True,
+        readonly=True,
     )
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     clearing_id = fields.Many2one(
