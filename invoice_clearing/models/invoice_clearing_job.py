@@ -144,13 +144,14 @@ class InvoiceClearingJob(models.Model):
         Returns the seconds left in this cron run: at 0 a job that can resume should yield.
         """
         self.ensure_one()
+        job = self.sudo()  # the job's own figures, whoever the work runs as
         if processed:
-            self._log().info(
+            job._log().info(
                 "%s: %s of %s processed (%.0f%%)",
-                self._label(), self.done, self.total or "?", self.progress,
+                job._label(), job.done, job.total or "?", job.progress,
             )  # fmt: skip
         if remaining is None:
-            remaining = max(self.total - self.done, 1) if self.state in ACTIVE_STATES else 0
+            remaining = max(job.total - job.done, 1) if job.state in ACTIVE_STATES else 0
         return self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
 
     def _pause(self, note, wake=False):
@@ -198,34 +199,34 @@ class InvoiceClearingJob(models.Model):
     def _cron_run(self, kind):
         """ir.cron: run the queued and running jobs of `kind`, oldest first. One cron per kind,
         so that a long import never delays a clearing."""
-        # sudo: the cron's user works for every company; _run picks the user each job runs as.
+        # sudo: the cron's user works for every company; _run picks the user each owner runs as.
         jobs = self.sudo().search([("kind", "=", kind), ("state", "in", ACTIVE_STATES)], order="id")
         for job in jobs:
             job._run()
 
     def _run(self):
-        """One pickup: close what a killed run left open, open a run (committed at once), let
-        the owner work, commit. True when the job has ended."""
+        """One pickup (on the sudo job): close what a killed run left open, open a run
+        (committed at once), let the owner work, commit. True when the job has ended."""
         self.ensure_one()
         owner = self._runner()
-        job = self.with_env(owner.env)
-        job._close_interrupted_runs()
-        limit = KINDS[job.kind].max_attempts
-        if limit and job.attempts >= limit:
+        job = self.with_env(owner.env)  # its messages in the language of the owner's work
+        self._close_interrupted_runs()
+        limit = KINDS[self.kind].max_attempts
+        if limit and self.attempts >= limit:
             job._fail(
                 job.env._(
                     "The background job was interrupted %(count)s times (the server stopped or "
                     "the work took longer than its time limit). Split the work, e.g. the export "
                     "into smaller files, or ask your administrator to raise the limits.",
-                    count=job.attempts,
+                    count=self.attempts,
                 )
             )
         else:
             job._open_run()
             owner._job_run()
-        ended = job.state not in ACTIVE_STATES
-        job._commit(remaining=0 if ended else None)
-        job._log_end()
+        ended = self.state not in ACTIVE_STATES
+        self._commit(remaining=0 if ended else None)
+        self._log_end()
         return ended
 
     def _runner(self):
