@@ -210,7 +210,7 @@ class InvoiceClearingJob(models.Model):
         self.ensure_one()
         owner = self._runner()
         job = self.with_env(owner.env)  # its messages in the language of the owner's work
-        self._close_interrupted_runs()
+        job._close_interrupted_runs()
         limit = KINDS[self.kind].max_attempts
         if limit and self.attempts >= limit:
             job._fail(
@@ -225,6 +225,8 @@ class InvoiceClearingJob(models.Model):
             job._open_run()
             owner._job_run()
         ended = self.state not in ACTIVE_STATES
+        if self._current_run():  # the owner returned without ending its run
+            self._close_run(self.state if ended else "paused")
         self._commit(remaining=0 if ended else None)
         self._log_end()
         return ended
@@ -290,7 +292,7 @@ class InvoiceClearingJob(models.Model):
             )  # fmt: skip
         elif self.state == "failed":
             self._log().warning(
-                "%s: failed in run %s: %s", self._label(), self.attempts, self.failure_reason
+                "%s: failed after %s run(s): %s", self._label(), self.attempts, self.failure_reason
             )
 
     def _current_run(self):
