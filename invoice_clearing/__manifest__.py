@@ -3,7 +3,7 @@
     "name": "Fapiao Clearing (发票清卡)",
     "summary": "Monthly fapiao clearing (清卡) for Chinese companies: register, checks, "
     "approval, frozen periods, certificates and bureau reconciliation",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Accounting/Localizations",
     "license": "LGPL-3",
     "author": "invoice_clearing developers",
@@ -26,6 +26,7 @@
         "wizards/invoice_clearing_fapiao_register_views.xml",
         "views/invoice_clearing_import_views.xml",
         "views/invoice_clearing_import_line_views.xml",
+        "views/invoice_clearing_job_views.xml",
         "wizards/invoice_clearing_import_wizard_views.xml",
         "views/invoice_clearing_menus.xml",
         "report/invoice_clearing_reports.xml",

@@ -14,5 +14,7 @@ from . import ir_attachment
 from . import invoice_clearing_import
 from . import invoice_clearing_import_line
 from . import invoice_clearing_reconcile
+from . import invoice_clearing_job
+from . import invoice_clearing_job_run
 from . import mail_message
 from . import mail_tracking_value

@@ -33,7 +33,6 @@ HASH_VERSION = 2
 HASH_VERSIONS = tuple(range(1, HASH_VERSION + 1))  # every version verifies its clearings
 LOCK_NAMESPACE = 0x514B  # "QK": first key of the per-company advisory lock
 # Scopes larger than this run as a background job (system parameter, see data/).
-JOB_CRON = "invoice_clearing.ir_cron_clearing_jobs"
 THRESHOLD_PARAM = "invoice_clearing.background_threshold"
 DEFAULT_THRESHOLD = 200_000
 BATCH_PARAM = "invoice_clearing.background_batch_size"
@@ -51,6 +50,7 @@ PROTECTED_FIELDS = frozenset({
     "reopen_requested_by", "reopened_by", "reopened_at", "frozen_fapiao_ids",
     "summary_line_ids", "problem_ids", "certificate_id", "fapiao_fingerprints", "job_state",
     "job_total", "job_done", "job_last_id", "invoice_digest", "invoice_line_fingerprints",
+    "job_id", "job_ids",
 })  # fmt: skip
 # What a new clearing may carry for these fields: the defaults a client sends back.
 CREATE_DEFAULTS = {"state": "draft", "name": "/"}
@@ -167,18 +167,22 @@ class InvoiceClearing(models.Model):
         attachment=True, readonly=True, copy=False, groups="base.group_system",
         help="Per-journal-item SHA-256 prefixes of the frozen invoices, to name a changed line",
     )  # fmt: skip
-    job_state = fields.Selection(
-        [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
-        "Background Job",
-        readonly=True,
-        copy=False,
-        index=True,
-        help="A large clearing freezes its fapiao in batches in the background (后台清卡)",
+    # A large clearing freezes its fapiao in batches in the background (后台清卡): its job.
+    job_id = fields.Many2one(
+        "invoice.clearing.job", "Background Job", readonly=True, copy=False,
+        index="btree_not_null", ondelete="set null",
+    )  # fmt: skip
+    job_ids = fields.One2many(
+        "invoice.clearing.job", "clearing_id", "Background Jobs", readonly=True
     )
-    job_total = fields.Integer("Fapiao to Freeze", readonly=True, copy=False)
-    job_done = fields.Integer("Fapiao Frozen", readonly=True, copy=False)
-    job_last_id = fields.Integer(readonly=True, copy=False, help="Resume point: last frozen id")
-    job_progress = fields.Float("Progress (%)", compute="_compute_job_progress")
+    job_state = fields.Selection(
+        related="job_id.state", string="Background Job State",
+        help="A large clearing freezes its fapiao in batches in the background (后台清卡)",
+    )  # fmt: skip
+    job_total = fields.Integer(related="job_id.total", string="Fapiao to Freeze")
+    job_done = fields.Integer(related="job_id.done", string="Fapiao Frozen")
+    job_last_id = fields.Integer(related="job_id.last_id", help="Resume point: last frozen id")
+    job_progress = fields.Float(related="job_id.progress")
 
     @api.constrains("scope", "date_from", "date_to", "number_list")
     def _check_scope(self):
@@ -345,12 +349,6 @@ class InvoiceClearing(models.Model):
             )
             clearing.amount_untaxed = sum(lines.mapped("net_amount"))
             clearing.amount_tax = sum(lines.mapped("net_tax"))
-
-    @api.depends("job_done", "job_total")
-    def _compute_job_progress(self):
-        for clearing in self:
-            total = clearing.job_total
-            clearing.job_progress = min(100.0, 100.0 * clearing.job_done / total) if total else 0.0
 
     @api.depends("company_id")
     def _compute_four_eyes(self):
@@ -901,8 +899,8 @@ class InvoiceClearing(models.Model):
     def _lock_company(self):
         """Serialize clearings of one company across workers and machines (database locks).
 
-        A background job of the company keeps it locked between its batches: the job is
-        recorded on its clearing (job_state), which is read here under the advisory lock.
+        A background job of the company keeps it locked between its batches: its running job
+        (invoice.clearing.job) is read here under the advisory lock.
         """
         busy = not self._try_company_lock()
         if not busy:
@@ -915,8 +913,10 @@ class InvoiceClearing(models.Model):
             except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure):
                 busy = True
         if not busy:
+            self.env["invoice.clearing.job"].flush_model(["state"])
             self.env.cr.execute(
-                "SELECT 1 FROM invoice_clearing WHERE company_id = %s AND job_state = 'running'",
+                """SELECT 1 FROM invoice_clearing_job
+                    WHERE company_id = %s AND kind = 'clearing' AND state = 'running'""",
                 [self.company_id.id],
             )
             busy = bool(self.env.cr.fetchone())
@@ -928,7 +928,8 @@ class InvoiceClearing(models.Model):
                     company=self.company_id.name,
                 )
             )
-        self.invalidate_recordset(["state", "job_state"])
+        self.invalidate_recordset(["state", "job_id"])
+        self.env["invoice.clearing.job"].invalidate_model(["state"])
         self._check_approver()
 
     def _check_no_job(self):
@@ -971,8 +972,6 @@ class InvoiceClearing(models.Model):
         Fapiao.invalidate_model(["clearing_id"])
         now = fields.Datetime.now()
         vals = {"state": "cleared", "approved_by": approver.id, "cleared_at": now}
-        if self.job_state == "running":
-            vals.update(job_state="done", job_done=frozen)
         self.sudo().write({**vals, "failure_reason": False})
         previous = self.sudo().search(
             [("company_id", "=", self.company_id.id), ("hash", "!=", False), ("id", "!=", self.id)],
@@ -1005,6 +1004,8 @@ class InvoiceClearing(models.Model):
         )
         self.env["invoice.clearing.integrity"]._store_fingerprints(self)
         self._attach_certificate()
+        if self.job_state == "running":
+            self.job_id._done(done=frozen)
 
     def _check_invoices_unchanged(self):
         """Refuse if another session committed invoices of the scope this transaction cannot see.
@@ -1079,17 +1080,10 @@ class InvoiceClearing(models.Model):
         return int(param) if param else DEFAULT_THRESHOLD
 
     def _job_start(self):
-        """Record the job on the clearing (this keeps the company locked) and wake the cron."""
-        self.sudo().write(
-            {
-                "job_state": "running",
-                "job_total": self.fapiao_count,
-                "job_done": 0,
-                "job_last_id": 0,
-                "approved_by": self.env.uid,
-                "failure_reason": False,
-            }
-        )
+        """Start the background job: running from now on, it keeps the company's clearings
+        locked (see _lock_company) until it ends."""
+        self.env["invoice.clearing.job"]._start_for(self, state="running", total=self.fapiao_count)
+        self.sudo().write({"approved_by": self.env.uid, "failure_reason": False})
         self.message_post(
             body=self.env._(
                 "Clearing approved by %(user)s: %(count)s fapiao are being frozen in the "
@@ -1098,41 +1092,33 @@ class InvoiceClearing(models.Model):
                 count=self.job_total,
             )
         )
-        self.env.ref(JOB_CRON).sudo()._trigger()
-
-    @api.model
-    def _cron_run_jobs(self):
-        """ir.cron: advance every background clearing batch by batch, committing each batch.
-
-        Safe to interrupt anywhere: a batch is one transaction (its fapiao and the progress
-        together), the next run resumes after the last committed batch, and only the last
-        transaction, under the company lock, turns the clearing cleared.
-        """
-        for clearing in self.sudo().search([("job_state", "=", "running")], order="id"):
-            clearing._job_run()
 
     def _job_run(self):
+        """Hook of invoice.clearing.job: freeze the scope batch by batch, each batch committed
+        with its progress, then clear in one last transaction (or fail, releasing every batch).
+
+        Safe to interrupt anywhere: the next run resumes after the last committed batch, and
+        only the last transaction, under the company lock, turns the clearing cleared. Returns
+        False when the run yields before it (time slice used up, company busy).
+        """
+        job = self.job_id
         param = self.env["ir.config_parameter"].sudo().get_param(BATCH_PARAM)
         batch_size = int(param) if param else DEFAULT_BATCH
-        IrCron = self.env["ir.cron"]
         while True:
             if not self._try_company_lock():  # a user checks this company right now
-                IrCron._commit_progress(remaining=1)
+                job._pause(self.env._("A clearing of the company was being checked."))
                 return False
             self.invalidate_recordset()
-            if self.job_state != "running":
+            job.invalidate_recordset()
+            if job.state != "running":
                 return False
             frozen = self._job_freeze_batch(batch_size)
             if not frozen:
                 break
-            remaining = max(self.job_total - self.job_done, 1)
-            if not IrCron._commit_progress(frozen, remaining=remaining):
-                # Out of time: Odoo reschedules the cron but wakes no worker for it (a prefork
-                # cron worker would sleep a minute); a trigger due now notifies them.
-                self.env.ref(JOB_CRON).sudo()._trigger()
+            if not job._commit(frozen):
+                job._pause(self.env._("The cron's time slice was used up."), wake=True)
                 return False
         self._job_finish()
-        IrCron._commit_progress(remaining=0)
         return True
 
     def _job_freeze_batch(self, batch_size):
@@ -1159,12 +1145,7 @@ class InvoiceClearing(models.Model):
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
         if ids:
-            self.env.cr.execute(
-                """UPDATE invoice_clearing SET job_done = job_done + %s, job_last_id = %s
-                    WHERE id = %s""",
-                [len(ids), max(ids), self.id],
-            )
-            self.invalidate_recordset(["job_done", "job_last_id"])
+            self.job_id._advance(len(ids), last_id=max(ids))
             self.env["invoice.clearing.fapiao"].invalidate_model(["clearing_id"])
         return len(ids)
 
@@ -1177,22 +1158,27 @@ class InvoiceClearing(models.Model):
                     raise UserError(self._blocking_message())
                 self._clear(approver=self.approved_by)
         except UserError as error:
-            self._job_fail(str(error.args[0]) if error.args else str(error))
+            self.job_id._fail(str(error.args[0]) if error.args else str(error))
 
     def _job_fail(self, reason):
-        """Release the fapiao the batches froze, in this one transaction: never half-frozen."""
+        """Hook of invoice.clearing.job: release the fapiao the batches froze, in this one
+        transaction (never half-frozen), and record why on the clearing."""
         self.env["invoice.clearing.fapiao"].flush_model()
         self.env.cr.execute(
             "UPDATE invoice_clearing_fapiao SET clearing_id = NULL WHERE clearing_id = %s",
             [self.id],
         )
         self.env["invoice.clearing.fapiao"].invalidate_model(["clearing_id"])
-        self.sudo().write({"job_state": "failed", "job_done": 0, "job_last_id": 0})
         self.sudo().failure_reason = reason
         self.message_post(
             body=self.env._("Clearing failed (清卡失败): %(reason)s", reason=reason),
             partner_ids=self.approved_by.partner_id.ids,
         )
+
+    def action_open_jobs(self):
+        self.ensure_one()
+        self._check_reader()
+        return self.env["invoice.clearing.job"]._action_open_for(self)
 
     def _hash_header(self):
         return {

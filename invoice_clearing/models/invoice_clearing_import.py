@@ -27,10 +27,9 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # runs near Odoo's worker limits (60 s CPU): ~30,000 rows of xlsx or ~10,000 of CSV stay immediate.
 BACKGROUND_BYTES_PARAM = "invoice_clearing.import_background_bytes"
 DEFAULT_BACKGROUND_BYTES = 2 * 1024 * 1024
-JOB_CRON = "invoice_clearing.ir_cron_import_jobs"
 JOB_LINE_CHUNK = 20_000  # lines stored per committed batch of a background import
-JOB_MAX_ATTEMPTS = 3  # runs interrupted (worker killed, server restarted) before the job fails
 RUNNING_JOB_STATES = ("queued", "running")
+JOB_FIELDS = frozenset({"job_id", "job_ids"})  # set by the import's own code only
 OUTCOMES = [
     ("matched", "Matched"),
     ("odoo_only", "In Odoo only (not uploaded)"),
@@ -95,18 +94,20 @@ class InvoiceClearingImport(models.Model):
         store=True,
         tracking=True,
     )
-    # Background import (后台导入) of a large file: its progress, committed batch by batch.
+    # Background import (后台导入) of a large file: its job, progress committed batch by batch.
+    job_id = fields.Many2one(
+        "invoice.clearing.job", "Background Import Job", readonly=True, copy=False,
+        index="btree_not_null", ondelete="set null",
+    )  # fmt: skip
+    job_ids = fields.One2many("invoice.clearing.job", "import_id", "Background Jobs", readonly=True)
     job_state = fields.Selection(
-        [("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
-        "Background Import",
-        readonly=True,
-        copy=False,
+        related="job_id.state", string="Background Import",
         help="Empty for a file imported at once; set for a large file imported in the background.",
-    )
-    job_step = fields.Char("Step", readonly=True, copy=False)
-    job_progress = fields.Float("Progress (%)", readonly=True, copy=False)
+    )  # fmt: skip
+    job_step = fields.Char(related="job_id.step", string="Step")
+    job_progress = fields.Float(related="job_id.progress")
     job_attempts = fields.Integer(
-        "Runs", readonly=True, copy=False, help="Runs of the background import started so far"
+        related="job_id.attempts", help="Runs of the background import started so far"
     )
     failure_reason = fields.Text(readonly=True, copy=False)
     superseded_by_id = fields.Many2one(
@@ -137,7 +138,7 @@ class InvoiceClearingImport(models.Model):
             period = batch.date_from.strftime("%Y-%m") if batch.date_from else ""
             batch.name = f"{period} {batch.file_name or ''}".strip()
 
-    @api.depends("superseded_by_id", "line_ids.resolved", "job_state")
+    @api.depends("superseded_by_id", "line_ids.resolved", "job_id.state")
     def _compute_state(self):
         # One grouped query, not the lines read into the cache (an import has 100,000 of them).
         stored = [batch.id for batch in self if isinstance(batch.id, int)]
@@ -429,15 +430,10 @@ class InvoiceClearingImport(models.Model):
 
     def _job_queue(self):
         self.ensure_one()
-        self.write(
-            {
-                "job_state": "queued",
-                "job_step": self.env._("Waiting for the background import to start"),
-                "job_progress": 0.0,
-                "job_attempts": 0,
-                "failure_reason": False,
-            }
+        self.env["invoice.clearing.job"]._start_for(
+            self, step=self.env._("Waiting for the background import to start")
         )
+        self.write({"failure_reason": False})
         self.message_post(
             body=self.env._(
                 "%(user)s imported %(file)s (%(size)s MB): it is large, so it is reconciled "
@@ -448,8 +444,6 @@ class InvoiceClearingImport(models.Model):
                 size=_megabytes(self._file_size()),
             )
         )
-        _logger.info("Import %s (id %s) queued for the background", self.name, self.id)
-        self.env.ref(JOB_CRON).sudo()._trigger()
 
     def _file_size(self):
         attachment = (
@@ -466,84 +460,65 @@ class InvoiceClearingImport(models.Model):
         )
         return attachment.file_size
 
-    @api.model
-    def _cron_run_jobs(self):
-        """ir.cron: run every queued background import, oldest first, each as its importer."""
-        for queued in self.sudo().search([("job_state", "in", RUNNING_JOB_STATES)], order="id"):
-            importer = queued.create_uid
-            batch = queued.with_user(importer).with_context(
-                allowed_company_ids=queued.company_id.ids, lang=importer.lang
+    def write(self, vals):
+        if not self.env.su and JOB_FIELDS & vals.keys():
+            raise AccessError(
+                self.env._("The background job of an import is set by the import itself.")
             )
-            batch._job_run()
+        return super().write(vals)
 
     def _job_run(self):
-        """Import this file: parse and reconcile, lines stored in committed batches with the
-        progress, then the outcome (uploaded flags, superseded imports, messages) in one last
-        transaction. All or nothing for the outcome: a run interrupted before it (worker killed,
-        server restarted) leaves the register unchanged and the next run starts over, on the
-        register as it is then; a refused file marks the import failed with the reason.
+        """Hook of invoice.clearing.job, run as the importer: parse and reconcile, lines stored
+        in committed batches with the progress, then the outcome (uploaded flags, superseded
+        imports, messages) in one last transaction. All or nothing for the outcome: a run
+        interrupted before it (worker killed, server restarted) leaves the register unchanged
+        and the next run starts over, on the register as it is then; a refused file fails the
+        job with the reason.
         """
         self.ensure_one()
-        IrCron = self.env["ir.cron"]
-        if self.job_state == "running":  # an earlier run was interrupted: start over
+        job = self.job_id
+        if job.attempts > 1:  # an earlier run was interrupted: start over
             self._job_delete_lines()
-        if self.job_attempts >= JOB_MAX_ATTEMPTS:
-            self._job_fail(
-                self.env._(
-                    "The background import was interrupted %(count)s times (the server stopped "
-                    "or the file took longer than its time limit). Split the export into "
-                    "smaller files, or ask your administrator to raise the limits.",
-                    count=self.job_attempts,
-                )
-            )
-            IrCron._commit_progress(remaining=0)
-            return
-        self.sudo().write(
-            {"job_state": "running", "job_attempts": self.job_attempts + 1, "failure_reason": False}
-        )
-        _logger.info("Import %s (id %s): background run %s", self.name, self.id, self.job_attempts)
         try:
-            self._job_step(self.env._("Reading the file"), 5)
-            IrCron._commit_progress(remaining=1)
             data = base64.b64decode(self.with_context(bin_size=False).file or b"")
             with self.env.cr.savepoint():
                 result, row_count = self._job_reconcile(data)
             del data
             lines, total = result.lines, len(result.lines)
             for start in range(0, total, JOB_LINE_CHUNK):
+                chunk = lines[start : start + JOB_LINE_CHUNK]
                 with self.env.cr.savepoint():
-                    self._insert_lines(lines[start : start + JOB_LINE_CHUNK])
-                done = min(start + JOB_LINE_CHUNK, total)
-                self._job_step(
-                    self.env._("Storing the lines: %(done)s of %(total)s", done=done, total=total),
-                    40 + 55 * done / total,
+                    self._insert_lines(chunk)
+                done = start + len(chunk)
+                job._advance(
+                    len(chunk),
+                    total=total,
+                    step=self.env._(
+                        "Storing the lines: %(done)s of %(total)s", done=done, total=total
+                    ),
+                    progress=40 + 55 * done / total,
                 )
                 # The cron's soft budget (10 s) is not a reason to stop here: a later run would
                 # start over. The import's work is bounded by the size limit; only the worker's
                 # hard limits (CPU 60 s, real 120 s by default) can interrupt it.
-                IrCron._commit_progress(remaining=1)
+                job._commit(len(chunk), remaining=1)
             with self.env.cr.savepoint():
                 # Under the company's import lock, as an immediate import.
                 self.env.cr.execute(
                     "SELECT pg_advisory_xact_lock(%s, %s)",
                     [IMPORT_LOCK_NAMESPACE, self.company_id.id],
                 )
-                self.sudo().write(
-                    {"job_state": "done", "job_step": False, "job_progress": 100.0,
-                     "row_count": row_count}
-                )  # fmt: skip
+                self.sudo().row_count = row_count
+                job._done()
                 self._finish(result)
                 self.message_post(
                     body=self.env._("The background import is done."),
-                    partner_ids=self.create_uid.partner_id.ids,
+                    partner_ids=job.user_id.partner_id.ids,
                 )
         except (UserError, AccessError) as error:  # its savepoint is rolled back
             self.env.invalidate_all()
-            self._job_delete_lines()
-            self._job_fail(str(error.args[0]) if error.args else str(error))
-        IrCron._commit_progress(remaining=0)
-        _logger.info("Import %s (id %s): background import %s", self.name, self.id,
-                     self.job_state)  # fmt: skip
+            job._fail(str(error.args[0]) if error.args else str(error))
+        return True
 
     def _job_reconcile(self, data):
         """(Reconciliation, rows read) of the file, as import_file computes them."""
@@ -556,18 +531,13 @@ class InvoiceClearingImport(models.Model):
             self._raise_errors(parsed.errors)
         rows, row_count = parsed.rows, len(parsed.rows)
         del parsed
-        self._job_step(
-            self.env._("Reconciling %(rows)s rows with the register", rows=row_count), 25
-        )
         company_vat = tax_id.normalize_tax_id(company.vat)
         if not company_vat:
             self._raise_no_vat(company)
-        result = self._reconcile(company, company_vat, self.date_from, self.date_to, rows)
-        self._job_step(self.env._("Storing the lines"), 40)
+        result = self.env["invoice.clearing.reconcile"]._reconcile(
+            company, company_vat, self.date_from, self.date_to, rows
+        )
         return result, row_count
-
-    def _job_step(self, step, progress):
-        self.sudo().write({"job_step": step, "job_progress": progress})
 
     def _job_delete_lines(self):
         """Remove the lines an interrupted or refused run stored (their candidates cascade)."""
@@ -580,19 +550,17 @@ class InvoiceClearingImport(models.Model):
         self.invalidate_recordset()
 
     def _job_fail(self, reason):
-        self.sudo().write(
-            {"job_state": "failed", "job_step": False, "job_progress": 0.0,
-             "failure_reason": reason}
-        )  # fmt: skip
+        """Hook of invoice.clearing.job: remove what the runs stored, record why, notify."""
+        self._job_delete_lines()
+        self.sudo().failure_reason = reason
         self.sudo().message_post(  # the importer may have lost access: that may be the reason
             body=self.env._(
                 "The background import failed; nothing was imported or changed. %(reason)s "
                 "Correct the file and import it again.",
                 reason=reason,
             ),
-            partner_ids=self.create_uid.partner_id.ids,
+            partner_ids=self.job_id.user_id.partner_id.ids,
         )
-        _logger.warning("Import %s (id %s) failed: %s", self.name, self.id, reason)
 
     def action_retry(self):
         """Run a failed background import again (e.g. after its company's tax ID was set)."""
@@ -601,12 +569,10 @@ class InvoiceClearingImport(models.Model):
             batch._job_queue()
         return True
 
-    # ---------------------------------------------------------------- reconcile
-    def _reconcile(self, company, company_vat, date_from, date_to, rows):
-        """The Reconciliation of `rows` (see invoice.clearing.reconcile), for the background job."""
-        return self.env["invoice.clearing.reconcile"]._reconcile(
-            company, company_vat, date_from, date_to, rows
-        )
+    def action_open_jobs(self):
+        self.ensure_one()
+        self.check_access("read")
+        return self.env["invoice.clearing.job"]._action_open_for(self)
 
     # ------------------------------------------------------------------ actions
     def _action_lines(self, outcome=None):

@@ -58,7 +58,7 @@ class TestClearingJob(CronCommitsAsSavepoints, ClearingCommon):
             patch.object(Clearing, "_job_freeze_batch", freeze_then_die),
             self.assertRaises(SimulatedCrash),
         ):
-            self.env["invoice.clearing"]._cron_run_jobs()
+            self.env["invoice.clearing.job"]._cron_run("clearing")
         self._crash()
 
         # Consistent after the crash: the committed batch only, nothing cleared, no hash.
@@ -83,7 +83,7 @@ class TestClearingJob(CronCommitsAsSavepoints, ClearingCommon):
             self.scope.filtered("clearing_id")[0].with_user(self.clerk).write({"note": "x"})
 
         # The restarted cron resumes after the last committed batch and finishes.
-        self.env["invoice.clearing"]._cron_run_jobs()
+        self.env["invoice.clearing.job"]._cron_run("clearing")
         self.assertEqual((clearing.state, clearing.job_state), ("cleared", "done"))
         self.assertEqual(clearing.frozen_fapiao_ids, self.scope)
         self.assertEqual(clearing.job_done, 6)
@@ -105,7 +105,7 @@ class TestClearingJob(CronCommitsAsSavepoints, ClearingCommon):
 
     def test_streamed_digest_equals_sql(self):
         clearing = self._start()
-        self.env["invoice.clearing"]._cron_run_jobs()
+        self.env["invoice.clearing.job"]._cron_run("clearing")
         from odoo.tools import SQL
 
         from ..models.invoice_clearing import HASHED_COLUMNS
@@ -128,7 +128,7 @@ class TestClearingJob(CronCommitsAsSavepoints, ClearingCommon):
         # Meanwhile a fapiao not frozen yet turns out unknown to the bureau.
         open_fapiao = self.scope.filtered(lambda f: not f.clearing_id and not f.void_date)[0]
         open_fapiao.with_user(self.clerk).uploaded = False
-        self.env["invoice.clearing"]._cron_run_jobs()
+        self.env["invoice.clearing.job"]._cron_run("clearing")
         self.assertEqual((clearing.state, clearing.job_state), ("draft", "failed"))
         self.assertFalse(self.scope.filtered("clearing_id"), "never half-frozen")
         self.assertIn(open_fapiao.number, clearing.failure_reason)
@@ -143,6 +143,6 @@ class TestClearingJob(CronCommitsAsSavepoints, ClearingCommon):
     def _start_again(self, clearing):
         result = clearing.with_user(self.manager).action_approve()
         self.assertEqual(result["params"]["type"], "info")
-        self.env["invoice.clearing"]._cron_run_jobs()
+        self.env["invoice.clearing.job"]._cron_run("clearing")
         self.assertEqual(clearing.state, "cleared")
         self.assertEqual(clearing.frozen_fapiao_ids, self.scope)

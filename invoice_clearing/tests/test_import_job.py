@@ -38,7 +38,7 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
         return batch
 
     def run_cron(self):
-        self.env["invoice.clearing.import"]._cron_run_jobs()
+        self.env["invoice.clearing.job"]._cron_run("import")
         self.env.invalidate_all()
 
     # ------------------------------------------------------------------ tests
@@ -114,7 +114,7 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
 
     def test_too_many_interruptions_fail_the_job(self):
         batch = self.queue()
-        batch.sudo().write({"job_state": "running", "job_attempts": 3})
+        batch.job_id.sudo().write({"state": "running", "attempts": 3})
         with self.assertLogs(import_model._logger.name, "WARNING") as logs:  # for the operator
             self.run_cron()
         self.assertEqual((batch.job_state, batch.state), ("failed", "failed"))
@@ -140,7 +140,7 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
         # The same file again re-queues it (the fingerprint is unique per company).
         again = self.do_import(data)
         self.assertEqual((again, again.job_state), (batch, "queued"))
-        batch.sudo().job_state = "failed"
+        batch.job_id.sudo().state = "failed"
         batch.with_user(self.clerk).action_retry()
         self.assertEqual(batch.job_state, "queued")
 

@@ -428,6 +428,45 @@ MATRIX = [
         _export_xlsx,
         lambda c, t: "ir.actions.act_url",
     ),
+    # ---------------------------------------------------------- background jobs
+    _read("job", "job", "state"),
+    _read("job_run", "job_run", "outcome"),
+    Row(
+        "job_create",
+        NOBODY,
+        "change",
+        lambda c, u: c.draft,
+        lambda c, u, t: (
+            c.env["invoice.clearing.job"]
+            .with_user(u)
+            .create({"kind": "clearing", "clearing_id": t.id, "company_id": c.company.id})
+        ),
+        _count("invoice.clearing.job"),
+    ),
+    Row(
+        "job_write",
+        NOBODY,
+        "change",
+        lambda c, u: c.job,
+        lambda c, u, t: t.with_user(u).write({"state": "done"}),
+        _state,
+    ),
+    Row(
+        "job_unlink",
+        NOBODY,
+        "change",
+        lambda c, u: c.job,
+        lambda c, u, t: t.with_user(u).unlink(),
+        _exists,
+    ),
+    Row(
+        "clearing_write_job",
+        NOBODY,
+        "change",
+        lambda c, u: c.other_draft,
+        lambda c, u, t: t.with_user(u).write({"job_id": c.job.id}),
+        _field("job_id"),
+    ),
     # ------------------------------------------------------------- bureau import
     Row(
         "bureau_import",
@@ -494,6 +533,18 @@ class TestAccessMatrix(ClearingCommon):
             cls.env["invoice.clearing.deadline"]
             .sudo()
             .create({"date": date(2030, 1, 21), "company_id": cls.company.id})
+        )
+        # A background job of the draft that failed after one run (see invoice_clearing_job.py).
+        cls.job = (
+            cls.env["invoice.clearing.job"]
+            .sudo()
+            .create({"kind": "clearing", "clearing_id": cls.draft.id, "state": "failed",
+                     "company_id": cls.company.id})
+        )  # fmt: skip
+        cls.job_run = (
+            cls.env["invoice.clearing.job.run"]
+            .sudo()
+            .create({"job_id": cls.job.id, "number": 1, "outcome": "failed"})
         )
         cls.invoice = cls.posted_invoice([(100.0, cls.tax_13)], date=date(2026, 11, 8))
         # The invoice of the month's first fapiao: frozen with it once `cleared()` ran.

@@ -25,6 +25,8 @@ MODELS = [
     ("invoice.clearing.fapiao.register", "b_register", None),
     ("invoice.clearing.fapiao.register.line", "b_register_line", None),
     ("invoice.clearing.reopen", "b_reopen", None),
+    ("invoice.clearing.job", "b_job", "job_a"),
+    ("invoice.clearing.job.run", "b_job_run", "job_run_a"),
 ]
 
 
@@ -60,6 +62,17 @@ class TestMultiCompany(ClearingCommon):
             setattr(cls, f"{prefix}summary{suffix}", clearing.summary_line_ids[0])
             setattr(cls, f"{prefix}filing{suffix}", clearing.filing_line_ids[0])
             setattr(cls, f"{prefix}problem{suffix}", clearing.problem_ids[0])
+        for prefix, clearing in (("b_", cls.b_clearing), ("", cls.clearing_a)):
+            suffix = "" if prefix else "_a"
+            job = (
+                cls.env["invoice.clearing.job"]
+                .sudo()
+                .create({"kind": "clearing", "clearing_id": clearing.id, "state": "done",
+                         "company_id": clearing.company_id.id})
+            )  # fmt: skip
+            run = cls.env["invoice.clearing.job.run"].sudo().create({"job_id": job.id})
+            setattr(cls, f"{prefix}job{suffix}", job)
+            setattr(cls, f"{prefix}job_run{suffix}", run)
         Deadline = cls.env["invoice.clearing.deadline"].sudo()
         cls.b_deadline = Deadline.create(
             {"date": date(2030, 2, 18), "company_id": cls.company_b.id}

@@ -1,0 +1,377 @@
+"""A background job (后台任务) of a clearing or a bureau import, and the history of its runs.
+
+The job does what every background job needs: its cron picks it up; each pickup is a run,
+committed as soon as it opens, so that a run a killed worker left open shows as interrupted at
+the next pickup; progress is committed batch by batch; runs are limited where each one starts
+over; every step is logged for the operator. The work stays with the owner, behind two hooks:
+
+- ``owner._job_run()`` does (the rest of) the work of ``owner.job_id``, recording it with
+  ``job._advance()`` and committing it with ``job._commit()``. It ends the job with
+  ``job._done()`` or ``job._fail(reason)`` and returns True, or yields with ``job._pause(note)``
+  and returns False: the next pickup resumes it.
+- ``owner._job_fail(reason)`` undoes what the job did and records why on the owner; the job
+  calls it from ``_fail``, in the same transaction.
+"""
+
+import logging
+from collections import namedtuple
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.tools.sql import column_exists
+
+# What differs between the owners. `resumes`: a run goes on after the last committed batch (a
+# clearing); otherwise each run starts over (an import) and `max_attempts` runs (0: no limit)
+# fail the job. `as_starter`: the work runs as the user who started the job, in their company
+# and language (as an immediate import); otherwise as superuser, as an approval freezes
+# fapiao beyond the approver's record rules. `logger`: the owner's, where operators follow it.
+Kind = namedtuple("Kind", "model field cron resumes max_attempts as_starter logger label")
+KINDS = {
+    "clearing": Kind(
+        "invoice.clearing", "clearing_id", "invoice_clearing.ir_cron_clearing_jobs",
+        resumes=True, max_attempts=0, as_starter=False,
+        logger=logging.getLogger(f"{__package__}.invoice_clearing"), label="Clearing",
+    ),
+    "import": Kind(
+        "invoice.clearing.import", "import_id", "invoice_clearing.ir_cron_import_jobs",
+        resumes=False, max_attempts=3, as_starter=True,
+        logger=logging.getLogger(f"{__package__}.invoice_clearing_import"), label="Import",
+    ),
+}  # fmt: skip
+ACTIVE_STATES = ("queued", "running")
+
+
+class InvoiceClearingJob(models.Model):
+    _name = "invoice.clearing.job"
+    _description = "Background Job"
+    _order = "id desc"
+    _check_company_auto = True
+
+    kind = fields.Selection(
+        [("clearing", "Clearing"), ("import", "Bureau Import")],
+        "Job Kind",
+        required=True,
+        readonly=True,
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    clearing_id = fields.Many2one(
+        "invoice.clearing", readonly=True, index="btree_not_null", ondelete="cascade",
+        check_company=True,
+    )  # fmt: skip
+    import_id = fields.Many2one(
+        "invoice.clearing.import", "Bureau Import", readonly=True, index="btree_not_null",
+        ondelete="cascade", check_company=True,
+    )  # fmt: skip
+    user_id = fields.Many2one(
+        "res.users", "Started By", readonly=True,
+        help="An import runs as this user: their access, company and language.",
+    )  # fmt: skip
+    state = fields.Selection(
+        [("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        default="queued", required=True, readonly=True, index=True,
+    )  # fmt: skip
+    step = fields.Char(readonly=True)
+    progress = fields.Float("Progress (%)", readonly=True)
+    total = fields.Integer("To Process", readonly=True)
+    done = fields.Integer("Processed", readonly=True)
+    last_id = fields.Integer(
+        "Resume Point",
+        readonly=True,
+        help="Id of the last record processed: a run resumes after it",
+    )
+    attempts = fields.Integer("Runs", readonly=True, help="Runs started so far")
+    failure_reason = fields.Text(readonly=True)
+    started_at = fields.Datetime(readonly=True, help="Start of its first run")
+    ended_at = fields.Datetime(readonly=True)
+    run_ids = fields.One2many("invoice.clearing.job.run", "job_id", "Run History", readonly=True)
+
+    _one_owner = models.Constraint(
+        """CHECK (kind = 'clearing' AND clearing_id IS NOT NULL AND import_id IS NULL
+                  OR kind = 'import' AND import_id IS NOT NULL AND clearing_id IS NULL)""",
+        "A background job belongs to exactly one clearing or one bureau import.",
+    )
+    # One queued or running job per owner, whatever the workers do at the same time.
+    _one_active_uniq = models.UniqueIndex(
+        "(coalesce(clearing_id, 0), coalesce(import_id, 0)) WHERE state IN ('queued', 'running')",
+        "This clearing or import already has a background job.",
+    )
+
+    @api.depends("kind", "clearing_id", "import_id")
+    def _compute_display_name(self):
+        labels = dict(self._fields["kind"]._description_selection(self.env))
+        for job in self:
+            owner = job._owner()
+            job.display_name = f"{labels.get(job.kind, '')} {owner.display_name or ''}".strip()
+
+    # ------------------------------------------------------------- for owners
+    @api.model
+    def _start_for(self, owner, **vals):
+        """A new job of `owner` (a clearing or an import), now its current one; wakes its cron."""
+        kind = next(name for name, spec in KINDS.items() if spec.model == owner._name)
+        # sudo: no role writes a job (ir.model.access); only the owners' code does, through here.
+        job = self.sudo().create(
+            {
+                "kind": kind,
+                KINDS[kind].field: owner.id,
+                "company_id": owner.company_id.id,
+                "user_id": self.env.uid,
+                **vals,
+            }
+        )
+        owner.sudo().job_id = job
+        job._log().info(
+            "%s: background job %s %s by %s (%s to process)",
+            job._label(), job.id, job.state, self.env.user.login, job.total or "?",
+        )  # fmt: skip
+        self.env.ref(KINDS[kind].cron).sudo()._trigger()
+        return job.with_env(self.env)
+
+    def _advance(self, processed, **vals):
+        """Record `processed` more items, and the step, progress or resume point in `vals`, in
+        the transaction of the work they describe."""
+        job = self.sudo()  # see _start_for
+        vals["done"] = job.done + processed
+        total = vals.get("total", job.total)
+        if "progress" not in vals and total:
+            vals["progress"] = min(100.0, 100.0 * vals["done"] / total)
+        job.write(vals)
+        run = job._current_run()
+        if processed and run:
+            run.processed += processed
+
+    def _commit(self, processed=0, remaining=None):
+        """Commit the work so far through ir.cron (a killed worker loses only what follows).
+
+        Returns the seconds left in this cron run: at 0 a job that can resume should yield.
+        """
+        self.ensure_one()
+        job = self.sudo()  # the job's own figures, whoever the work runs as
+        if processed:
+            job._log().info(
+                "%s: %s of %s processed (%.0f%%)",
+                job._label(), job.done, job.total or "?", job.progress,
+            )  # fmt: skip
+        if remaining is None:
+            remaining = max(job.total - job.done, 1) if job.state in ACTIVE_STATES else 0
+        return self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
+
+    def _pause(self, note, wake=False):
+        """End this run, not the job: the next pickup resumes it. `wake` asks the cron workers
+        to come back at once: Odoo reschedules a cron that yields but wakes no worker for it
+        (a prefork cron worker would sleep a minute)."""
+        run = self._current_run()
+        self._close_run("paused", note)
+        self._log().info("%s: run %s paused: %s", self._label(), run.number or "-", note)
+        if wake:
+            self.env.ref(KINDS[self.kind].cron).sudo()._trigger()
+
+    def _done(self, **vals):
+        """End the job as done (in the owner's last transaction, with its outcome)."""
+        job = self.sudo()  # see _start_for
+        now = fields.Datetime.now()
+        job.write({"state": "done", "step": False, "progress": 100.0, "ended_at": now, **vals})
+        job._close_run("done")
+
+    def _fail(self, reason):
+        """End the job as failed: the owner undoes its work and records `reason` (its hook
+        `_job_fail`), in the current transaction."""
+        self._owner()._job_fail(reason)
+        job = self.sudo()  # see _start_for
+        job.write(
+            {"state": "failed", "step": False, "progress": 0.0, "done": 0, "last_id": 0,
+             "failure_reason": reason, "ended_at": fields.Datetime.now()}
+        )  # fmt: skip
+        job._close_run("failed", reason)
+
+    def _action_open_for(self, owner):
+        """The jobs of `owner`, for its smart button: the form when there is only one."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "invoice_clearing.action_invoice_clearing_job"
+        )
+        jobs = owner.job_ids
+        action["domain"] = [("id", "in", jobs.ids)]
+        action["context"] = {}
+        if len(jobs) == 1:
+            action.update(view_mode="form", res_id=jobs.id, views=[(False, "form")])
+        return action
+
+    # ------------------------------------------------------------------- cron
+    @api.model
+    def _cron_run(self, kind):
+        """ir.cron: run the queued and running jobs of `kind`, oldest first. One cron per kind,
+        so that a long import never delays a clearing."""
+        # sudo: the cron's user works for every company; _run picks the user each owner runs as.
+        jobs = self.sudo().search([("kind", "=", kind), ("state", "in", ACTIVE_STATES)], order="id")
+        for job in jobs:
+            job._run()
+
+    def _run(self):
+        """One pickup (on the sudo job): close what a killed run left open, open a run
+        (committed at once), let the owner work, commit. True when the job has ended."""
+        self.ensure_one()
+        owner = self._runner()
+        job = self.with_env(owner.env)  # its messages in the language of the owner's work
+        job._close_interrupted_runs()
+        limit = KINDS[self.kind].max_attempts
+        if limit and self.attempts >= limit:
+            job._fail(
+                job.env._(
+                    "The background job was interrupted %(count)s times (the server stopped or "
+                    "the work took longer than its time limit). Split the work, e.g. the export "
+                    "into smaller files, or ask your administrator to raise the limits.",
+                    count=self.attempts,
+                )
+            )
+        else:
+            job._open_run()
+            owner._job_run()
+        ended = self.state not in ACTIVE_STATES
+        if self._current_run():  # the owner returned without ending its run
+            self._close_run(self.state if ended else "paused")
+        self._commit(remaining=0 if ended else None)
+        self._log_end()
+        return ended
+
+    def _runner(self):
+        """The owner, in the environment its work runs in (see KINDS)."""
+        kind = KINDS[self.kind]
+        owner = self.sudo()[kind.field]
+        if not kind.as_starter:
+            return owner
+        user = self.user_id or owner.create_uid
+        return owner.with_user(user).with_context(
+            allowed_company_ids=self.company_id.ids, lang=user.lang
+        )
+
+    def _open_run(self):
+        job = self.sudo()  # see _start_for
+        number = job.attempts + 1
+        now = fields.Datetime.now()
+        vals = {
+            "state": "running",
+            "attempts": number,
+            "step": self.env._("Run %(number)s started", number=number),
+        }
+        if not job.started_at:
+            vals["started_at"] = now
+        if not KINDS[job.kind].resumes:
+            vals.update(done=0, last_id=0, progress=0.0)
+        job.write(vals)
+        self.env["invoice.clearing.job.run"].sudo().create(
+            {"job_id": job.id, "number": number, "started_at": now}
+        )
+        job._log().info("%s: run %s started", job._label(), number)
+        self._commit()
+
+    def _close_interrupted_runs(self):
+        """A run still open at the next pickup was interrupted after its last commit: worker
+        killed, server restarted or hard time limit. It ended at the job's last write."""
+        job = self.sudo()
+        for run in job.run_ids.filtered(lambda r: r.outcome == "running"):
+            run.write(
+                {
+                    "outcome": "interrupted",
+                    "ended_at": max(run.started_at, job.write_date),
+                    "note": self.env._(
+                        "Stopped after its last commit: worker killed, server restarted or "
+                        "time limit exceeded."
+                    ),
+                }
+            )
+            job._log().warning(
+                "%s: run %s was interrupted after its last commit (%s)",
+                job._label(), run.number, run.ended_at,
+            )  # fmt: skip
+
+    def _log_end(self):
+        """The outcome for the operator, once committed."""
+        if self.state == "done":
+            seconds = (self.ended_at - (self.started_at or self.ended_at)).total_seconds()
+            self._log().info(
+                "%s: done in %.1f s, %s processed in %s run(s)",
+                self._label(), seconds, self.done, self.attempts,
+            )  # fmt: skip
+        elif self.state == "failed":
+            self._log().warning(
+                "%s: failed after %s run(s): %s", self._label(), self.attempts, self.failure_reason
+            )
+
+    def _current_run(self):
+        return self.sudo().run_ids.filtered(lambda r: r.outcome == "running")[:1]
+
+    def _close_run(self, outcome, note=False):
+        run = self._current_run()
+        if run:
+            run.write({"outcome": outcome, "ended_at": fields.Datetime.now(), "note": note})
+
+    def _owner(self):
+        return self[KINDS[self.kind].field] if self.kind else self.clearing_id
+
+    def _label(self):
+        """The job in the server log (English): kind, owner and ids."""
+        owner = self.sudo()._owner()
+        return f"{KINDS[self.kind].label} {owner.display_name} (id {owner.id}, job {self.id})"
+
+    def _log(self):
+        return KINDS[self.kind].logger
+
+
+def jobs_from_columns(cr):
+    """Migration to invoice.clearing.job (19.0.1.2.0): one job for each clearing and import
+    whose former job columns, left in their tables by the upgrade, hold one, linked as its
+    current job; the two crons (noupdate data) now call the job model.
+
+    Idempotent: an owner that has a job already is left alone. Returns the jobs created.
+    """
+    created = 0
+    if column_exists(cr, "invoice_clearing", "job_state"):
+        cr.execute(
+            """WITH new AS (
+                  INSERT INTO invoice_clearing_job
+                         (kind, company_id, clearing_id, user_id, state, total, done, last_id,
+                          progress, attempts, failure_reason, ended_at,
+                          create_uid, create_date, write_uid, write_date)
+                  SELECT 'clearing', c.company_id, c.id, coalesce(c.approved_by, c.write_uid),
+                         c.job_state, coalesce(c.job_total, 0), coalesce(c.job_done, 0),
+                         coalesce(c.job_last_id, 0),
+                         CASE WHEN c.job_state = 'done' THEN 100
+                              WHEN c.job_total > 0
+                              THEN least(100, 100.0 * coalesce(c.job_done, 0) / c.job_total)
+                              ELSE 0 END,
+                         0, CASE WHEN c.job_state = 'failed' THEN c.failure_reason END,
+                         CASE WHEN c.job_state IN ('done', 'failed') THEN c.write_date END,
+                         %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+                    FROM invoice_clearing c
+                   WHERE c.job_state IS NOT NULL AND c.job_id IS NULL
+               RETURNING id, clearing_id)
+               UPDATE invoice_clearing c SET job_id = new.id FROM new WHERE c.id = new.clearing_id""",
+            {"uid": SUPERUSER_ID},
+        )
+        created += cr.rowcount
+    if column_exists(cr, "invoice_clearing_import", "job_state"):
+        cr.execute(
+            """WITH new AS (
+                  INSERT INTO invoice_clearing_job
+                         (kind, company_id, import_id, user_id, state, step, progress, attempts,
+                          total, done, last_id, failure_reason, ended_at,
+                          create_uid, create_date, write_uid, write_date)
+                  SELECT 'import', i.company_id, i.id, i.create_uid, i.job_state, i.job_step,
+                         coalesce(i.job_progress, 0), coalesce(i.job_attempts, 0), 0, 0, 0,
+                         CASE WHEN i.job_state = 'failed' THEN i.failure_reason END,
+                         CASE WHEN i.job_state IN ('done', 'failed') THEN i.write_date END,
+                         %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+                    FROM invoice_clearing_import i
+                   WHERE i.job_state IS NOT NULL AND i.job_id IS NULL
+               RETURNING id, import_id)
+               UPDATE invoice_clearing_import i SET job_id = new.id FROM new
+                WHERE i.id = new.import_id""",
+            {"uid": SUPERUSER_ID},
+        )
+        created += cr.rowcount
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    model = env["ir.model"]._get_id("invoice.clearing.job")
+    for kind, spec in KINDS.items():
+        cron = env.ref(spec.cron, raise_if_not_found=False)
+        code = f"model._cron_run({kind!r})"
+        if cron and (cron.model_id.id, cron.code) != (model, code):
+            cron.write({"model_id": model, "code": code})
+    return created
