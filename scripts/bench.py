@@ -289,7 +289,7 @@ def timed(fn, *args):
 
 def floor(cr, company_id, clearing_id, date_to):
     """The raw SQL the work needs, timed directly, then rolled back."""
-    from odoo.addons.invoice_clearing.models.invoice_clearing import HASHED_COLUMNS
+    from odoo.addons.invoice_clearing.models.invoice_clearing_integrity import HASHED_COLUMNS
     from odoo.tools import SQL
 
     scope = "company_id = %(c)s AND clearing_id IS NULL AND issue_date <= %(d)s"
@@ -485,7 +485,7 @@ def check_plans(env, clearing):
 
 
 def approve_plans(env, clearing):
-    from odoo.addons.invoice_clearing.models.invoice_clearing import HASHED_COLUMNS
+    from odoo.addons.invoice_clearing.models.invoice_clearing_integrity import HASHED_COLUMNS
     from odoo.tools import SQL
 
     return {

@@ -15,10 +15,10 @@ from odoo.tools import SQL
 
 from ..tools import bureau_export, fapiao_number, reconcile
 from ..tools.rule_error import FapiaoRuleError
+from . import advisory_locks
 
 _logger = logging.getLogger(__name__)
 
-IMPORT_LOCK_NAMESPACE = 0x4452  # "DR": per-company lock of imports (the clearing uses 0x514B)
 MAX_LISTED_ERRORS = 30
 MAX_BYTES_PARAM = "invoice_clearing.import_max_bytes"
 REGISTER_CHUNK = 10_000  # register rows fetched at a time
@@ -220,9 +220,7 @@ class InvoiceClearingImport(models.Model):
             raise UserError(self.env._("Choose a period whose start is not after its end."))
         self._check_size(len(data or b""))
         # One import per company at a time: a second session waits, then finds this one's file.
-        self.env.cr.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK_NAMESPACE, company.id]
-        )
+        advisory_locks.import_lock(self.env.cr, company.id)
         sha = hashlib.sha256(data or b"").hexdigest()
         existing = self.search(
             [("company_id", "=", company.id), ("file_sha256", "=", sha)], limit=1
@@ -622,10 +620,7 @@ class InvoiceClearingImport(models.Model):
                 IrCron._commit_progress(remaining=1)
             with self.env.cr.savepoint():
                 # Under the company's import lock, as an immediate import.
-                self.env.cr.execute(
-                    "SELECT pg_advisory_xact_lock(%s, %s)",
-                    [IMPORT_LOCK_NAMESPACE, self.company_id.id],
-                )
+                advisory_locks.import_lock(self.env.cr, self.company_id.id)
                 self.sudo().write(
                     {"job_state": "done", "job_step": False, "job_progress": 100.0,
                      "row_count": row_count}
