@@ -6,7 +6,6 @@ checks live in invoice_clearing_check.py, the hash in invoice_clearing_integrity
 protected fields and append-only chatter in invoice_clearing_audited.py.
 """
 
-import base64
 import logging
 
 from dateutil.relativedelta import relativedelta
@@ -16,9 +15,9 @@ from odoo import api, fields, models
 from odoo.addons.base.models.res_users import check_identity
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
-from odoo.tools import SQL, file_open
+from odoo.tools import SQL
 
-from ..tools import clearing_summary, fapiao_number
+from ..tools import fapiao_number
 from ..tools.rule_error import FapiaoRuleError
 from . import advisory_locks
 
@@ -30,7 +29,6 @@ THRESHOLD_PARAM = "invoice_clearing.background_threshold"
 DEFAULT_THRESHOLD = 200_000
 BATCH_PARAM = "invoice_clearing.background_batch_size"
 DEFAULT_BATCH = 50_000
-DIGEST_CHUNK = 20_000  # rows per round trip while streaming the fapiao digest
 SCOPE_FIELDS = {"scope", "date_from", "date_to", "number_list", "company_id", "filing_date",
                 "filing_line_ids"}  # fmt: skip
 # Set by the clearing's own actions (under sudo), never written by a user: the audit fields, the
@@ -349,29 +347,6 @@ class InvoiceClearing(models.Model):
             clearing.blocking_count = severities.count("blocking")
             clearing.warning_count = severities.count("warning")
 
-    # ---------------------------------------------------------------- summary
-    def _summary_rows(self):
-        """One dict per (fapiao_type, tax_rate), aggregated by PostgreSQL over the scope.
-
-        The database groups by four plain keys in one pass over the scope; the few groups are
-        folded into summary lines by clearing_summary.fold_groups.
-        """
-        self.ensure_one()
-        self.env["invoice.clearing.fapiao"].flush_model()  # SQL below reads pending ORM writes too
-        keys = SQL("fapiao_type, tax_rate, coalesce(is_red, false), void_date IS NOT NULL")
-        query = self._scope_query()
-        query.groupby = keys
-        self.env.cr.execute(
-            query.select(keys, SQL("count(*), sum(amount_untaxed), sum(amount_tax)"))
-        )
-        return clearing_summary.fold_groups(self.env.cr.fetchall())
-
-    def _store_summary(self, rows):
-        self.summary_line_ids.unlink()
-        self.env["invoice.clearing.summary.line"].create(
-            [{"clearing_id": self.id, **row} for row in rows]
-        )
-
     def action_open_fapiao(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -619,7 +594,7 @@ class InvoiceClearing(models.Model):
             ),
             partner_ids=approver.partner_id.ids if approver != self.env.user else [],
         )
-        self._attach_certificate()
+        self.env["report.invoice_clearing.report_clearing_certificate"]._attach(self)
 
     # ------------------------------------------------------------ background job
     def _background_threshold(self):
@@ -837,28 +812,6 @@ class InvoiceClearing(models.Model):
         return True
 
     # ---------------------------------------------------------------- reports
-    def _attach_certificate(self):
-        """Render the certificate (清卡凭证) and attach it, immutable, to this cleared clearing."""
-        self.ensure_one()
-        report = "invoice_clearing.action_report_clearing_certificate"
-        content, report_type = self.env["ir.actions.report"]._render_qweb_pdf(report, self.ids)
-        extension = "pdf" if report_type == "pdf" else "html"  # tests render HTML unless forced
-        values = {
-            "name": f"{self.name.replace('/', '-')}-certificate.{extension}",
-            "raw": content,
-            "res_model": self._name,
-            "res_id": self.id,
-            "mimetype": "application/pdf" if report_type == "pdf" else "text/html",
-        }
-        if report_type == "pdf":
-            # The chatter asks the first viewer's browser for a preview otherwise, and an
-            # auditor may not write one: give it the PDF icon up front.
-            with file_open("web/static/img/mimetypes/pdf.svg", "rb") as icon:
-                values["thumbnail"] = base64.b64encode(icon.read())
-        attachment = self.env["ir.attachment"].sudo().create(values)
-        self.sudo().certificate_id = attachment
-        return attachment
-
     def _check_reader(self):
         """Clearing users, managers and auditors may print, export and verify."""
         if not self.env.su and not self.env.user.has_groups(

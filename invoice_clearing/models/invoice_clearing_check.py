@@ -1,4 +1,5 @@
-"""The preconditions of a clearing (清卡前检查): every problem of its scope, blocking or warning.
+"""The preconditions of a clearing (清卡前检查): every problem of its scope, blocking or warning,
+and the summary of the scope (GROUP BY in PostgreSQL) that the filing is compared with.
 
 A mixin of `invoice.clearing`, which calls it from `action_check`, `action_submit`,
 `action_approve` and its background job. It only reads; `_run_check` stores what it found.
@@ -25,10 +26,11 @@ class InvoiceClearingCheck(models.AbstractModel):
     The inheriting model provides:
 
     - the scope: `_scope_domain()` (a Domain on invoice.clearing.fapiao), `_scope_query()` (the
-      same as a Query), `_number_entry_domain(entry)`, `_summary_rows()` and `_store_summary(rows)`;
+      same as a Query) and `_number_entry_domain(entry)`;
     - the fields `company_id`, `scope` (period, date or number), `date_from`, `date_to`,
       `number_list`, `filing_date`, `filing_line_ids`, `name`, and where the results go:
-      `problem_ids` (invoice.clearing.problem), `checked_at`.
+      `summary_line_ids` (invoice.clearing.summary.line), `problem_ids`
+      (invoice.clearing.problem), `checked_at`.
     """
 
     _name = "invoice.clearing.check"
@@ -44,6 +46,28 @@ class InvoiceClearingCheck(models.AbstractModel):
         clearing.problem_ids.unlink()
         clearing.problem_ids = [fields.Command.create(p) for p in problems]
         clearing.checked_at = fields.Datetime.now()
+
+    def _summary_rows(self):
+        """One dict per (fapiao_type, tax_rate), aggregated by PostgreSQL over the scope.
+
+        The database groups by four plain keys in one pass over the scope; the few groups are
+        folded into summary lines by clearing_summary.fold_groups.
+        """
+        self.ensure_one()
+        self.env["invoice.clearing.fapiao"].flush_model()  # SQL below reads pending ORM writes too
+        keys = SQL("fapiao_type, tax_rate, coalesce(is_red, false), void_date IS NOT NULL")
+        query = self._scope_query()
+        query.groupby = keys
+        self.env.cr.execute(
+            query.select(keys, SQL("count(*), sum(amount_untaxed), sum(amount_tax)"))
+        )
+        return clearing_summary.fold_groups(self.env.cr.fetchall())
+
+    def _store_summary(self, rows):
+        self.summary_line_ids.unlink()
+        self.env["invoice.clearing.summary.line"].create(
+            [{"clearing_id": self.id, **row} for row in rows]
+        )
 
     def _collect_problems(self, rows):
         """All problems of the scope: dicts for invoice.clearing.problem (blocking or warning)."""
