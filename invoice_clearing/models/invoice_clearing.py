@@ -1,9 +1,11 @@
 """A clearing (清卡记录): resolves a scope of fapiao, checks it, and on approval freezes it.
 
 Approval happens in one transaction under a per-company database lock; the summary is computed
-by PostgreSQL (GROUP BY) and the hash over the frozen content is chained per company. The
-checks live in invoice_clearing_check.py, the hash in invoice_clearing_integrity.py, the
-protected fields and append-only chatter in invoice_clearing_audited.py.
+by PostgreSQL (GROUP BY) and the hash over the frozen content is chained per company. Beside
+it: the checks and summary (invoice_clearing_check.py), who may do what and four-eyes
+(invoice_clearing_approval.py), protected fields and append-only chatter
+(invoice_clearing_audited.py), the hash (invoice_clearing_integrity.py), the database locks
+(advisory_locks.py).
 """
 
 import logging
@@ -52,6 +54,7 @@ class InvoiceClearing(models.Model):
     _description = "Fapiao Clearing"
     _inherit = [
         "invoice.clearing.check",
+        "invoice.clearing.approval",
         "invoice.clearing.audited.mixin",
         "mail.thread",
         "mail.activity.mixin",
@@ -369,19 +372,6 @@ class InvoiceClearing(models.Model):
         return True
 
     # ------------------------------------------------------------ transitions
-    def _check_group(self, xmlid):
-        if not self.env.su and not self.env.user.has_group(xmlid):
-            group = self.env.ref(xmlid)
-            raise AccessError(
-                self.env._(
-                    "Only members of %(group)s may do this on a fapiao clearing.",
-                    group=group.full_name,
-                )
-            )
-
-    def _four_eyes(self):
-        return self.company_id.clearing_four_eyes
-
     def action_submit(self):
         """Check, then ask for approval (four-eyes) or clear at once (a manager, no four-eyes)."""
         self._check_group("invoice_clearing.group_clearing_user")
@@ -399,17 +389,6 @@ class InvoiceClearing(models.Model):
             else:
                 result = clearing.action_approve()
         return result if len(self) == 1 else True
-
-    def _notify_approvers(self):
-        managers = self.env.ref("invoice_clearing.group_clearing_manager").all_user_ids.filtered(
-            lambda u: self.company_id in u.company_ids and u != self.prepared_by and not u.share
-        )
-        for user in managers:
-            self.activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=user.id,
-                summary=self.env._("Approve fapiao clearing %(name)s", name=self.name),
-            )
 
     @check_identity
     def action_approve_web(self):
@@ -468,28 +447,6 @@ class InvoiceClearing(models.Model):
             }
         params["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
         return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
-
-    def _check_approver(self):
-        if self.state not in ("draft", "to_approve"):
-            raise UserError(
-                self.env._("Clearing %(name)s is not waiting for approval.", name=self.name)
-            )
-        if self._four_eyes() and not self.env.su:
-            if self.state != "to_approve":
-                raise UserError(
-                    self.env._(
-                        "Four-eyes approval is on: submit clearing %(name)s for approval first.",
-                        name=self.name,
-                    )
-                )
-            if self.prepared_by == self.env.user:
-                raise AccessError(
-                    self.env._(
-                        "Four-eyes approval (双重复核): %(name)s was prepared by you, so another "
-                        "clearing manager must approve it.",
-                        name=self.name,
-                    )
-                )
 
     def _try_company_lock(self):
         """The per-company advisory lock for this transaction: True if we hold it now."""
@@ -812,14 +769,6 @@ class InvoiceClearing(models.Model):
         return True
 
     # ---------------------------------------------------------------- reports
-    def _check_reader(self):
-        """Clearing users, managers and auditors may print, export and verify."""
-        if not self.env.su and not self.env.user.has_groups(
-            "invoice_clearing.group_clearing_user,invoice_clearing.group_clearing_auditor"
-        ):
-            raise AccessError(self.env._("Only fapiao clearing users and auditors may do this."))
-        self.check_access("read")
-
     def action_export_xlsx(self):
         """Download the clearing as XLSX (summary, fapiao and problems sheets)."""
         self.ensure_one()
