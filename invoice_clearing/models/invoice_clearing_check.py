@@ -208,7 +208,7 @@ class InvoiceClearingCheck(models.AbstractModel):
         the bureau is right about an amount, a status, a buyer or a fapiao issued outside Odoo
         is the user's decision, and the clearing must show that it is pending.
         """
-        Line = self.env["invoice.clearing.import.line"].sudo()  # every line of the company
+        Line = self.env["invoice.clearing.import.line"].sudo()  # the company's, whatever he reads
         latest = (
             Domain("company_id", "=", self.company_id.id)
             & Domain("resolved", "=", False)

@@ -148,7 +148,7 @@ class InvoiceClearingIntegrity(models.AbstractModel):
 
     @api.model
     def _hash_header(self, clearing, version=HASH_VERSION):
-        """{key: text} of the header fields `version` hashes, as account.move's integrity hash
+        """{key: value} of the header fields `version` hashes, as account.move's integrity hash
         reads `_get_integrity_hash_fields`: the clearing's `_get_clearing_hash_fields`, lines by
         their model's, in the order of its first field."""
         return {
