@@ -1,4 +1,7 @@
+from . import invoice_clearing_audited
 from . import invoice_clearing_fapiao
+from . import invoice_clearing_check
+from . import invoice_clearing_approval
 from . import invoice_clearing
 from . import invoice_clearing_summary_line
 from . import invoice_clearing_filing_line

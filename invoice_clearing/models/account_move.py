@@ -8,7 +8,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools.periods import month_end
-from .invoice_clearing import LOCK_NAMESPACE
+from . import advisory_locks
 
 _logger = logging.getLogger(__name__)
 
@@ -140,10 +140,10 @@ class AccountMove(models.Model):
             return
         for company in customer.company_id:
             # Shared with other postings, exclusive with an approval (invoice.clearing).
-            self.env.cr.execute(
-                "SELECT pg_try_advisory_xact_lock_shared(%s, %s)", [LOCK_NAMESPACE, company.id]
-            )
-            if not self.env.cr.fetchone()[0]:
+            if not advisory_locks.try_shared_clearing_lock(self.env.cr, company.id):
+                _logger.info(
+                    "Posting refused: a clearing of company %s holds its clearing lock", company.id
+                )
                 raise UserError(
                     self.env._(
                         "A fapiao clearing of %(company)s is in progress. Post the invoice again "

@@ -1,15 +1,14 @@
 """A clearing (清卡记录): resolves a scope of fapiao, checks it, and on approval freezes it.
 
 Approval happens in one transaction under a per-company database lock; the summary is computed
-by PostgreSQL (GROUP BY) and the hash over the frozen content is chained per company.
+by PostgreSQL (GROUP BY) and the hash over the frozen content is chained per company. Beside
+it: the checks and summary (invoice_clearing_check.py), who may do what and four-eyes
+(invoice_clearing_approval.py), protected fields and append-only chatter
+(invoice_clearing_audited.py), the hash (invoice_clearing_integrity.py), the database locks
+(advisory_locks.py).
 """
 
-import base64
-import hashlib
-import json
 import logging
-from contextlib import closing
-from datetime import date
 
 from psycopg2 import errors as pg_errors
 
@@ -17,31 +16,22 @@ from odoo import api, fields, models
 from odoo.addons.base.models.res_users import check_identity
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
-from odoo.tools import SQL, file_open
+from odoo.tools import SQL
 
-from ..tools import clearing_integrity, clearing_summary, fapiao_number
+from ..tools import fapiao_number
 from ..tools.periods import month_end, month_start
 from ..tools.rule_error import FapiaoRuleError
-from .invoice_clearing_fapiao import AMOUNT_BROKEN
+from . import advisory_locks
 
 _logger = logging.getLogger(__name__)
 
-# Version of the clearing hash written now, stored as `$<version>$<hex>` like Odoo's inalterable
-# hash. 1: header, summary, filing record and frozen fapiao; 2: also their invoices' journal
-# items (account.move.line._get_clearing_hash_fields). Each clearing verifies by its own.
-HASH_VERSION = 2
-HASH_VERSIONS = tuple(range(1, HASH_VERSION + 1))  # every version verifies its clearings
-LOCK_NAMESPACE = 0x514B  # "QK": first key of the per-company advisory lock
 # Scopes larger than this run as a background job (system parameter, see data/).
 THRESHOLD_PARAM = "invoice_clearing.background_threshold"
 DEFAULT_THRESHOLD = 200_000
 BATCH_PARAM = "invoice_clearing.background_batch_size"
 DEFAULT_BATCH = 50_000
-DIGEST_CHUNK = 20_000  # rows per round trip while streaming the fapiao digest
 SCOPE_FIELDS = {"scope", "date_from", "date_to", "number_list", "company_id", "filing_date",
                 "filing_line_ids"}  # fmt: skip
-# The content of a fapiao that a clearing certifies (state is derived; red-letter of a
-# frozen fapiao stays possible, so the derived red state is not part of it).
 # Set by the clearing's own actions (under sudo), never written by a user: the audit fields, the
 # state machine, the hash chain and the lines computed by the check.
 PROTECTED_FIELDS = frozenset({
@@ -54,19 +44,21 @@ PROTECTED_FIELDS = frozenset({
 })  # fmt: skip
 # What a new clearing may carry for these fields: the defaults a client sends back.
 CREATE_DEFAULTS = {"state": "draft", "name": "/"}
-HASHED_COLUMNS = SQL(
-    """concat_ws('|', id, fapiao_type, coalesce(code, ''), number, issue_date, partner_id,
-                 coalesce(buyer_vat, ''), amount_untaxed::numeric(16, 2),
-                 amount_tax::numeric(16, 2), amount_total::numeric(16, 2),
-                 tax_rate::numeric(6, 2), coalesce(tax_exempt, false), coalesce(is_red, false),
-                 coalesce(origin_fapiao_id, 0), coalesce(void_date::text, ''))"""
-)
+# The header a clearing's hash certifies (every hash version), see _get_clearing_hash_fields.
+HASH_HEADER_FIELDS = ("name", "company_id", "scope", "date_from", "date_to", "number_list",
+                      "prepared_by", "approved_by", "cleared_at", "filing_date", "filing_line_ids")  # fmt: skip
 
 
 class InvoiceClearing(models.Model):
     _name = "invoice.clearing"
     _description = "Fapiao Clearing"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "invoice.clearing.check",
+        "invoice.clearing.approval",
+        "invoice.clearing.audited.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _order = "date_to desc, id desc"
     _check_company_auto = True
 
@@ -224,40 +216,34 @@ class InvoiceClearing(models.Model):
                 )
         return super().create(vals_list)
 
-    def _check_protected_create(self, vals):
-        """A new clearing starts as a draft prepared by its creator; the rest is set by actions."""
-        if self.env.su:
-            return
-        forced = {
-            name
-            for name in PROTECTED_FIELDS & vals.keys() - {"company_id"}
-            if vals[name] and vals[name] != CREATE_DEFAULTS.get(name)
-        }
-        if "prepared_by" in forced and vals["prepared_by"] == self.env.uid:
-            forced.discard("prepared_by")
-        if forced:
-            self._raise_protected(forced)
+    # ------------------------------------------------------- audit trail and hash
+    def _protected_fields(self, create=False):
+        # A new clearing starts as a draft prepared by its creator, in the company he chooses.
+        return PROTECTED_FIELDS - {"company_id"} if create else PROTECTED_FIELDS
 
-    def _check_can_update_message_content(self, messages):
-        """The chatter of a clearing is its audit trail: nobody but the superuser edits it."""
-        if not self.env.su:
-            raise AccessError(
-                self.env._("Messages of the clearing audit trail cannot be edited or deleted.")
-            )
-        return super()._check_can_update_message_content(messages)
+    def _protected_create_defaults(self):
+        return {**CREATE_DEFAULTS, "prepared_by": self.env.uid}
 
-    def _raise_protected(self, names):
-        raise AccessError(
-            self.env._(
-                "%(fields)s of a fapiao clearing are set by its actions (check, submit, approve, "
-                "cancel, reopen) and cannot be written directly.",
-                fields=", ".join(sorted(self._fields[name].string for name in names)),
-            )
+    def _protected_message(self, fields):
+        return self.env._(
+            "%(fields)s of a fapiao clearing are set by its actions (check, submit, approve, "
+            "cancel, reopen) and cannot be written directly.",
+            fields=fields,
         )
 
+    def _audit_trail_message(self):
+        return self.env._("Messages of the clearing audit trail cannot be edited or deleted.")
+
+    def _certified(self):
+        return self.filtered(lambda c: c.state == "cleared" or c.hash)
+
+    def _get_clearing_hash_fields(self, version):
+        """Header fields a clearing of hash `version` certifies, like account.move's
+        `_get_integrity_hash_fields`: a module hashing more of them adds a hash version."""
+        return HASH_HEADER_FIELDS
+
     def write(self, vals):
-        if not self.env.su and PROTECTED_FIELDS & vals.keys():
-            self._raise_protected(PROTECTED_FIELDS & vals.keys())
+        self._check_protected_write(vals)
         if SCOPE_FIELDS & vals.keys():
             self._check_no_job()
         if self.filtered(lambda c: c.state in ("cleared", "cancelled")) and not self.env.su:
@@ -362,29 +348,6 @@ class InvoiceClearing(models.Model):
             clearing.blocking_count = severities.count("blocking")
             clearing.warning_count = severities.count("warning")
 
-    # ---------------------------------------------------------------- summary
-    def _summary_rows(self):
-        """One dict per (fapiao_type, tax_rate), aggregated by PostgreSQL over the scope.
-
-        The database groups by four plain keys in one pass over the scope; the few groups are
-        folded into summary lines by clearing_summary.fold_groups.
-        """
-        self.ensure_one()
-        self.env["invoice.clearing.fapiao"].flush_model()  # SQL below reads pending ORM writes too
-        keys = SQL("fapiao_type, tax_rate, coalesce(is_red, false), void_date IS NOT NULL")
-        query = self._scope_query()
-        query.groupby = keys
-        self.env.cr.execute(
-            query.select(keys, SQL("count(*), sum(amount_untaxed), sum(amount_tax)"))
-        )
-        return clearing_summary.fold_groups(self.env.cr.fetchall())
-
-    def _store_summary(self, rows):
-        self.summary_line_ids.unlink()
-        self.env["invoice.clearing.summary.line"].create(
-            [{"clearing_id": self.id, **row} for row in rows]
-        )
-
     def action_open_fapiao(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -406,372 +369,7 @@ class InvoiceClearing(models.Model):
             clearing._run_check()
         return True
 
-    def _run_check(self):
-        rows = self._summary_rows()
-        problems = self._collect_problems(rows)
-        self.sudo()._store_summary(rows)
-        self.sudo().problem_ids.unlink()
-        self.sudo().problem_ids = [fields.Command.create(p) for p in problems]
-        self.sudo().checked_at = fields.Datetime.now()
-
-    def _collect_problems(self, rows):
-        """All problems of the scope: dicts for invoice.clearing.problem (blocking or warning)."""
-        problems = []
-        Fapiao = self.env["invoice.clearing.fapiao"].sudo()
-        scope = self._scope_domain()
-        count = sum(
-            r[m]
-            for r in rows
-            for m in ("blue_count", "red_count", "void_blue_count", "void_red_count")
-        )
-        if not count:
-            problems.append(
-                self._problem("blocking", self.env._("There is no open fapiao in this scope."))
-            )
-        if self.scope == "number":
-            problems += self._unknown_number_problems()
-
-        not_uploaded = Fapiao.search_count(
-            scope & Domain("uploaded", "=", False) & Domain("void_date", "=", False)
-        )
-        if not_uploaded:
-            sample = Fapiao.search(
-                scope & Domain("uploaded", "=", False) & Domain("void_date", "=", False),
-                limit=10,
-                order="id",
-            )
-            problems.append(
-                self._problem(
-                    "blocking",
-                    self.env._(
-                        "%(count)s fapiao are not known to the tax bureau (not uploaded), e.g. "
-                        "%(numbers)s. Upload them (or import the bureau's export to reconcile) "
-                        "before clearing.",
-                        count=not_uploaded,
-                        numbers=", ".join(sample.mapped("display_name")),
-                    ),
-                    "invoice.clearing.fapiao",
-                    scope & Domain("uploaded", "=", False) & Domain("void_date", "=", False),
-                )
-            )
-        problems += self._amount_problems()
-        problems += self._reconciliation_problems()
-        problems += self._invoice_problems()
-        problems += self._earlier_period_problems()
-        if self.scope == "period":
-            problems += self._filing_problems(rows)
-        problems += self._deadline_problems()
-        return problems
-
-    def _problem(self, severity, message, res_model=False, domain=None):
-        return {
-            "severity": severity,
-            "message": message,
-            "res_model": res_model,
-            "domain": json.dumps(list(domain), default=str) if domain is not None else False,
-        }
-
-    def _unknown_number_problems(self):
-        problems = []
-        Fapiao = self.env["invoice.clearing.fapiao"].sudo()
-        company = Domain("company_id", "=", self.company_id.id)
-        for code, first, last in fapiao_number.parse_number_list(self.number_list):
-            entry_domain = company & self._number_entry_domain((code, first, last))
-            found = Fapiao.search_fetch(entry_domain, ["number", "clearing_id"])
-            numbers = set(found.mapped("number"))
-            expected = {str(n).zfill(len(first)) for n in range(int(first), int(last) + 1)}
-            missing = sorted(expected - numbers)
-            label = f"{code}:{first}" if code else first
-            if first != last:
-                label += f"-{last}"
-            if missing:
-                problems.append(
-                    self._problem(
-                        "blocking",
-                        self.env._(
-                            "%(entry)s: %(count)s fapiao numbers are not in the register, e.g. "
-                            "%(numbers)s. Register them or correct the list.",
-                            entry=label,
-                            count=len(missing),
-                            numbers=", ".join(missing[:10]),
-                        ),
-                    )
-                )
-            cleared = found.filtered("clearing_id")
-            if cleared:
-                problems.append(
-                    self._problem(
-                        "blocking",
-                        self.env._(
-                            "%(entry)s: %(count)s fapiao are already cleared (e.g. %(number)s by "
-                            "%(clearing)s). Remove them from the list.",
-                            entry=label,
-                            count=len(cleared),
-                            number=cleared[0].display_name,
-                            clearing=cleared[0].clearing_id.name,
-                        ),
-                        "invoice.clearing.fapiao",
-                        Domain("id", "in", cleared.ids),
-                    )
-                )
-        return problems
-
-    def _amount_problems(self):
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM invoice_clearing_fapiao WHERE %s AND id IN %s ORDER BY id",
-                SQL(AMOUNT_BROKEN),
-                self._scope_query().subselect(),
-            )
-        )
-        ids = [row[0] for row in self.env.cr.fetchall()]
-        if not ids:
-            return []
-        sample = self.env["invoice.clearing.fapiao"].sudo().browse(ids[:10])
-        return [
-            self._problem(
-                "blocking",
-                self.env._(
-                    "%(count)s fapiao fail the amount checks (金额 + 税额 = 价税合计, 税额 = "
-                    "金额 × 税率), e.g. %(numbers)s. Correct them as printed on the fapiao.",
-                    count=len(ids),
-                    numbers=", ".join(sample.mapped("display_name")),
-                ),
-                "invoice.clearing.fapiao",
-                Domain("id", "in", ids),
-            )
-        ]
-
-    def _reconciliation_problems(self):
-        """Differences with the bureau's latest export that nobody resolved yet, as warnings.
-
-        Only what the bureau lacks blocks (the "not uploaded" check): which of the register or
-        the bureau is right about an amount, a status, a buyer or a fapiao issued outside Odoo
-        is the user's decision, and the clearing must show that it is pending.
-        """
-        Line = self.env["invoice.clearing.import.line"].sudo()
-        latest = (
-            Domain("company_id", "=", self.company_id.id)
-            & Domain("resolved", "=", False)
-            & Domain("import_id.superseded_by_id", "=", False)
-            & Domain("import_id.state", "=", "open")  # not the lines of an import still running
-        )
-        in_scope = latest & Domain("fapiao_id", "any", self._scope_domain())
-        date_from, date_to = self._scope_dates()
-        outside = Domain.FALSE
-        if date_to:
-            outside = (
-                latest
-                & Domain("outcome", "=", "bureau_only")
-                & Domain("fapiao_id", "=", False)
-                & Domain("issue_date", "<=", date_to)
-            )
-            if date_from:
-                outside &= Domain("issue_date", ">=", date_from)
-
-        def warning(domain, message):
-            """[problem] naming the first lines found; `message` has %(count)s and %(numbers)s."""
-            found = Line.search(domain, order="id") if not domain.is_false() else Line
-            if not found:
-                return []
-            sample = ", ".join(":".join(filter(None, (x.code, x.number))) for x in found[:10])
-            message %= {"count": len(found), "numbers": sample}
-            model, records = "invoice.clearing.import.line", Domain("id", "in", found.ids)
-            return [self._problem("warning", message, model, records)]
-
-        mismatch = ("amount_mismatch", "status_mismatch")
-        return (
-            warning(
-                in_scope & Domain("outcome", "in", mismatch),
-                self.env._(
-                    "%(count)s fapiao differ from the tax bureau's export in amount or status, "
-                    "e.g. %(numbers)s. Resolve them in the reconciliation: apply the bureau's "
-                    "values, issue a red-letter fapiao, or mark them resolved if Odoo is right."
-                ),
-            )
-            + warning(
-                in_scope & Domain("outcome", "=", "data_mismatch"),
-                self.env._(
-                    "%(count)s fapiao have another buyer or date at the tax bureau, e.g. "
-                    "%(numbers)s. Check them in the reconciliation."
-                ),
-            )
-            + warning(
-                outside,
-                self.env._(
-                    "%(count)s fapiao of the tax bureau's export are not in the register "
-                    "(issued outside Odoo), e.g. %(numbers)s; this clearing does not include "
-                    "them. Register them from the reconciliation."
-                ),
-            )
-        )
-
-    def _scope_dates(self):
-        """(first, last) issue date the scope covers, for the checks on invoices."""
-        if self.scope == "period":
-            return self._first_period(), self.date_to
-        if self.scope == "date":
-            return self.date_from, self.date_to
-        return None, None
-
-    def _first_period(self):
-        """Where a whole-period scope starts: the first managed month, or the scope's own month
-        for a month before it (cleared for the record after adopting the addon)."""
-        return min(self.company_id._clearing_first_period(), month_start(self.date_to))
-
-    def _invoice_problems(self):
-        date_from, date_to = self._scope_dates()
-        if not date_to:
-            return []
-        Move = self.env["account.move"].sudo()
-        base = (
-            Domain("company_id", "=", self.company_id.id)
-            & Domain("move_type", "in", ("out_invoice", "out_refund"))
-            & Domain("invoice_date", "<=", date_to)
-        )
-        if date_from:
-            base &= Domain("invoice_date", ">=", date_from)
-        problems = []
-        drafts = base & Domain("state", "=", "draft")
-        draft_count = Move.search_count(drafts)
-        if draft_count:
-            problems.append(
-                self._problem(
-                    "blocking",
-                    self.env._(
-                        "%(count)s customer invoices or credit notes dated in this scope are still "
-                        "drafts (e.g. %(names)s). Post or delete them before clearing.",
-                        count=draft_count,
-                        names=", ".join(
-                            Move.search(drafts, limit=5, order="id").mapped("display_name")
-                        ),
-                    ),
-                    "account.move",
-                    drafts,
-                )
-            )
-        unbilled = base & Domain("state", "=", "posted") & Domain("fapiao_ids", "=", False)
-        unbilled_count = Move.search_count(unbilled)
-        if unbilled_count:
-            problems.append(
-                self._problem(
-                    "warning",
-                    self.env._(
-                        "%(count)s posted customer invoices in this scope have no fapiao (e.g. "
-                        "%(names)s). That is legal for unbilled revenue (未开票收入); register their "
-                        "fapiao if they were issued.",
-                        count=unbilled_count,
-                        names=", ".join(
-                            Move.search(unbilled, limit=5, order="id").mapped("display_name")
-                        ),
-                    ),
-                    "account.move",
-                    unbilled,
-                )
-            )
-        return problems
-
-    def _earlier_period_problems(self):
-        start = (self.date_from or self.date_to) if self.scope != "number" else None
-        if not start:
-            return []
-        periods = self.company_id._clearing_uncleared_periods(month_start(start))
-        if not periods:
-            return []
-        return [
-            self._problem(
-                "blocking",
-                self.env._(
-                    "The earlier period %(periods)s is not cleared yet. Clear periods in order: "
-                    "clear %(first)s first.",
-                    periods=", ".join(p.strftime("%Y-%m") for p in periods),
-                    first=periods[0].strftime("%Y-%m"),
-                ),
-                "invoice.clearing",
-                Domain("company_id", "=", self.company_id.id),
-            )
-        ]
-
-    def _filing_problems(self, rows):
-        if not self.filing_date or not self.filing_line_ids:
-            return [
-                self._problem(
-                    "blocking",
-                    self.env._(
-                        "The VAT filing (申报登记) is not recorded. Enter the filing date and the "
-                        "declared sales and tax per rate in the Filing tab."
-                    ),
-                )
-            ]
-        filed = {
-            line.tax_rate: (line.amount_untaxed, line.amount_tax) for line in self.filing_line_ids
-        }
-        differences = clearing_summary.filing_differences(clearing_summary.net_by_rate(rows), filed)
-        return [
-            self._problem(
-                "blocking",
-                self.env._(
-                    "Rate %(rate)s%%: the fapiao total %(amount)s / tax %(tax)s differs from the "
-                    "filed %(filed_amount)s / tax %(filed_tax)s. Correct the filing record or the "
-                    "fapiao (票表比对).",
-                    rate=f"{rate:g}",
-                    amount=amount,
-                    tax=tax,
-                    filed_amount=filed_amount,
-                    filed_tax=filed_tax,
-                ),
-            )
-            for rate, amount, filed_amount, tax, filed_tax in differences
-        ]
-
-    def _deadline_problems(self):
-        if not self.date_to or self.scope == "number":
-            return []
-        Deadline = self.env["invoice.clearing.deadline"]
-        period_start = month_start(self.date_to)
-        deadline, warning = Deadline.sudo()._deadline_for_period(self.company_id, period_start)
-        problems = [self._problem("warning", warning)] if warning else []
-        first_managed = self.company_id._clearing_first_period()
-        if period_start < first_managed:
-            problems.append(
-                self._problem(
-                    "warning",
-                    self.env._(
-                        "Period %(period)s is before the first managed period %(first)s: it is "
-                        "cleared for the record only, and never locks invoicing.",
-                        period=period_start.strftime("%Y-%m"),
-                        first=first_managed.strftime("%Y-%m"),
-                    ),
-                )
-            )
-        elif deadline and fields.Date.context_today(self) > deadline:
-            problems.append(
-                self._problem(
-                    "warning",
-                    self.env._(
-                        "The filing deadline %(deadline)s of period %(period)s has passed: "
-                        "invoicing may be locked (锁盘) until this period is cleared.",
-                        deadline=deadline,
-                        period=period_start.strftime("%Y-%m"),
-                    ),
-                )
-            )
-        return problems
-
     # ------------------------------------------------------------ transitions
-    def _check_group(self, xmlid):
-        if not self.env.su and not self.env.user.has_group(xmlid):
-            group = self.env.ref(xmlid)
-            raise AccessError(
-                self.env._(
-                    "Only members of %(group)s may do this on a fapiao clearing.",
-                    group=group.full_name,
-                )
-            )
-
-    def _four_eyes(self):
-        return self.company_id.clearing_four_eyes
-
     def action_submit(self):
         """Check, then ask for approval (four-eyes) or clear at once (a manager, no four-eyes)."""
         self._check_group("invoice_clearing.group_clearing_user")
@@ -789,25 +387,6 @@ class InvoiceClearing(models.Model):
             else:
                 result = clearing.action_approve()
         return result if len(self) == 1 else True
-
-    def _blocking_message(self):
-        messages = self.problem_ids.filtered(lambda p: p.severity == "blocking").mapped("message")
-        return self.env._(
-            "Clearing %(name)s cannot proceed:\n%(problems)s",
-            name=self.name,
-            problems="\n".join(f"• {m}" for m in messages),
-        )
-
-    def _notify_approvers(self):
-        managers = self.env.ref("invoice_clearing.group_clearing_manager").all_user_ids.filtered(
-            lambda u: self.company_id in u.company_ids and u != self.prepared_by and not u.share
-        )
-        for user in managers:
-            self.activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=user.id,
-                summary=self.env._("Approve fapiao clearing %(name)s", name=self.name),
-            )
 
     @check_identity
     def action_approve_web(self):
@@ -867,34 +446,9 @@ class InvoiceClearing(models.Model):
         params["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
         return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
 
-    def _check_approver(self):
-        if self.state not in ("draft", "to_approve"):
-            raise UserError(
-                self.env._("Clearing %(name)s is not waiting for approval.", name=self.name)
-            )
-        if self._four_eyes() and not self.env.su:
-            if self.state != "to_approve":
-                raise UserError(
-                    self.env._(
-                        "Four-eyes approval is on: submit clearing %(name)s for approval first.",
-                        name=self.name,
-                    )
-                )
-            if self.prepared_by == self.env.user:
-                raise AccessError(
-                    self.env._(
-                        "Four-eyes approval (双重复核): %(name)s was prepared by you, so another "
-                        "clearing manager must approve it.",
-                        name=self.name,
-                    )
-                )
-
     def _try_company_lock(self):
         """The per-company advisory lock for this transaction: True if we hold it now."""
-        self.env.cr.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, self.company_id.id]
-        )
-        return self.env.cr.fetchone()[0]
+        return advisory_locks.try_clearing_lock(self.env.cr, self.company_id.id)
 
     def _lock_company(self):
         """Serialize clearings of one company across workers and machines (database locks).
@@ -907,8 +461,11 @@ class InvoiceClearing(models.Model):
             try:
                 with self.env.cr.savepoint(flush=False):
                     self.env.cr.execute(
-                        "SELECT state FROM invoice_clearing WHERE id = %s FOR UPDATE NOWAIT",
-                        [self.id],
+                        SQL(
+                            "SELECT state FROM %s WHERE id = %s FOR UPDATE NOWAIT",
+                            SQL.identifier(self._table),
+                            self.id,
+                        )
                     )
             except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure):
                 busy = True
@@ -921,6 +478,10 @@ class InvoiceClearing(models.Model):
             )
             busy = bool(self.env.cr.fetchone())
         if busy:
+            _logger.info(
+                "Approval of clearing %s (id %s) refused: company %s is locked by another clearing",
+                self.name, self.id, self.company_id.id,
+            )  # fmt: skip
             raise UserError(
                 self.env._(
                     "Another clearing of %(company)s is in progress. Wait until it is finished, "
@@ -954,7 +515,8 @@ class InvoiceClearing(models.Model):
         Fapiao.flush_model()
         self.env.cr.execute(
             SQL(
-                "UPDATE invoice_clearing_fapiao SET clearing_id = %s WHERE id IN %s AND clearing_id IS NULL",
+                "UPDATE %s SET clearing_id = %s WHERE id IN %s AND clearing_id IS NULL",
+                SQL.identifier(Fapiao._table),
                 self.id,
                 self._scope_query().subselect(),
             )
@@ -972,22 +534,8 @@ class InvoiceClearing(models.Model):
         Fapiao.invalidate_model(["clearing_id"])
         now = fields.Datetime.now()
         vals = {"state": "cleared", "approved_by": approver.id, "cleared_at": now}
-        self.sudo().write({**vals, "failure_reason": False})
-        previous = self.sudo().search(
-            [("company_id", "=", self.company_id.id), ("hash", "!=", False), ("id", "!=", self.id)],
-            order="cleared_at desc, id desc",
-            limit=1,
-        )
-        digest = self._fapiao_digest()
-        invoice_digest = self.env["invoice.clearing.integrity"]._store_invoice_fingerprints(self)
-        self.sudo().write(
-            {
-                "content_digest": digest,
-                "invoice_digest": invoice_digest,
-                "previous_hash": previous.hash or False,
-                "hash": self._compute_hash(previous.hash or "", digest, invoice_digest),
-            }
-        )
+        self.sudo().write({**vals, "failure_reason": False})  # sudo: protected, set by approval
+        self.env["invoice.clearing.integrity"]._seal(self)
         self._move_lock_date()
         self.activity_unlink(["mail.mail_activity_data_todo"])
         self.message_post(
@@ -1002,77 +550,9 @@ class InvoiceClearing(models.Model):
             ),
             partner_ids=approver.partner_id.ids if approver != self.env.user else [],
         )
-        self.env["invoice.clearing.integrity"]._store_fingerprints(self)
-        self._attach_certificate()
+        self.env["report.invoice_clearing.report_clearing_certificate"]._attach(self)
         if self.job_state == "running":
             self.job_id._done(done=frozen)
-
-    def _check_invoices_unchanged(self):
-        """Refuse if another session committed invoices of the scope this transaction cannot see.
-
-        The check above reads this transaction's snapshot, taken before the company lock; an
-        invoice posted meanwhile by another worker would stay open inside the cleared period.
-        Postings wait for no lock while this one is held (see account.move), so a fresh
-        snapshot read now is complete.
-        """
-        date_from, date_to = self._scope_dates()
-        if not date_to:
-            return
-        scope = SQL(
-            """FROM account_move
-                WHERE company_id = %s AND move_type IN ('out_invoice', 'out_refund')
-                  AND state != 'cancel' AND invoice_date <= %s AND invoice_date >= %s""",
-            self.company_id.id,
-            date_to,
-            date_from or date(1900, 1, 1),
-        )
-        # One row either way, whatever the number of invoices; ids only when they differ.
-        summary = SQL("SELECT count(*), md5(string_agg(id::text, ',' ORDER BY id)) %s", scope)
-        self.env["account.move"].flush_model()
-        [own] = self.env.execute_query(summary)
-        if not self.env.registry.ready:  # installing: no other session, tables not committed
-            return
-        with closing(self.env.registry.cursor()) as fresh:
-            fresh.execute(summary)
-            if fresh.fetchone() == own:
-                return
-            fresh.execute(SQL("SELECT id %s", scope))
-            seen = {row[0] for row in fresh.fetchall()}
-        late = seen - {row[0] for row in self.env.execute_query(SQL("SELECT id %s", scope))}
-        if late:
-            raise UserError(
-                self.env._(
-                    "%(count)s customer invoices of this scope were posted or changed while "
-                    "clearing. Check again and retry.",
-                    count=len(late),
-                )
-            )
-
-    def _fapiao_digest(self):
-        """SHA-256 of the frozen fapiao: their HASHED_COLUMNS, one line each, in id order.
-
-        Streamed in chunks (keyset on id) so memory stays flat however many fapiao there are;
-        equal to PostgreSQL's sha256(string_agg(HASHED_COLUMNS, E'\\n' ORDER BY id)).
-        """
-        sha, last_id, separator = hashlib.sha256(), 0, b""
-        while True:
-            self.env.cr.execute(
-                SQL(
-                    """SELECT id, %s FROM invoice_clearing_fapiao
-                        WHERE clearing_id = %s AND id > %s ORDER BY id LIMIT %s""",
-                    HASHED_COLUMNS,
-                    self.id,
-                    last_id,
-                    DIGEST_CHUNK,
-                )
-            )
-            rows = self.env.cr.fetchall()
-            if not rows:
-                return sha.hexdigest()
-            for _id, line in rows:
-                sha.update(separator + line.encode())
-                separator = b"\n"
-            last_id = rows[-1][0]
 
     # ------------------------------------------------------------ background job
     def _background_threshold(self):
@@ -1180,49 +660,6 @@ class InvoiceClearing(models.Model):
         self._check_reader()
         return self.env["invoice.clearing.job"]._action_open_for(self)
 
-    def _hash_header(self):
-        return {
-            "name": self.name,
-            "company": self.company_id.id,
-            "scope": self.scope,
-            "date_from": self.date_from or "",
-            "date_to": self.date_to or "",
-            "number_list": self.number_list or "",
-            "prepared_by": self.prepared_by.id,
-            "approved_by": self.approved_by.id,
-            "cleared_at": self.cleared_at,
-            "filing_date": self.filing_date or "",
-            "filing": ";".join(
-                f"{line.tax_rate:.2f}:{line.amount_untaxed:.2f}:{line.amount_tax:.2f}"
-                for line in self.filing_line_ids.sorted("tax_rate")
-            ),
-        }
-
-    def _compute_hash(self, previous_hash, digest, invoice_digest=None, version=HASH_VERSION):
-        """The stored hash `$<version>$<hex>` of this clearing chained to `previous_hash`.
-
-        The previous hash enters without its version prefix (as in Odoo's inalterable hash),
-        so a version 2 clearing chains to a version 1 one; version 1 ignores `invoice_digest`.
-        """
-        if version not in HASH_VERSIONS:
-            raise ValueError(f"clearing hash version {version} does not exist")
-        lines = [
-            {f: line[f] for f in ("fapiao_type", "tax_rate", *clearing_summary.SUMMARY_MEASURES)}
-            for line in self.summary_line_ids
-        ]
-        hexdigest = clearing_summary.clearing_hash(
-            clearing_integrity.split_hash(previous_hash)[1],
-            self._hash_header(),
-            lines,
-            digest,
-            (invoice_digest or "") if version >= 2 else None,
-        )
-        return clearing_integrity.format_hash(version, hexdigest)
-
-    def _hash_version(self):
-        """The version this clearing was hashed with (1 for a hash stored without prefix)."""
-        return clearing_integrity.split_hash(self.hash)[0]
-
     def _move_lock_date(self):
         """A whole period cleared up to its month end locks sales up to it (never backwards)."""
         if self.scope != "period" or not self.date_to or self.date_to != month_end(self.date_to):
@@ -1317,36 +754,6 @@ class InvoiceClearing(models.Model):
         return True
 
     # ---------------------------------------------------------------- reports
-    def _attach_certificate(self):
-        """Render the certificate (清卡凭证) and attach it, immutable, to this cleared clearing."""
-        self.ensure_one()
-        report = "invoice_clearing.action_report_clearing_certificate"
-        content, report_type = self.env["ir.actions.report"]._render_qweb_pdf(report, self.ids)
-        extension = "pdf" if report_type == "pdf" else "html"  # tests render HTML unless forced
-        values = {
-            "name": f"{self.name.replace('/', '-')}-certificate.{extension}",
-            "raw": content,
-            "res_model": self._name,
-            "res_id": self.id,
-            "mimetype": "application/pdf" if report_type == "pdf" else "text/html",
-        }
-        if report_type == "pdf":
-            # The chatter asks the first viewer's browser for a preview otherwise, and an
-            # auditor may not write one: give it the PDF icon up front.
-            with file_open("web/static/img/mimetypes/pdf.svg", "rb") as icon:
-                values["thumbnail"] = base64.b64encode(icon.read())
-        attachment = self.env["ir.attachment"].sudo().create(values)
-        self.sudo().certificate_id = attachment
-        return attachment
-
-    def _check_reader(self):
-        """Clearing users, managers and auditors may print, export and verify."""
-        if not self.env.su and not self.env.user.has_groups(
-            "invoice_clearing.group_clearing_user,invoice_clearing.group_clearing_auditor"
-        ):
-            raise AccessError(self.env._("Only fapiao clearing users and auditors may do this."))
-        self.check_access("read")
-
     def action_export_xlsx(self):
         """Download the clearing as XLSX (summary, fapiao and problems sheets)."""
         self.ensure_one()
@@ -1380,22 +787,3 @@ class InvoiceClearing(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
-
-
-def prefix_version_1_hashes(cr):
-    """Migration to hash versions: hashes written before them are version 1 (`$1$<hex>`).
-
-    `previous_hash` gets the same prefix, so that it still equals the previous clearing's
-    `hash` and the chain stays unbroken. Idempotent: prefixed values are left alone.
-    Returns the number of clearings whose hash was prefixed.
-    """
-    cr.execute(
-        r"""UPDATE invoice_clearing SET hash = '$1$' || hash
-             WHERE hash IS NOT NULL AND hash !~ '^\$\d+\$'"""
-    )
-    count = cr.rowcount
-    cr.execute(
-        r"""UPDATE invoice_clearing SET previous_hash = '$1$' || previous_hash
-             WHERE previous_hash IS NOT NULL AND previous_hash !~ '^\$\d+\$'"""
-    )
-    return count

@@ -1,7 +1,7 @@
 """The fapiao register (发票登记): one record per fapiao the company issued."""
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import bureau_export, fapiao_amount, fapiao_number, tax_id
@@ -21,7 +21,7 @@ AMOUNT_FIELDS = {"amount_untaxed", "amount_tax", "amount_total", "tax_rate", "ta
 class InvoiceClearingFapiao(models.Model):
     _name = "invoice.clearing.fapiao"
     _description = "Fapiao"
-    _inherit = ["mail.thread"]
+    _inherit = ["invoice.clearing.audited.mixin", "mail.thread"]
     _order = "issue_date desc, id desc"
     _check_company_auto = True
 
@@ -168,8 +168,7 @@ class InvoiceClearingFapiao(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            # A fapiao voided outside Odoo may be registered as such; never as already cleared.
-            self._check_protected({f for f in ("clearing_id", "state") if vals.get(f)})
+            self._check_protected_create(vals)
             self._normalize_vals(vals)
             if vals.get("partner_id") and "buyer_vat" not in vals:
                 vals["buyer_vat"] = self.env["res.partner"].browse(vals["partner_id"]).vat or False
@@ -185,7 +184,7 @@ class InvoiceClearingFapiao(models.Model):
         self.check_access("write")
         if "uploaded" in vals and "uploaded_import_id" not in vals:
             vals = dict(vals, uploaded_import_id=False)  # set by a user, not by an import
-        self._check_protected(PROTECTED_FIELDS & vals.keys())
+        self._check_protected_write(vals)
         self._check_not_frozen()
         self._normalize_vals(vals)
         if {"company_id", "fapiao_type", "code", "number"} & vals.keys():
@@ -223,23 +222,23 @@ class InvoiceClearingFapiao(models.Model):
         )
         self.invalidate_model(["uploaded", "uploaded_import_id", "write_uid", "write_date"])
 
-    def _check_protected(self, names):
-        if names and not self.env.su:
-            raise AccessError(
-                self.env._(
-                    "%(fields)s of a fapiao are set by clearing, voiding or red-letter reversal "
-                    "and cannot be written directly.",
-                    fields=", ".join(sorted(self._fields[name].string for name in names)),
-                )
-            )
+    # ------------------------------------------------------------ audit trail
+    def _protected_fields(self, create=False):
+        # A fapiao voided outside Odoo may be registered as such; never as already cleared.
+        return PROTECTED_FIELDS - {"void_date"} if create else PROTECTED_FIELDS
 
-    def _check_can_update_message_content(self, messages):
-        """The chatter of a fapiao is its audit trail: nobody but the superuser edits it."""
-        if not self.env.su:
-            raise AccessError(
-                self.env._("Messages of the fapiao audit trail cannot be edited or deleted.")
-            )
-        return super()._check_can_update_message_content(messages)
+    def _protected_message(self, fields):
+        return self.env._(
+            "%(fields)s of a fapiao are set by clearing, voiding or red-letter reversal "
+            "and cannot be written directly.",
+            fields=fields,
+        )
+
+    def _audit_trail_message(self):
+        return self.env._("Messages of the fapiao audit trail cannot be edited or deleted.")
+
+    def _certified(self):
+        return self.filtered("clearing_id")
 
     def _check_not_frozen(self):
         """A cleared fapiao is part of a certified period: only the superuser may touch it."""

@@ -20,6 +20,11 @@ class InvoiceClearingFilingLine(models.Model):
         "UNIQUE(clearing_id, tax_rate)", "Each rate appears once in the filing record."
     )
 
+    @api.model
+    def _get_clearing_hash_fields(self, version):
+        """What the clearing's hash certifies of its filing record, per rate (every version)."""
+        return ("tax_rate", "amount_untaxed", "amount_tax")
+
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)

@@ -14,10 +14,10 @@ from odoo.tools import SQL
 
 from ..tools import bureau_export, tax_id
 from ..tools.rule_error import FapiaoRuleError
+from . import advisory_locks
 
 _logger = logging.getLogger(__name__)
 
-IMPORT_LOCK_NAMESPACE = 0x4452  # "DR": per-company lock of imports (the clearing uses 0x514B)
 MAX_LISTED_ERRORS = 30
 MAX_BYTES_PARAM = "invoice_clearing.import_max_bytes"
 # A month of 100,000 fapiao is ~20 MB as UTF-8 CSV (~18 MB GB18030, ~8 MB xlsx); real names and
@@ -219,9 +219,7 @@ class InvoiceClearingImport(models.Model):
                      len(data or b""), company.name, company.id, date_from, date_to)  # fmt: skip
         self._check_size(len(data or b""))
         # One import per company at a time: a second session waits, then finds this one's file.
-        self.env.cr.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK_NAMESPACE, company.id]
-        )
+        advisory_locks.import_lock(self.env.cr, company.id)
         sha = hashlib.sha256(data or b"").hexdigest()
         existing = self.search(
             [("company_id", "=", company.id), ("file_sha256", "=", sha)], limit=1
@@ -504,11 +502,8 @@ class InvoiceClearingImport(models.Model):
                 job._commit(len(chunk), remaining=1)
             with self.env.cr.savepoint():
                 # Under the company's import lock, as an immediate import.
-                self.env.cr.execute(
-                    "SELECT pg_advisory_xact_lock(%s, %s)",
-                    [IMPORT_LOCK_NAMESPACE, self.company_id.id],
-                )
-                self.sudo().row_count = row_count
+                advisory_locks.import_lock(self.env.cr, self.company_id.id)
+                self.sudo().row_count = row_count  # sudo: set by the import itself, read-only
                 job._done()
                 self._finish(result)
                 self.message_post(

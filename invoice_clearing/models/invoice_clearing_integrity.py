@@ -1,21 +1,38 @@
-"""Integrity check of cleared content: recompute every hash, walk the chain, name what changed.
+"""Integrity of cleared content: hash a clearing when it clears; later recompute every hash,
+walk the chain, name what changed.
 
-The hash itself is never reimplemented: verification calls the clearing's own `_fapiao_digest`
-and `_compute_hash`, with the version the clearing was hashed with. Per-fapiao and (version 2)
-per-journal-item fingerprints, stored at clearing time (12 bytes each), only serve to name the
-fapiao or invoice line once a digest says something changed.
+One implementation for both: `_seal` (at clearing time) and `_verify` call the same
+`_fapiao_digest` and `_compute_hash`, the latter with the version the clearing was hashed with.
+Per-fapiao and (version 2) per-journal-item fingerprints, stored at clearing time (12 bytes
+each), only serve to name the fapiao or invoice line once a digest says something changed.
 """
 
 import base64
+import hashlib
+import logging
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools import clearing_integrity
+from ..tools import clearing_integrity, clearing_summary
+from ..tools.clearing_integrity import HASH_VERSION, HASH_VERSIONS
 from ..tools.clearing_summary import SUMMARY_MEASURES
-from .invoice_clearing import HASH_VERSION, HASH_VERSIONS, HASHED_COLUMNS
+
+_logger = logging.getLogger(__name__)
 
 NAMED_AT_MOST = 50  # changed records named in a finding; the rest are counted
+DIGEST_CHUNK = 20_000  # rows per round trip while streaming the fapiao digest
+# The content of a fapiao that a clearing certifies, one text per fapiao (state is derived; red-letter
+# of a frozen fapiao stays possible, so the derived red state is not part of it).
+HASHED_COLUMNS = SQL(
+    """concat_ws('|', id, fapiao_type, coalesce(code, ''), number, issue_date, partner_id,
+                 coalesce(buyer_vat, ''), amount_untaxed::numeric(16, 2),
+                 amount_tax::numeric(16, 2), amount_total::numeric(16, 2),
+                 tax_rate::numeric(6, 2), coalesce(tax_exempt, false), coalesce(is_red, false),
+                 coalesce(origin_fapiao_id, 0), coalesce(void_date::text, ''))"""
+)
+# The key a header field is hashed under where it is not the field's name (hashed since version 1).
+HEADER_KEYS = {"company_id": "company", "filing_line_ids": "filing"}
 
 MEASURES = (*SUMMARY_MEASURES, "net_amount", "net_tax")
 
@@ -55,6 +72,7 @@ class InvoiceClearingIntegrity(models.AbstractModel):
             )
         )
         data = bytes(self.env.cr.fetchone()[0] or b"")
+        # sudo: a protected field, readable by administrators only (groups="base.group_system")
         clearing.sudo().fapiao_fingerprints = base64.b64encode(data)
 
     @api.model
@@ -90,8 +108,127 @@ class InvoiceClearingIntegrity(models.AbstractModel):
     def _store_invoice_fingerprints(self, clearing):
         """Store the journal-item fingerprints of `clearing` and return their digest."""
         digest, packed = self._invoice_lines_digest(clearing)
+        # sudo: a protected field, readable by administrators only (groups="base.group_system")
         clearing.sudo().invoice_line_fingerprints = base64.b64encode(packed)
         return digest
+
+    # ------------------------------------------------------------ hashing
+    @api.model
+    def _seal(self, clearing):
+        """Hash `clearing`, just frozen and stamped (approver, time, summary), chained to the
+        company's last hashed clearing; store its digests, hash and fingerprints."""
+        previous = self._previous(clearing)
+        digest = self._fapiao_digest(clearing)
+        invoice_digest = self._store_invoice_fingerprints(clearing)
+        # sudo: digests and hashes are protected fields, written here only
+        clearing.sudo().write(
+            {
+                "content_digest": digest,
+                "invoice_digest": invoice_digest,
+                "previous_hash": previous.hash or False,
+                "hash": self._compute_hash(clearing, previous.hash or "", digest, invoice_digest),
+            }
+        )
+        self._store_fingerprints(clearing)
+
+    @api.model
+    def _previous(self, clearing):
+        """The clearing `clearing` chains to: its company's last hashed one before it."""
+        # sudo: the chain is the company's, whatever clearings the approver may read
+        return (
+            self.env["invoice.clearing"]
+            .sudo()
+            .search(
+                [("company_id", "=", clearing.company_id.id), ("hash", "!=", False),
+                 ("id", "!=", clearing.id)],
+                order="cleared_at desc, id desc",
+                limit=1,
+            )
+        )  # fmt: skip
+
+    @api.model
+    def _hash_header(self, clearing, version=HASH_VERSION):
+        """{key: value} of the header fields `version` hashes, as account.move's integrity hash
+        reads `_get_integrity_hash_fields`: the clearing's `_get_clearing_hash_fields`, lines by
+        their model's, in the order of its first field."""
+        return {
+            HEADER_KEYS.get(name, name): self._hash_value(clearing, name, version)
+            for name in clearing._get_clearing_hash_fields(version)
+        }
+
+    def _hash_value(self, record, name, version):
+        """The hashed value of field `name` of `record`: a many2one's id, lines as `a:b:c;...`,
+        an amount with 2 decimals, an empty value as ''."""
+        field, value = record._fields[name], record[name]
+        if field.type == "many2one":
+            return value.id
+        if field.type in ("one2many", "many2many"):
+            names = value._get_clearing_hash_fields(version)
+            return ";".join(
+                ":".join(str(self._hash_value(line, n, version)) for n in names)
+                for line in value.sorted(names[0])
+            )
+        if field.type in ("float", "monetary"):
+            return f"{value:.2f}"
+        return value or ""
+
+    @api.model
+    def _compute_hash(self, clearing, previous_hash, digest, invoice_digest=None,
+                      version=HASH_VERSION):  # fmt: skip
+        """The stored hash `$<version>$<hex>` of `clearing` chained to `previous_hash`.
+
+        The previous hash enters without its version prefix (as in Odoo's inalterable hash),
+        so a version 2 clearing chains to a version 1 one; version 1 ignores `invoice_digest`.
+        """
+        if version not in HASH_VERSIONS:
+            raise ValueError(f"clearing hash version {version} does not exist")
+        lines = [
+            {f: line[f] for f in ("fapiao_type", "tax_rate", *SUMMARY_MEASURES)}
+            for line in clearing.summary_line_ids
+        ]
+        hexdigest = clearing_summary.clearing_hash(
+            clearing_integrity.split_hash(previous_hash)[1],
+            self._hash_header(clearing, version),
+            lines,
+            digest,
+            (invoice_digest or "") if version >= 2 else None,
+        )
+        return clearing_integrity.format_hash(version, hexdigest)
+
+    @api.model
+    def _hash_version(self, clearing):
+        """The version `clearing` was hashed with (1 for a hash stored without prefix)."""
+        return clearing_integrity.split_hash(clearing.hash)[0]
+
+    @api.model
+    def _fapiao_digest(self, clearing):
+        """SHA-256 of the fapiao frozen by `clearing`: their HASHED_COLUMNS, one line each, in
+        id order.
+
+        Streamed in chunks (keyset on id) so memory stays flat however many fapiao there are;
+        equal to PostgreSQL's sha256(string_agg(HASHED_COLUMNS, E'\\n' ORDER BY id)).
+        """
+        table = SQL.identifier(self.env["invoice.clearing.fapiao"]._table)
+        sha, last_id, separator = hashlib.sha256(), 0, b""
+        while True:
+            self.env.cr.execute(
+                SQL(
+                    """SELECT id, %s FROM %s
+                        WHERE clearing_id = %s AND id > %s ORDER BY id LIMIT %s""",
+                    HASHED_COLUMNS,
+                    table,
+                    clearing.id,
+                    last_id,
+                    DIGEST_CHUNK,
+                )
+            )
+            rows = self.env.cr.fetchall()
+            if not rows:
+                return sha.hexdigest()
+            for _id, line in rows:
+                sha.update(separator + line.encode())
+                separator = b"\n"
+            last_id = rows[-1][0]
 
     # ------------------------------------------------------------ verification
     @api.model
@@ -141,7 +278,7 @@ class InvoiceClearingIntegrity(models.AbstractModel):
                 )
             )
             return self._result(clearing, findings, [], changed, changed_lines, False)
-        digest = clearing.content_digest if released else clearing._fapiao_digest()
+        digest = clearing.content_digest if released else self._fapiao_digest(clearing)
         invoice_digest = None
         if version >= 2:
             invoice_digest, packed = (
@@ -166,8 +303,8 @@ class InvoiceClearingIntegrity(models.AbstractModel):
             changed = self._changed_fapiao(clearing, findings)
         if not released:
             findings += self._summary_differences(clearing)
-        recomputed = clearing._compute_hash(
-            clearing.previous_hash or "", digest, invoice_digest, version
+        recomputed = self._compute_hash(
+            clearing, clearing.previous_hash or "", digest, invoice_digest, version
         )
         if clearing_integrity.split_hash(recomputed) != clearing_integrity.split_hash(
             clearing.hash
@@ -302,6 +439,12 @@ class InvoiceClearingIntegrity(models.AbstractModel):
         user = self.env.user
         now = fields.Datetime.context_timestamp(self, fields.Datetime.now())
         for result in results:
+            if not result["ok"]:
+                _logger.warning(
+                    "Integrity check of clearing %s (id %s) by user %s failed: %s",
+                    result["clearing"].name, result["clearing"].id, user.id,
+                    " ".join(result["findings"]),
+                )  # fmt: skip
             lines = result["findings"] or [self.env._("Hash and chain verified, nothing changed.")]
             body = self.env._(
                 "Integrity check by %(user)s on %(time)s: %(status)s. %(details)s",
@@ -310,6 +453,7 @@ class InvoiceClearingIntegrity(models.AbstractModel):
                 status=self.env._("OK") if result["ok"] else self.env._("FAILED"),
                 details=" ".join(lines + result["notes"]),
             )
+            # sudo: an auditor reads the clearing but may not write it; the note is signed by him
             result["clearing"].sudo().message_post(
                 body=body, author_id=user.partner_id.id, message_type="comment",
                 subtype_xmlid="mail.mt_note",
@@ -322,3 +466,19 @@ def _stored_fingerprints(binary):
         return clearing_integrity.unpack_fingerprints(base64.b64decode(binary or b""))
     except ValueError:
         return {}
+
+
+def prefix_version_1_hashes(cr):
+    """Migration to hash versions: hashes written before them are version 1 (`$1$<hex>`).
+
+    `previous_hash` gets the same prefix, so that it still equals the previous clearing's
+    `hash` and the chain stays unbroken. Idempotent: prefixed values are left alone.
+    Returns the number of clearings whose hash was prefixed.
+    """
+    prefix = r"""UPDATE %(table)s SET %(column)s = '$1$' || %(column)s
+                   WHERE %(column)s IS NOT NULL AND %(column)s !~ '^\$\d+\$'"""
+    table = SQL.identifier("invoice_clearing")
+    cr.execute(SQL(prefix, table=table, column=SQL.identifier("hash")))
+    count = cr.rowcount
+    cr.execute(SQL(prefix, table=table, column=SQL.identifier("previous_hash")))
+    return count

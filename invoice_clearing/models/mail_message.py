@@ -2,13 +2,13 @@
 
 Odoo lets authors edit their own comments and anybody who can write the document delete its
 messages; for a legal act (清卡) that history must stay as it was written. For the same reason a message
-added to it is signed by the user who adds it, never in someone else's name.
+added to it is signed by the user who adds it, never in someone else's name. The audited models
+are those of invoice.clearing.audited.mixin.
 """
 
 from odoo import api, models
 from odoo.exceptions import AccessError
 
-AUDITED_MODELS = ("invoice.clearing", "invoice.clearing.fapiao")
 # What a reader changes on a message without touching its content: its own star.
 PERSONAL_FIELDS = {"starred_partner_ids"}
 
@@ -19,7 +19,9 @@ class MailMessage(models.Model):
     def _check_audit_trail(self):
         if self.env.su:
             return
-        audited = self.sudo().filtered(lambda message: message.model in AUDITED_MODELS)
+        audited_models = self.env["invoice.clearing.audited.mixin"]._audited_models()
+        # sudo: the rule holds for every message of these models, whoever may read it
+        audited = self.sudo().filtered(lambda message: message.model in audited_models)
         if audited:
             raise AccessError(
                 self.env._(
@@ -35,7 +37,8 @@ class MailMessage(models.Model):
             # Checked on the result, so context defaults (default_model, default_author_id)
             # cannot slip a message past the check.
             own = self.env.user.partner_id
-            signed = messages.sudo().filtered(lambda m: m.model in AUDITED_MODELS)
+            audited_models = self.env["invoice.clearing.audited.mixin"]._audited_models()
+            signed = messages.sudo().filtered(lambda m: m.model in audited_models)
             if any(message.author_id != own for message in signed):
                 raise AccessError(
                     self.env._(

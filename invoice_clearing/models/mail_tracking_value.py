@@ -3,8 +3,6 @@
 from odoo import models
 from odoo.exceptions import AccessError
 
-from .mail_message import AUDITED_MODELS
-
 
 class MailTrackingValue(models.Model):
     _inherit = "mail.tracking.value"
@@ -12,7 +10,9 @@ class MailTrackingValue(models.Model):
     def _check_audit_trail(self):
         if self.env.su:
             return
-        if self.sudo().filtered(lambda value: value.mail_message_id.model in AUDITED_MODELS):
+        audited_models = self.env["invoice.clearing.audited.mixin"]._audited_models()
+        # sudo: tracking values are readable by administrators only; the rule holds for all
+        if self.sudo().filtered(lambda value: value.mail_message_id.model in audited_models):
             raise AccessError(
                 self.env._(
                     "The chatter of a fapiao or a clearing is its audit trail: its messages "

@@ -115,9 +115,10 @@ class TestClearingFlow(ClearingCommon):
         second.with_user(self.manager).action_submit()
         self.assertEqual(second.state, "cleared")
         self.assertEqual(second.previous_hash, first.hash)
-        digests = (second._fapiao_digest(), second.invoice_digest)
-        self.assertEqual(second._compute_hash(first.hash, *digests), second.hash)
-        self.assertNotEqual(second._compute_hash("0" * 64, *digests), second.hash)
+        Integrity = self.env["invoice.clearing.integrity"]
+        digests = (Integrity._fapiao_digest(second), second.invoice_digest)
+        self.assertEqual(Integrity._compute_hash(second, first.hash, *digests), second.hash)
+        self.assertNotEqual(Integrity._compute_hash(second, "0" * 64, *digests), second.hash)
 
     def test_date_scope_does_not_move_lock_date(self):
         clearing = self.new_clearing(

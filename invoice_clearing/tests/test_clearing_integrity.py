@@ -7,8 +7,9 @@ from datetime import date
 from odoo.modules.module import get_module_path
 from odoo.tests import tagged
 
-from ..models.invoice_clearing import HASH_VERSION, prefix_version_1_hashes
+from ..models.invoice_clearing_integrity import prefix_version_1_hashes
 from ..tools import clearing_integrity
+from ..tools.clearing_integrity import HASH_VERSION, HASH_VERSIONS
 from .test_clearing import ClearingCommon
 
 
@@ -49,8 +50,32 @@ class TestClearingHashVersions(ClearingCommon):
         self.assertRegex(clearing.invoice_digest, r"^[0-9a-f]{64}$")
         self.assertTrue(self.verify(clearing)[clearing]["ok"])
         # The same content hashed without the invoice lines (version 1) differs.
-        v1 = clearing._compute_hash("", clearing.content_digest, version=1)
+        Integrity = self.env["invoice.clearing.integrity"]
+        v1 = Integrity._compute_hash(clearing, "", clearing.content_digest, version=1)
         self.assertNotEqual(clearing_integrity.split_hash(v1)[1], hexdigest)
+
+    def test_hash_header_is_the_text_every_version_hashed(self):
+        """The header read from `_get_clearing_hash_fields` is, key for key and character for
+        character, the one stored hashes were computed over: they keep verifying."""
+        clearing = self.clear()
+        expected = {
+            "name": clearing.name,
+            "company": self.company.id,
+            "scope": "period",
+            "date_from": "2026-10-01",
+            "date_to": "2026-10-31",
+            "number_list": "",
+            "prepared_by": self.clerk.id,
+            "approved_by": self.manager.id,
+            "cleared_at": clearing.cleared_at.strftime("%Y-%m-%d %H:%M:%S"),
+            "filing_date": "2026-11-10",
+            "filing": "6.00:200.00:12.00;13.00:1700.00:221.00",
+        }
+        Integrity = self.env["invoice.clearing.integrity"]
+        for version in HASH_VERSIONS:
+            header = Integrity._hash_header(clearing, version)
+            self.assertEqual({key: f"{value}" for key, value in header.items()},
+                             {key: f"{value}" for key, value in expected.items()})  # fmt: skip
 
     def test_sql_edit_of_an_invoice_line_is_named(self):
         clearing = self.clear()
@@ -98,8 +123,8 @@ class TestClearingHashVersions(ClearingCommon):
 
     def make_version_1(self, clearing):
         """Rewrite `clearing` as the previous release stored it: a bare version 1 hash."""
-        v1 = clearing._compute_hash(
-            clearing.previous_hash or "", clearing.content_digest, version=1
+        v1 = self.env["invoice.clearing.integrity"]._compute_hash(
+            clearing, clearing.previous_hash or "", clearing.content_digest, version=1
         )
         self.env.cr.execute(
             """UPDATE invoice_clearing SET hash = %s, invoice_digest = NULL,

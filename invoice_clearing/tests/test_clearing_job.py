@@ -91,9 +91,9 @@ class TestClearingJob(CronCommitsAsSavepoints, ClearingCommon):
         self.assertEqual(self.company.sale_lock_date, date(2026, 10, 31))
         invoices = self.env["invoice.clearing.integrity"]._invoice_lines_digest(clearing)[0]
         self.assertEqual(invoices, clearing.invoice_digest)
-        self.assertEqual(
-            clearing._compute_hash("", clearing._fapiao_digest(), invoices), clearing.hash
-        )
+        Integrity = self.env["invoice.clearing.integrity"]
+        digest = Integrity._fapiao_digest(clearing)
+        self.assertEqual(Integrity._compute_hash(clearing, "", digest, invoices), clearing.hash)
         self.assertIn(self.manager.partner_id, clearing.message_ids[0].partner_ids, "notified")
         self.assertIn(clearing.hash, clearing.message_ids[0].body)
         # Same summary as a clearing done in one go.
@@ -108,7 +108,7 @@ class TestClearingJob(CronCommitsAsSavepoints, ClearingCommon):
         self.env["invoice.clearing.job"]._cron_run("clearing")
         from odoo.tools import SQL
 
-        from ..models.invoice_clearing import HASHED_COLUMNS
+        from ..models.invoice_clearing_integrity import HASHED_COLUMNS
 
         self.env.cr.execute(
             SQL(

@@ -215,6 +215,47 @@ class TestAuditTrail(ClearingCommon):
         self.assertEqual(files[0].raw, b"%PDF")
         self.assertFalse(files[1].exists())
 
+    def test_a_frozen_fapiao_is_audited_like_its_clearing(self):
+        """The audited mixin on its second model: the files and the tracked changes of a fapiao
+        are kept once a clearing froze it, as its clearing's are."""
+        audited = self.env["invoice.clearing.audited.mixin"]._audited_models()
+        self.assertEqual(set(audited), {"invoice.clearing", "invoice.clearing.fapiao"})
+        fapiao = self.month_fapiao[0]
+        files = self.env["ir.attachment"].sudo().create(
+            [
+                {"name": "上传回执.pdf", "raw": b"%PDF", "res_model": fapiao._name,
+                 "res_id": fapiao.id},
+                {"name": "draft note.txt", "raw": b"x", "res_model": fapiao._name,
+                 "res_id": fapiao.id},
+            ]
+        )  # fmt: skip
+        files[1].with_user(self.clerk).unlink()  # an open fapiao: its files are working files
+        self.flush_tracking()  # created in an earlier request
+        fapiao.with_user(self.clerk).uploaded = False
+        self.flush_tracking()
+        fapiao.with_user(self.clerk).uploaded = True
+        self.flush_tracking()
+        tracking = fapiao.sudo().message_ids.tracking_value_ids
+        self.assertTrue(tracking)
+        clearing = self.new_clearing()
+        clearing.with_user(self.manager).action_submit()
+        self.assertEqual(fapiao.clearing_id, clearing)
+        for user in (self.clerk, self.manager):
+            for attempt in (
+                lambda u=user: files[0].with_user(u).unlink(),
+                lambda u=user: files[0].with_user(u).write({"raw": b"forged"}),
+                lambda u=user: tracking.with_user(u).unlink(),
+            ):
+                with (
+                    self.subTest(user=user.login),
+                    self.assertRaises(AccessError),
+                    mute_logger("odoo.models"),
+                ):
+                    attempt()
+        self.env.invalidate_all()
+        self.assertEqual(files[0].raw, b"%PDF")
+        self.assertEqual(tracking.exists(), tracking)
+
 
 @tagged("post_install", "-at_install")
 @freeze_time("2026-11-10")

@@ -43,7 +43,8 @@ class TestTours(HttpCase):
             # Installed with the tests enabled (odoo-bin -i ... --test-tags, as OCA CI does), the
             # demo's certificate was rendered as HTML, as Odoo renders every report under tests.
             # A database installed for use has the PDF that the tour looks for: render it so.
-            cleared.with_context(force_report_rendering=True)._attach_certificate()
+            Certificate = self.env["report.invoice_clearing.report_clearing_certificate"]
+            Certificate.with_context(force_report_rendering=True)._attach(cleared)
             self.assertEqual(cleared.certificate_id.mimetype, "application/pdf")
         self.start_tour(
             "/odoo/action-invoice_clearing.action_invoice_clearing",

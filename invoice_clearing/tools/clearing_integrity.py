@@ -34,6 +34,11 @@ def compare_fingerprints(stored, current):
     return changed, removed, added
 
 
+# Version of the clearing hash written now, stored as `$<version>$<hex>` like Odoo's inalterable
+# hash. 1: header, summary, filing record and frozen fapiao; 2: also their invoices' journal
+# items (account.move.line._get_clearing_hash_fields). Each clearing verifies by its own.
+HASH_VERSION = 2
+HASH_VERSIONS = tuple(range(1, HASH_VERSION + 1))  # every version verifies its clearings
 HASH_PREFIX = re.compile(r"^\$(\d+)\$(.*)$", re.S)
 
 

@@ -1,0 +1,36 @@
+"""The addon's PostgreSQL advisory locks, per company and per transaction (no ORM model).
+
+Database locks, not Python ones: they serialize workers and machines alike (see DESIGN.md), and
+PostgreSQL releases them at the end of the transaction, whatever happens. Two key pairs:
+
+- (CLEARING_LOCK_NAMESPACE, company id): an approval holds it exclusively, every posting of a
+  customer invoice shares it, so neither sees the other half done;
+- (IMPORT_LOCK_NAMESPACE, company id): one import of the bureau's export at a time.
+
+Kept beside the models that take them, as mis_builder keeps its engines: this module needs a
+cursor, so it is not one of the pure `tools/`.
+"""
+
+from odoo.tools import SQL
+
+CLEARING_LOCK_NAMESPACE = 0x514B  # "QK" (清卡): approvals and postings of a company
+IMPORT_LOCK_NAMESPACE = 0x4452  # "DR" (导入): imports of a company's bureau export
+
+
+def try_clearing_lock(cr, company_id):
+    """Take the company's clearing lock exclusively if free: True if this transaction holds it."""
+    cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", CLEARING_LOCK_NAMESPACE, company_id))
+    return cr.fetchone()[0]
+
+
+def try_shared_clearing_lock(cr, company_id):
+    """Share the company's clearing lock with other postings: False while an approval holds it."""
+    cr.execute(
+        SQL("SELECT pg_try_advisory_xact_lock_shared(%s, %s)", CLEARING_LOCK_NAMESPACE, company_id)
+    )
+    return cr.fetchone()[0]
+
+
+def import_lock(cr, company_id):
+    """Wait for the company's import lock and hold it until the end of the transaction."""
+    cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", IMPORT_LOCK_NAMESPACE, company_id))
