@@ -3,33 +3,21 @@
 Approval happens in one transaction under a per-company database lock; the summary is computed
 by PostgreSQL (GROUP BY) and the hash over the frozen content is chained per company. Beside
 it: the checks and summary (invoice_clearing_check.py), who may do what and four-eyes
-(invoice_clearing_approval.py), protected fields and append-only chatter
+(invoice_clearing_approval.py), freezing the scope at once or in background batches
+(invoice_clearing_freeze.py), protected fields and append-only chatter
 (invoice_clearing_audited.py), the hash (invoice_clearing_integrity.py), the database locks
 (advisory_locks.py).
 """
-
-import logging
-
-from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.addons.base.models.res_users import check_identity
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
-from odoo.tools import SQL
 
 from ..tools import fapiao_number
 from ..tools.periods import month_end, month_start
 from ..tools.rule_error import FapiaoRuleError
-from . import advisory_locks
 
-_logger = logging.getLogger(__name__)
-
-# Scopes larger than this run as a background job (system parameter, see data/).
-THRESHOLD_PARAM = "invoice_clearing.background_threshold"
-DEFAULT_THRESHOLD = 200_000
-BATCH_PARAM = "invoice_clearing.background_batch_size"
-DEFAULT_BATCH = 50_000
 SCOPE_FIELDS = {"scope", "date_from", "date_to", "number_list", "company_id", "filing_date",
                 "filing_line_ids"}  # fmt: skip
 # Set by the clearing's own actions (under sudo), never written by a user: the audit fields, the
@@ -55,6 +43,7 @@ class InvoiceClearing(models.Model):
     _inherit = [
         "invoice.clearing.check",
         "invoice.clearing.approval",
+        "invoice.clearing.freeze",
         "invoice.clearing.audited.mixin",
         "mail.thread",
         "mail.activity.mixin",
@@ -306,6 +295,7 @@ class InvoiceClearing(models.Model):
         return domain & Domain("code", "=", code) if code else domain
 
     def _scope_query(self):
+        # sudo: the scope is the company's fapiao, whatever the user's record rules hide
         return self.env["invoice.clearing.fapiao"].sudo()._search(self._scope_domain())
 
     @api.depends("state", "scope", "date_from", "date_to", "number_list", "company_id")
@@ -382,6 +372,7 @@ class InvoiceClearing(models.Model):
             if clearing.blocking_count:
                 raise UserError(clearing._blocking_message())
             if clearing._four_eyes():
+                # sudo: state and preparer are protected fields, set by this action only
                 clearing.sudo().write({"state": "to_approve", "prepared_by": self.env.uid})
                 clearing._notify_approvers()
             else:
@@ -446,231 +437,10 @@ class InvoiceClearing(models.Model):
         params["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
         return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
 
-    def _try_company_lock(self):
-        """The per-company advisory lock for this transaction: True if we hold it now."""
-        return advisory_locks.try_clearing_lock(self.env.cr, self.company_id.id)
-
-    def _lock_company(self):
-        """Serialize clearings of one company across workers and machines (database locks).
-
-        A background job of the company keeps it locked between its batches: its running job
-        (invoice.clearing.job) is read here under the advisory lock.
-        """
-        busy = not self._try_company_lock()
-        if not busy:
-            try:
-                with self.env.cr.savepoint(flush=False):
-                    self.env.cr.execute(
-                        SQL(
-                            "SELECT state FROM %s WHERE id = %s FOR UPDATE NOWAIT",
-                            SQL.identifier(self._table),
-                            self.id,
-                        )
-                    )
-            except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure):
-                busy = True
-        if not busy:
-            self.env["invoice.clearing.job"].flush_model(["state"])
-            self.env.cr.execute(
-                """SELECT 1 FROM invoice_clearing_job
-                    WHERE company_id = %s AND kind = 'clearing' AND state = 'running'""",
-                [self.company_id.id],
-            )
-            busy = bool(self.env.cr.fetchone())
-        if busy:
-            _logger.info(
-                "Approval of clearing %s (id %s) refused: company %s is locked by another clearing",
-                self.name, self.id, self.company_id.id,
-            )  # fmt: skip
-            raise UserError(
-                self.env._(
-                    "Another clearing of %(company)s is in progress. Wait until it is finished, "
-                    "then try again.",
-                    company=self.company_id.name,
-                )
-            )
-        self.invalidate_recordset(["state", "job_id"])
-        self.env["invoice.clearing.job"].invalidate_model(["state"])
-        self._check_approver()
-
-    def _check_no_job(self):
-        running = self.filtered(lambda c: c.job_state == "running")
-        if running:
-            raise UserError(
-                self.env._(
-                    "Clearing %(name)s is running in the background (%(done)s of %(total)s "
-                    "fapiao frozen). Wait until it is finished.",
-                    name=running[0].name,
-                    done=running[0].job_done,
-                    total=running[0].job_total,
-                )
-            )
-
-    def _clear(self, approver=None):
-        """Freeze what is left of the checked scope and certify it (the caller ran the check)."""
-        approver = approver or self.env.user
-        self._check_invoices_unchanged()
-        expected = self.fapiao_count
-        Fapiao = self.env["invoice.clearing.fapiao"]
-        Fapiao.flush_model()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE %s SET clearing_id = %s WHERE id IN %s AND clearing_id IS NULL",
-                SQL.identifier(Fapiao._table),
-                self.id,
-                self._scope_query().subselect(),
-            )
-        )
-        frozen = self.env.cr.rowcount + (self.job_done if self.job_state == "running" else 0)
-        if frozen != expected:
-            raise UserError(
-                self.env._(
-                    "The fapiao of this scope changed while clearing (%(frozen)s instead of "
-                    "%(expected)s). Check again and retry.",
-                    frozen=frozen,
-                    expected=expected,
-                )
-            )
-        Fapiao.invalidate_model(["clearing_id"])
-        now = fields.Datetime.now()
-        vals = {"state": "cleared", "approved_by": approver.id, "cleared_at": now}
-        self.sudo().write({**vals, "failure_reason": False})  # sudo: protected, set by approval
-        self.env["invoice.clearing.integrity"]._seal(self)
-        self._move_lock_date()
-        self.activity_unlink(["mail.mail_activity_data_todo"])
-        self.message_post(
-            body=self.env._(
-                "Cleared by %(user)s: %(count)s fapiao frozen, net amount %(amount)s, tax %(tax)s. "
-                "SHA-256 %(hash)s.",
-                user=approver.name,
-                count=frozen,
-                amount=self.amount_untaxed,
-                tax=self.amount_tax,
-                hash=self.hash,
-            ),
-            partner_ids=approver.partner_id.ids if approver != self.env.user else [],
-        )
-        self.env["report.invoice_clearing.report_clearing_certificate"]._attach(self)
-        if self.job_state == "running":
-            self.job_id._done(done=frozen)
-
-    # ------------------------------------------------------------ background job
-    def _background_threshold(self):
-        param = self.env["ir.config_parameter"].sudo().get_param(THRESHOLD_PARAM)
-        return int(param) if param else DEFAULT_THRESHOLD
-
-    def _job_start(self):
-        """Start the background job: running from now on, it keeps the company's clearings
-        locked (see _lock_company) until it ends."""
-        self.env["invoice.clearing.job"]._start_for(self, state="running", total=self.fapiao_count)
-        self.sudo().write({"approved_by": self.env.uid, "failure_reason": False})
-        self.message_post(
-            body=self.env._(
-                "Clearing approved by %(user)s: %(count)s fapiao are being frozen in the "
-                "background.",
-                user=self.env.user.name,
-                count=self.job_total,
-            )
-        )
-
-    def _job_run(self):
-        """Hook of invoice.clearing.job: freeze the scope batch by batch, each batch committed
-        with its progress, then clear in one last transaction (or fail, releasing every batch).
-
-        Safe to interrupt anywhere: the next run resumes after the last committed batch, and
-        only the last transaction, under the company lock, turns the clearing cleared. Returns
-        False when the run yields before it (time slice used up, company busy).
-        """
-        job = self.job_id
-        param = self.env["ir.config_parameter"].sudo().get_param(BATCH_PARAM)
-        batch_size = int(param) if param else DEFAULT_BATCH
-        while True:
-            if not self._try_company_lock():  # a user checks this company right now
-                job._pause(self.env._("A clearing of the company was being checked."))
-                return False
-            self.invalidate_recordset()
-            job.invalidate_recordset()
-            if job.state != "running":
-                return False
-            frozen = self._job_freeze_batch(batch_size)
-            if not frozen:
-                break
-            if not job._commit(frozen):
-                job._pause(self.env._("The cron's time slice was used up."), wake=True)
-                return False
-        self._job_finish()
-        return True
-
-    def _job_freeze_batch(self, batch_size):
-        """Freeze the next batch of the open scope, by id, and record the progress with it."""
-        self.env["invoice.clearing.fapiao"].flush_model()
-        batch = (
-            self.env["invoice.clearing.fapiao"]
-            .sudo()
-            ._search(
-                self._scope_domain()
-                & Domain("clearing_id", "=", False)
-                & Domain("id", ">", self.job_last_id),
-                order="id",
-                limit=batch_size,
-            )
-        )
-        self.env.cr.execute(
-            SQL(
-                """UPDATE invoice_clearing_fapiao SET clearing_id = %s
-                    WHERE id IN %s AND clearing_id IS NULL RETURNING id""",
-                self.id,
-                batch.subselect(),
-            )
-        )
-        ids = [row[0] for row in self.env.cr.fetchall()]
-        if ids:
-            self.job_id._advance(len(ids), last_id=max(ids))
-            self.env["invoice.clearing.fapiao"].invalidate_model(["clearing_id"])
-        return len(ids)
-
-    def _job_finish(self):
-        """Last transaction: re-check the whole scope, then clear it, or release every batch."""
-        try:
-            with self.env.cr.savepoint():
-                self._run_check()
-                if self.blocking_count:
-                    raise UserError(self._blocking_message())
-                self._clear(approver=self.approved_by)
-        except UserError as error:
-            self.job_id._fail(str(error.args[0]) if error.args else str(error))
-
-    def _job_fail(self, reason):
-        """Hook of invoice.clearing.job: release the fapiao the batches froze, in this one
-        transaction (never half-frozen), and record why on the clearing."""
-        self.env["invoice.clearing.fapiao"].flush_model()
-        self.env.cr.execute(
-            "UPDATE invoice_clearing_fapiao SET clearing_id = NULL WHERE clearing_id = %s",
-            [self.id],
-        )
-        self.env["invoice.clearing.fapiao"].invalidate_model(["clearing_id"])
-        self.sudo().failure_reason = reason
-        self.message_post(
-            body=self.env._("Clearing failed (清卡失败): %(reason)s", reason=reason),
-            partner_ids=self.approved_by.partner_id.ids,
-        )
-
     def action_open_jobs(self):
         self.ensure_one()
         self._check_reader()
         return self.env["invoice.clearing.job"]._action_open_for(self)
-
-    def _move_lock_date(self):
-        """A whole period cleared up to its month end locks sales up to it (never backwards)."""
-        if self.scope != "period" or not self.date_to or self.date_to != month_end(self.date_to):
-            return
-        company = self.company_id.sudo()
-        if not company.sale_lock_date or company.sale_lock_date < self.date_to:
-            company.sale_lock_date = self.date_to
-
-    def _record_failure(self, reason):
-        self.sudo().failure_reason = reason
-        self.message_post(body=self.env._("Clearing failed (清卡失败): %(reason)s", reason=reason))
 
     def action_cancel(self):
         """Cancel a draft or a clearing waiting for approval (managers)."""
@@ -685,7 +455,7 @@ class InvoiceClearing(models.Model):
                     )
                 )
         self._check_no_job()
-        self.sudo().write({"state": "cancelled"})
+        self.sudo().write({"state": "cancelled"})  # sudo: protected state, set by actions only
         self.activity_unlink(["mail.mail_activity_data_todo"])
         return True
 
@@ -694,7 +464,7 @@ class InvoiceClearing(models.Model):
         self.check_access("write")
         self._check_no_job()
         for clearing in self.filtered(lambda c: c.state == "to_approve"):
-            clearing.sudo().state = "draft"
+            clearing.sudo().state = "draft"  # sudo: protected state, set by actions only
             clearing.activity_unlink(["mail.mail_activity_data_todo"])
         return True
 
@@ -714,6 +484,7 @@ class InvoiceClearing(models.Model):
             raise UserError(self.env._("Give the reason for reopening this clearing."))
         if self._four_eyes() and not self.env.su:
             if not self.reopen_requested_by:
+                # sudo: the reopening fields are protected, set by this action only
                 self.sudo().write({"reopen_requested_by": self.env.uid, "reopen_reason": reason})
                 self.message_post(
                     body=self.env._(
@@ -730,12 +501,8 @@ class InvoiceClearing(models.Model):
                         "Four-eyes approval (双重复核): another manager must confirm your reopening request."
                     )
                 )
-        self.env.cr.execute(
-            "UPDATE invoice_clearing_fapiao SET clearing_id = NULL WHERE clearing_id = %s",
-            [self.id],
-        )
-        self.env["invoice.clearing.fapiao"].invalidate_model(["clearing_id"])
-        self.sudo().write(
+        self._release_fapiao()
+        self.sudo().write(  # sudo: protected fields, set by this action only
             {
                 "state": "cancelled",
                 "reopen_reason": reason,

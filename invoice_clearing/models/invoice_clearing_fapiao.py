@@ -300,9 +300,13 @@ class InvoiceClearingFapiao(models.Model):
         if not seen:
             return
         self.env.cr.execute(
-            """SELECT id, company_id, number, COALESCE(code, ''), fapiao_type IN %s
-                 FROM invoice_clearing_fapiao WHERE (company_id, number) IN %s""",
-            [tuple(digital), tuple({(k[0], k[1]) for k in seen})],
+            SQL(
+                """SELECT id, company_id, number, COALESCE(code, ''), fapiao_type IN %s
+                     FROM %s WHERE (company_id, number) IN %s""",
+                tuple(digital),
+                SQL.identifier(self._table),
+                tuple({(k[0], k[1]) for k in seen}),
+            )
         )
         for fapiao_id, company_id, number, code, is_digital in self.env.cr.fetchall():
             key = (company_id, number, "" if is_digital else code, is_digital)

@@ -17,6 +17,7 @@ import logging
 from collections import namedtuple
 
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
 # What differs between the owners. `resumes`: a run goes on after the last committed batch (a
@@ -325,7 +326,8 @@ def jobs_from_columns(cr):
     created = 0
     if column_exists(cr, "invoice_clearing", "job_state"):
         cr.execute(
-            """WITH new AS (
+            SQL(
+                """WITH new AS (
                   INSERT INTO invoice_clearing_job
                          (kind, company_id, clearing_id, user_id, state, total, done, last_id,
                           progress, attempts, failure_reason, ended_at,
@@ -344,12 +346,14 @@ def jobs_from_columns(cr):
                    WHERE c.job_state IS NOT NULL AND c.job_id IS NULL
                RETURNING id, clearing_id)
                UPDATE invoice_clearing c SET job_id = new.id FROM new WHERE c.id = new.clearing_id""",
-            {"uid": SUPERUSER_ID},
+                uid=SUPERUSER_ID,
+            )
         )
         created += cr.rowcount
     if column_exists(cr, "invoice_clearing_import", "job_state"):
         cr.execute(
-            """WITH new AS (
+            SQL(
+                """WITH new AS (
                   INSERT INTO invoice_clearing_job
                          (kind, company_id, import_id, user_id, state, step, progress, attempts,
                           total, done, last_id, failure_reason, ended_at,
@@ -364,7 +368,8 @@ def jobs_from_columns(cr):
                RETURNING id, import_id)
                UPDATE invoice_clearing_import i SET job_id = new.id FROM new
                 WHERE i.id = new.import_id""",
-            {"uid": SUPERUSER_ID},
+                uid=SUPERUSER_ID,
+            )
         )
         created += cr.rowcount
     env = api.Environment(cr, SUPERUSER_ID, {})

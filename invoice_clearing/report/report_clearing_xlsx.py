@@ -150,7 +150,7 @@ class ReportClearingXlsx(models.AbstractModel):
                 if len(chunk) < FETCH_CHUNK:
                     return
         finally:
-            self.env.cr.execute("CLOSE invoice_clearing_xlsx")
+            self.env.cr.execute(SQL("CLOSE invoice_clearing_xlsx"))
 
 
 def _field_label(model, name):
