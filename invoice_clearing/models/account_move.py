@@ -50,6 +50,7 @@ class AccountMove(models.Model):
         """
         if self.env.su or not self:
             return
+        # sudo: billing users without a clearing role are refused all the same
         frozen = self.sudo().fapiao_ids.filtered("clearing_id")
         if not frozen:
             return
@@ -57,7 +58,7 @@ class AccountMove(models.Model):
             Move = self.env["account.move"]
             changed = (
                 (records or self)
-                .sudo()
+                .sudo()  # compares with what is stored, whatever the user may read
                 .filtered(
                     lambda r: (
                         (r.move_id if r._name == "account.move.line" else r) in frozen.move_id
@@ -97,7 +98,7 @@ class AccountMove(models.Model):
         customer = self.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))
         today = fields.Date.context_today(self)
         Deadline = self.env["invoice.clearing.deadline"]
-        for company in customer.company_id.sudo():
+        for company in customer.company_id.sudo():  # sudo: lock settings, for any poster
             if not company.clearing_lock_enabled:
                 continue
             period = company._clearing_locked_period()

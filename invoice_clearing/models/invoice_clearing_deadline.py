@@ -75,6 +75,7 @@ class InvoiceClearingDeadline(models.Model):
     @api.model
     def _deadline_record(self, company, due_month):
         """The calendar record of the month `due_month`: the company's own, else the national one."""
+        # sudo: the calendar applies to every user who posts or clears
         records = self.sudo().search(
             [
                 ("year", "=", due_month.year),
@@ -119,6 +120,7 @@ class InvoiceClearingDeadline(models.Model):
         if none was. Activities already scheduled are never duplicated.
         """
         today = today or fields.Date.context_today(self)
+        # sudo: the cron reminds every clearing manager of every company, as no user could
         managers = self.env.ref("invoice_clearing.group_clearing_manager").sudo().all_user_ids
         Activity = self.env["mail.activity"].sudo().with_context(active_test=False)
         for company in self.env["res.company"].sudo().search([("id", "!=", False)]):
@@ -151,7 +153,7 @@ class InvoiceClearingDeadline(models.Model):
                         limit=1,
                     ):
                         continue
-                    record.sudo().activity_schedule(
+                    record.sudo().activity_schedule(  # sudo: see above
                         "mail.mail_activity_data_todo",
                         date_deadline=due,
                         summary=summary,

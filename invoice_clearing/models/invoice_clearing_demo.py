@@ -239,7 +239,7 @@ class _DemoGenerator:
         """A paper fapiao voided (作废) the day it was issued, then issued again correctly."""
         if not fapiao:
             return
-        fapiao.sudo().void_date = fapiao.issue_date
+        fapiao.sudo().void_date = fapiao.issue_date  # sudo: protected, set as voiding would
         # Demo content (a clerk's note), not user-interface text: it is not translated.
         fapiao.move_id.message_post(body="发票开具有误，当日作废并重开。")  # pylint: disable=translation-required
         self._register(fapiao.move_id, fapiao.fapiao_type, fapiao.issue_date)

@@ -446,7 +446,7 @@ class InvoiceClearingImport(models.Model):
     def _file_size(self):
         attachment = (
             self.env["ir.attachment"]
-            .sudo()
+            .sudo()  # a binary field's attachment is read through its record only
             .search(
                 [
                     ("res_model", "=", self._name),
@@ -547,7 +547,7 @@ class InvoiceClearingImport(models.Model):
     def _job_fail(self, reason):
         """Hook of invoice.clearing.job: remove what the runs stored, record why, notify."""
         self._job_delete_lines()
-        self.sudo().failure_reason = reason
+        self.sudo().failure_reason = reason  # sudo: set by the job only
         self.sudo().message_post(  # the importer may have lost access: that may be the reason
             body=self.env._(
                 "The background import failed; nothing was imported or changed. %(reason)s "

@@ -134,17 +134,7 @@ class InvoiceClearingIntegrity(models.AbstractModel):
     @api.model
     def _previous(self, clearing):
         """The clearing `clearing` chains to: its company's last hashed one before it."""
-        # sudo: the chain is the company's, whatever clearings the approver may read
-        return (
-            self.env["invoice.clearing"]
-            .sudo()
-            .search(
-                [("company_id", "=", clearing.company_id.id), ("hash", "!=", False),
-                 ("id", "!=", clearing.id)],
-                order="cleared_at desc, id desc",
-                limit=1,
-            )
-        )  # fmt: skip
+        return (self._chain(clearing.company_id) - clearing)[-1:]
 
     @api.model
     def _hash_header(self, clearing, version=HASH_VERSION):
@@ -234,6 +224,7 @@ class InvoiceClearingIntegrity(models.AbstractModel):
     @api.model
     def _chain(self, company):
         """The company's hashed clearings in chain order (oldest first), as `_clear` links them."""
+        # sudo: the chain is the company's, whatever clearings the user may read
         return (
             self.env["invoice.clearing"]
             .sudo()
@@ -257,11 +248,12 @@ class InvoiceClearingIntegrity(models.AbstractModel):
                 {"name": c.name, "hash": c.hash, "previous_hash": c.previous_hash} for c in chain
             ]
             broken = set(clearing_integrity.chain_breaks(entries))
-            for clearing in chain & clearings.sudo():
+            for clearing in chain & clearings.sudo():  # sudo: as the chain
                 results.append(self._verify_one(clearing, clearing.name in broken, chain))
         return results
 
     def _verify_one(self, clearing, chain_broken, chain):
+        # sudo: verification recomputes what was certified, whatever the auditor may read
         Fapiao = self.env["invoice.clearing.fapiao"].sudo()
         findings = []
         changed = Fapiao
@@ -373,6 +365,7 @@ class InvoiceClearingIntegrity(models.AbstractModel):
 
     def _changed_fapiao(self, clearing, findings):
         """The fapiao whose content differs from the fingerprint stored at clearing time."""
+        # sudo: as _verify_one; the fingerprints are readable by the system group only
         Fapiao = self.env["invoice.clearing.fapiao"].sudo()
         stored = _stored_fingerprints(clearing.sudo().fapiao_fingerprints)
         if not stored:

@@ -118,12 +118,12 @@ class InvoiceClearingJob(models.Model):
                 **vals,
             }
         )
-        owner.sudo().job_id = job
+        owner.sudo().job_id = job  # sudo: protected, set by the job only
         job._log().info(
             "%s: background job %s %s by %s (%s to process)",
             job._label(), job.id, job.state, self.env.user.login, job.total or "?",
         )  # fmt: skip
-        self.env.ref(KINDS[kind].cron).sudo()._trigger()
+        self.env.ref(KINDS[kind].cron).sudo()._trigger()  # sudo: users may not read crons
         return job.with_env(self.env)
 
     def _advance(self, processed, **vals):
@@ -235,7 +235,7 @@ class InvoiceClearingJob(models.Model):
     def _runner(self):
         """The owner, in the environment its work runs in (see KINDS)."""
         kind = KINDS[self.kind]
-        owner = self.sudo()[kind.field]
+        owner = self.sudo()[kind.field]  # sudo: then as the starter, when KINDS says so
         if not kind.as_starter:
             return owner
         user = self.user_id or owner.create_uid
@@ -257,7 +257,7 @@ class InvoiceClearingJob(models.Model):
         if not KINDS[job.kind].resumes:
             vals.update(done=0, last_id=0, progress=0.0)
         job.write(vals)
-        self.env["invoice.clearing.job.run"].sudo().create(
+        self.env["invoice.clearing.job.run"].sudo().create(  # sudo: runs are written by code only
             {"job_id": job.id, "number": number, "started_at": now}
         )
         job._log().info("%s: run %s started", job._label(), number)
@@ -266,7 +266,7 @@ class InvoiceClearingJob(models.Model):
     def _close_interrupted_runs(self):
         """A run still open at the next pickup was interrupted after its last commit: worker
         killed, server restarted or hard time limit. It ended at the job's last write."""
-        job = self.sudo()
+        job = self.sudo()  # sudo: runs are written by code only
         for run in job.run_ids.filtered(lambda r: r.outcome == "running"):
             run.write(
                 {
@@ -297,7 +297,7 @@ class InvoiceClearingJob(models.Model):
             )
 
     def _current_run(self):
-        return self.sudo().run_ids.filtered(lambda r: r.outcome == "running")[:1]
+        return self.sudo().run_ids.filtered(lambda r: r.outcome == "running")[:1]  # code only
 
     def _close_run(self, outcome, note=False):
         run = self._current_run()
@@ -309,7 +309,7 @@ class InvoiceClearingJob(models.Model):
 
     def _label(self):
         """The job in the server log (English): kind, owner and ids."""
-        owner = self.sudo()._owner()
+        owner = self.sudo()._owner()  # sudo: a log line, whoever runs the job
         return f"{KINDS[self.kind].label} {owner.display_name} (id {owner.id}, job {self.id})"
 
     def _log(self):

@@ -21,7 +21,7 @@ class IrAttachment(models.Model):
         attachments = self.sudo()  # the rule holds whoever may read the attachments and records
         for model in self.env["invoice.clearing.audited.mixin"]._audited_models():
             ids = {a.res_id for a in attachments if a.res_model == model and a.res_id}
-            if ids and self.env[model].sudo().browse(ids).exists()._certified():
+            if ids and self.env[model].sudo().browse(ids).exists()._certified():  # as above
                 raise AccessError(
                     self.env._(
                         "This file belongs to a cleared clearing or a frozen fapiao and cannot "

@@ -38,7 +38,7 @@ class MailMessage(models.Model):
             # cannot slip a message past the check.
             own = self.env.user.partner_id
             audited_models = self.env["invoice.clearing.audited.mixin"]._audited_models()
-            signed = messages.sudo().filtered(lambda m: m.model in audited_models)
+            signed = messages.sudo().filtered(lambda m: m.model in audited_models)  # as stored
             if any(message.author_id != own for message in signed):
                 raise AccessError(
                     self.env._(

@@ -59,7 +59,7 @@ class ResCompany(models.Model):
         self.ensure_one()
         [(until,)] = (
             self.env["invoice.clearing"]
-            .sudo()
+            .sudo()  # the company's lock follows its clearings, whoever posts
             ._read_group(
                 [("company_id", "=", self.id), ("state", "=", "cleared"), ("scope", "=", "period")],
                 aggregates=["date_to:max"],

@@ -37,6 +37,7 @@ class ReportClearingSummary(models.AbstractModel):
 
     @api.model
     def _list_limit(self):
+        # sudo: a system parameter, read for auditors who may not read settings
         value = self.env["ir.config_parameter"].sudo().get_param(LIST_LIMIT_PARAM)
         try:
             return max(int(value), 0) if value else DEFAULT_LIST_LIMIT
