@@ -311,9 +311,8 @@ class InvoiceClearingFapiao(models.Model):
         for fapiao_id, company_id, number, code, is_digital in self.env.cr.fetchall():
             key = (company_id, number, "" if is_digital else code, is_digital)
             if key in seen and seen[key] != fapiao_id:
-                existing = self.sudo().browse(
-                    fapiao_id
-                )  # sudo: named even if the user can't read it
+                # sudo: the duplicate is named even where the user may not read it
+                existing = self.sudo().browse(fapiao_id)
                 raise ValidationError(
                     self.env._(
                         "Fapiao %(fapiao)s is already registered (issued %(date)s to %(buyer)s). "

@@ -163,7 +163,7 @@ class InvoiceClearingJob(models.Model):
         self._close_run("paused", note)
         self._log().info("%s: run %s paused: %s", self._label(), run.number or "-", note)
         if wake:
-            self.env.ref(KINDS[self.kind].cron).sudo()._trigger()
+            self.env.ref(KINDS[self.kind].cron).sudo()._trigger()  # sudo: crons are admin data
 
     def _done(self, **vals):
         """End the job as done (in the owner's last transaction, with its outcome)."""
