@@ -281,7 +281,6 @@ class InvoiceClearingCheck(models.AbstractModel):
         date_from, date_to = self._scope_dates()
         if not date_to:
             return []
-        Move = self.env["account.move"].sudo()  # a clearing user need not read invoices
         base = (
             Domain("company_id", "=", self.company_id.id)
             & Domain("move_type", "in", ("out_invoice", "out_refund"))
@@ -289,45 +288,38 @@ class InvoiceClearingCheck(models.AbstractModel):
         )
         if date_from:
             base &= Domain("invoice_date", ">=", date_from)
-        problems = []
         drafts = base & Domain("state", "=", "draft")
-        draft_count = Move.search_count(drafts)
-        if draft_count:
-            problems.append(
-                self._problem(
-                    "blocking",
-                    self.env._(
-                        "%(count)s customer invoices or credit notes dated in this scope are still "
-                        "drafts (e.g. %(names)s). Post or delete them before clearing.",
-                        count=draft_count,
-                        names=", ".join(
-                            Move.search(drafts, limit=5, order="id").mapped("display_name")
-                        ),
-                    ),
-                    "account.move",
-                    drafts,
-                )
-            )
         unbilled = base & Domain("state", "=", "posted") & Domain("fapiao_ids", "=", False)
-        unbilled_count = Move.search_count(unbilled)
-        if unbilled_count:
-            problems.append(
-                self._problem(
-                    "warning",
-                    self.env._(
-                        "%(count)s posted customer invoices in this scope have no fapiao (e.g. "
-                        "%(names)s). That is legal for unbilled revenue (未开票收入); register their "
-                        "fapiao if they were issued.",
-                        count=unbilled_count,
-                        names=", ".join(
-                            Move.search(unbilled, limit=5, order="id").mapped("display_name")
-                        ),
-                    ),
-                    "account.move",
-                    unbilled,
-                )
-            )
-        return problems
+        return self._invoices_problem(
+            "blocking",
+            drafts,
+            lambda count, names: self.env._(
+                "%(count)s customer invoices or credit notes dated in this scope are still "
+                "drafts (e.g. %(names)s). Post or delete them before clearing.",
+                count=count,
+                names=names,
+            ),
+        ) + self._invoices_problem(
+            "warning",
+            unbilled,
+            lambda count, names: self.env._(
+                "%(count)s posted customer invoices in this scope have no fapiao (e.g. "
+                "%(names)s). That is legal for unbilled revenue (未开票收入); register their "
+                "fapiao if they were issued.",
+                count=count,
+                names=names,
+            ),
+        )
+
+    def _invoices_problem(self, severity, domain, message):
+        """[] or the problem of the customer invoices of `domain`: `message(count, names)` says
+        what, naming five of them; the problem links to them all."""
+        Move = self.env["account.move"].sudo()  # a clearing user need not read invoices
+        count = Move.search_count(domain)
+        if not count:
+            return []
+        names = ", ".join(Move.search(domain, limit=5, order="id").mapped("display_name"))
+        return [self._problem(severity, message(count, names), "account.move", domain)]
 
     def _earlier_period_problems(self):
         start = (self.date_from or self.date_to) if self.scope != "number" else None

@@ -367,57 +367,58 @@ class InvoiceClearingIntegrity(models.AbstractModel):
         """The fapiao whose content differs from the fingerprint stored at clearing time."""
         # sudo: as _verify_one; the fingerprints are readable by the system group only
         Fapiao = self.env["invoice.clearing.fapiao"].sudo()
-        stored = _stored_fingerprints(clearing.sudo().fapiao_fingerprints)
-        if not stored:
-            findings.append(
-                self.env._("No fingerprints were stored for %(name)s: the changed fapiao cannot be named.",
-                  name=clearing.name)
-            )  # fmt: skip
-            return Fapiao
-        current = {fid: bytes(digest) for fid, digest in self._fingerprint_rows(clearing)}
-        changed, removed, added = clearing_integrity.compare_fingerprints(stored, current)
-        for ids, message in (
-            (changed, self.env._("Fapiao changed after clearing: %(fapiao)s")),
-            (removed, self.env._("Fapiao removed from the clearing: %(fapiao)s")),
-            (added, self.env._("Fapiao added to the clearing: %(fapiao)s")),
-        ):
-            if ids:
-                records = Fapiao.browse(ids).exists()
-                names = self._names(records[:NAMED_AT_MOST].mapped("display_name"), len(ids))
-                findings.append(message % {"fapiao": names or ids})
+        changed, removed, added = self._compare(
+            clearing.sudo().fapiao_fingerprints,
+            {fid: bytes(digest) for fid, digest in self._fingerprint_rows(clearing)},
+            self.env._("No fingerprints were stored for %(name)s: the changed fapiao cannot be named.",
+              name=clearing.name),
+            "fapiao",
+            (self.env._("Fapiao changed after clearing: %(fapiao)s"),
+             self.env._("Fapiao removed from the clearing: %(fapiao)s"),
+             self.env._("Fapiao added to the clearing: %(fapiao)s")),
+            lambda ids: {f.id: f.display_name for f in Fapiao.browse(ids).exists()},
+            findings,
+        )  # fmt: skip
         return Fapiao.browse(changed + removed + added).exists()
 
     def _changed_invoice_lines(self, clearing, packed, findings):
         """The journal items whose content differs from the fingerprint stored at clearing time,
         named by their invoice and label; `packed`: their fingerprints now."""
-        Line = self.env["account.move.line"].sudo()
-        stored = _stored_fingerprints(clearing.sudo().invoice_line_fingerprints)
-        if not stored:
-            findings.append(
-                self.env._("No fingerprints of invoice lines were stored for %(name)s: the changed lines cannot be named.",
-                  name=clearing.name)
-            )  # fmt: skip
-            return Line
-        current = clearing_integrity.unpack_fingerprints(packed)
-        changed, removed, added = clearing_integrity.compare_fingerprints(stored, current)
-        for ids, message in (
-            (changed, self.env._("Invoice lines changed after clearing: %(lines)s")),
-            (removed, self.env._("Invoice lines removed after clearing: %(lines)s")),
-            (added, self.env._("Invoice lines added after clearing: %(lines)s")),
-        ):
-            if ids:
-                lines = Line.browse(ids[:NAMED_AT_MOST]).exists()
-                names = [
-                    self.env._(
-                        "%(move)s line “%(line)s”",
-                        move=line.move_id.display_name,
-                        line=line.name or line.product_id.display_name or line.id,
-                    )
-                    for line in lines
-                ]
-                names += [f"#{i}" for i in ids[:NAMED_AT_MOST] if i not in lines.ids]
-                findings.append(message % {"lines": self._names(names, len(ids))})
+        Line = self.env["account.move.line"].sudo()  # sudo: as _changed_fapiao
+        changed, _removed, added = self._compare(
+            clearing.sudo().invoice_line_fingerprints,
+            clearing_integrity.unpack_fingerprints(packed),
+            self.env._("No fingerprints of invoice lines were stored for %(name)s: the changed lines cannot be named.",
+              name=clearing.name),
+            "lines",
+            (self.env._("Invoice lines changed after clearing: %(lines)s"),
+             self.env._("Invoice lines removed after clearing: %(lines)s"),
+             self.env._("Invoice lines added after clearing: %(lines)s")),
+            lambda ids: {
+                line.id: self.env._("%(move)s line “%(line)s”", move=line.move_id.display_name,
+                                    line=line.name or line.product_id.display_name or line.id)
+                for line in Line.browse(ids).exists()
+            },
+            findings,
+        )  # fmt: skip
         return Line.browse(changed + added).exists()
+
+    def _compare(self, stored, current, missing, key, messages, namer, findings):
+        """(changed, removed, added) ids of the fingerprints `stored` at clearing time (the
+        field's base64) against `current`; each kind of change is a sentence of `findings`
+        (`messages`, `key` its placeholder) naming the records by `namer(ids)` ({id: name}),
+        "#id" for those gone. Nothing stored: the sentence `missing`, and nothing to name."""
+        stored = _stored_fingerprints(stored)
+        if not stored:
+            findings.append(missing)
+            return [], [], []
+        result = clearing_integrity.compare_fingerprints(stored, current)
+        for ids, message in zip(result, messages, strict=True):
+            if ids:
+                named = namer(ids[:NAMED_AT_MOST])
+                names = [named.get(i, f"#{i}") for i in ids[:NAMED_AT_MOST]]
+                findings.append(message % {key: self._names(names, len(ids))})
+        return result
 
     def _names(self, names, total):
         """`names` (the first NAMED_AT_MOST of `total` records) as one text, "and N more"."""
