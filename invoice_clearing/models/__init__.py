@@ -4,6 +4,7 @@ from . import invoice_clearing_check
 from . import invoice_clearing_approval
 from . import invoice_clearing_freeze
 from . import invoice_clearing
+from . import invoice_clearing_line_mixin
 from . import invoice_clearing_summary_line
 from . import invoice_clearing_filing_line
 from . import invoice_clearing_problem

@@ -6,12 +6,10 @@ from odoo.exceptions import UserError
 
 class InvoiceClearingFilingLine(models.Model):
     _name = "invoice.clearing.filing.line"
+    _inherit = ["invoice.clearing.line.mixin"]
     _description = "Filed VAT Figures"
     _order = "clearing_id, tax_rate desc"
 
-    clearing_id = fields.Many2one("invoice.clearing", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="clearing_id.company_id", store=True)
-    currency_id = fields.Many2one(related="clearing_id.currency_id")
     tax_rate = fields.Float("Tax Rate (%)", digits=(5, 2), required=True, aggregator=False)
     amount_untaxed = fields.Monetary("Declared Sales", help="申报销售额")
     amount_tax = fields.Monetary("Declared Tax", help="申报税额")

@@ -7,11 +7,10 @@ from odoo import fields, models
 
 class InvoiceClearingProblem(models.Model):
     _name = "invoice.clearing.problem"
+    _inherit = ["invoice.clearing.line.mixin"]
     _description = "Clearing Check Result"
     _order = "clearing_id, severity, id"
 
-    clearing_id = fields.Many2one("invoice.clearing", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="clearing_id.company_id", store=True)
     severity = fields.Selection(
         [("blocking", "Blocking"), ("warning", "Warning")], required=True, default="blocking"
     )

@@ -7,12 +7,10 @@ from ..tools.fapiao_number import FAPIAO_TYPES
 
 class InvoiceClearingSummaryLine(models.Model):
     _name = "invoice.clearing.summary.line"
+    _inherit = ["invoice.clearing.line.mixin"]
     _description = "Clearing Summary Line"
     _order = "clearing_id, fapiao_type, tax_rate desc"
 
-    clearing_id = fields.Many2one("invoice.clearing", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="clearing_id.company_id", store=True)
-    currency_id = fields.Many2one(related="clearing_id.currency_id")
     fapiao_type = fields.Selection(FAPIAO_TYPES, "Kind", required=True)
     tax_rate = fields.Float("Tax Rate (%)", digits=(5, 2), aggregator=False)
     blue_count = fields.Integer("Blue", help="正数发票份数")
