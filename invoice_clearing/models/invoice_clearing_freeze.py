@@ -104,17 +104,9 @@ class InvoiceClearingFreeze(models.AbstractModel):
         approver = approver or self.env.user
         self._check_invoices_unchanged()
         expected = self.fapiao_count
-        Fapiao = self.env["invoice.clearing.fapiao"]
-        Fapiao.flush_model()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE %s SET clearing_id = %s WHERE id IN %s AND clearing_id IS NULL",
-                SQL.identifier(Fapiao._table),
-                self.id,
-                self._scope_query().subselect(),
-            )
-        )
-        frozen = self.env.cr.rowcount + (self.job_done if self.job_state == "running" else 0)
+        open_scope = SQL("id IN %s AND clearing_id IS NULL", self._scope_query().subselect())
+        frozen = self._set_fapiao_clearing(self.id, open_scope)
+        frozen += self.job_done if self.job_state == "running" else 0
         if frozen != expected:
             raise UserError(
                 self.env._(
@@ -124,7 +116,6 @@ class InvoiceClearingFreeze(models.AbstractModel):
                     expected=expected,
                 )
             )
-        Fapiao.invalidate_model(["clearing_id"])
         now = fields.Datetime.now()
         vals = {"state": "cleared", "approved_by": approver.id, "cleared_at": now}
         self.sudo().write({**vals, "failure_reason": False})  # sudo: protected, set by approval
@@ -257,16 +248,24 @@ class InvoiceClearingFreeze(models.AbstractModel):
 
     def _release_fapiao(self):
         """Open again the fapiao this clearing froze (a failed background job, a reopening)."""
+        self._set_fapiao_clearing(None, SQL("clearing_id = %s", self.id))
+
+    def _set_fapiao_clearing(self, clearing_id, where):
+        """Give the fapiao matching `where` (SQL) to clearing `clearing_id` (None: to none) in
+        one UPDATE; how many changed."""
         Fapiao = self.env["invoice.clearing.fapiao"]
         Fapiao.flush_model()
         self.env.cr.execute(
             SQL(
-                "UPDATE %s SET clearing_id = NULL WHERE clearing_id = %s",
+                "UPDATE %s SET clearing_id = %s WHERE %s",
                 SQL.identifier(Fapiao._table),
-                self.id,
+                clearing_id,
+                where,
             )
         )
+        count = self.env.cr.rowcount
         Fapiao.invalidate_model(["clearing_id"])
+        return count
 
     def _record_failure(self, reason):
         _logger.warning("Clearing %s (id %s) failed: %s", self.name, self.id, reason)

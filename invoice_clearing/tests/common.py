@@ -1,9 +1,11 @@
 """Shared fixtures: a company with 13% and 6% sales VAT, the three roles, a buyer with a USCC."""
 
+import importlib.util
 from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.modules.module import get_module_path
 from odoo.tests import new_test_user
 
 # Real-shaped identities, one per kind (see DOMAIN.md section 3).
@@ -32,6 +34,15 @@ def role_user(env, login, groups, companies=None, **vals):
 def web_user(env, login, groups, companies=None):
     """A role user logging in over HTTP or RPC with the password `<login>_pw`."""
     return role_user(env, login, groups, companies, password=f"{login}_pw")
+
+
+def migration_script(version, step="post-migrate"):
+    """The addon's migration script `migrations/<version>/<step>.py`, loaded as a module."""
+    path = f"{get_module_path('invoice_clearing')}/migrations/{version}/{step}.py"
+    spec = importlib.util.spec_from_file_location(f"ic_{step}_{version}", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
 
 
 def add_tests(cls, run, cases, name, doc):

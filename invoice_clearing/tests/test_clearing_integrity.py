@@ -1,15 +1,14 @@
 """Versioned clearing hashes: invoice lines covered (version 2), old clearings verified by their
 own version, the migration that prefixes them, and findings in the user's language."""
 
-import importlib.util
 from datetime import date
 
-from odoo.modules.module import get_module_path
 from odoo.tests import tagged
 
 from ..models.invoice_clearing_integrity import prefix_version_1_hashes
 from ..tools import clearing_integrity
 from ..tools.clearing_integrity import HASH_VERSION, HASH_VERSIONS
+from .common import migration_script
 from .test_clearing import ClearingCommon
 
 
@@ -165,10 +164,7 @@ class TestClearingHashVersions(ClearingCommon):
     def test_migration_script(self):
         old = self.clear()
         self.make_version_1(old)
-        path = f"{get_module_path('invoice_clearing')}/migrations/19.0.1.1.0/post-migrate.py"
-        spec = importlib.util.spec_from_file_location("ic_post_migrate", path)
-        script = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(script)
+        script = migration_script("19.0.1.1.0")
         script.migrate(self.env.cr, None)  # a fresh install: nothing to migrate
         old.invalidate_recordset()
         self.assertRegex(old.hash, r"^[0-9a-f]{64}$")

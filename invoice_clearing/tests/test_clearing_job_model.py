@@ -1,20 +1,18 @@
 """The background job as a record (invoice.clearing.job): its runs, its access, its migration."""
 
-import importlib.util
 import logging
 from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError
-from odoo.modules.module import get_module_path
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
 from ..models import invoice_clearing_import as import_model
 from ..models.invoice_clearing_job import jobs_from_columns
 from ..tools import bureau_export as be
-from .common import CronCommitsAsSavepoints
+from .common import CronCommitsAsSavepoints, migration_script
 from .test_clearing import MONTH, MONTH_END, ClearingCommon
 from .test_import import BureauImportCommon
 
@@ -315,10 +313,7 @@ class TestJobMigration(ClearingCommon):
         self.assertEqual(self.env["invoice.clearing.job"].search([]) - before, jobs)
 
     def test_migration_script(self):
-        path = f"{get_module_path('invoice_clearing')}/migrations/19.0.1.2.0/post-migrate.py"
-        spec = importlib.util.spec_from_file_location("ic_post_migrate_1_2", path)
-        script = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(script)
+        script = migration_script("19.0.1.2.0")
         script.migrate(self.env.cr, None)  # a fresh install: nothing to migrate
         self.old_columns()
         clearing = self.new_clearing()

@@ -36,6 +36,24 @@ class TestAuditTrail(ClearingCommon):
         self.env.flush_all()
         self.env.cr.flush()  # runs the precommit hooks that write the tracking messages
 
+    def assert_refused_to(self, users, *attempts):
+        """Each attempt (a function of the user) raises an AccessError for each of `users`."""
+        for user in users:
+            for attempt in attempts:
+                with (
+                    self.subTest(user=user.login),
+                    self.assertRaises(AccessError),
+                    mute_logger("odoo.models"),
+                ):
+                    attempt(user)
+
+    def attach(self, record, name):
+        """A PDF `name` and a working note attached to `record`."""
+        return self.env["ir.attachment"].sudo().create([
+            {"name": name, "raw": b"%PDF", "res_model": record._name, "res_id": record.id},
+            {"name": "draft note.txt", "raw": b"x", "res_model": record._name, "res_id": record.id},
+        ])  # fmt: skip
+
     def state_log(self, record):
         """[(new state label, author, date)] of the tracked state changes of `record`."""
         values = (
@@ -116,21 +134,13 @@ class TestAuditTrail(ClearingCommon):
         )
         tracking = clearing.sudo().message_ids.tracking_value_ids
         self.assertTrue(tracking)
-        for user in (self.clerk, self.manager, self.auditor, admin):
-            for attempt in (
-                lambda u=user: comment.with_user(u).write({"body": "never filed"}),
-                lambda u=user: comment.with_user(u).unlink(),
-                lambda u=user: clearing.with_user(u)._message_update_content(
-                    comment.with_user(u), body=""
-                ),
-                lambda u=user: tracking.with_user(u).unlink(),
-            ):
-                with (
-                    self.subTest(user=user.login),
-                    self.assertRaises(AccessError),
-                    mute_logger("odoo.models"),
-                ):
-                    attempt()
+        self.assert_refused_to(
+            (self.clerk, self.manager, self.auditor, admin),
+            lambda u: comment.with_user(u).write({"body": "never filed"}),
+            lambda u: comment.with_user(u).unlink(),
+            lambda u: clearing.with_user(u)._message_update_content(comment.with_user(u), body=""),
+            lambda u: tracking.with_user(u).unlink(),
+        )
         self.env.invalidate_all()
         self.assertEqual(comment.body, "<p>filed on time</p>")
         self.assertTrue(tracking.exists() == tracking)
@@ -193,25 +203,15 @@ class TestAuditTrail(ClearingCommon):
 
     def test_files_of_a_cleared_clearing_are_kept(self):
         clearing = self.new_clearing()
-        Attachment = self.env["ir.attachment"].sudo()
-        files = Attachment.create(
-            [
-                {"name": "清卡凭证.pdf", "raw": b"%PDF", "res_model": clearing._name,
-                 "res_id": clearing.id},
-                {"name": "draft note.txt", "raw": b"x", "res_model": clearing._name,
-                 "res_id": clearing.id},
-            ]
-        )  # fmt: skip
+        files = self.attach(clearing, "清卡凭证.pdf")
         files[1].with_user(self.clerk).unlink()  # an open clearing: its files are working files
         clearing.with_user(self.manager).action_submit()
         self.assertEqual(clearing.state, "cleared")
-        for user in (self.clerk, self.manager):
-            for attempt in (
-                lambda u=user: files[0].with_user(u).unlink(),
-                lambda u=user: files[0].with_user(u).write({"raw": b"forged"}),
-            ):
-                with self.subTest(user=user.login), self.assertRaises(AccessError):
-                    attempt()
+        self.assert_refused_to(
+            (self.clerk, self.manager),
+            lambda u: files[0].with_user(u).unlink(),
+            lambda u: files[0].with_user(u).write({"raw": b"forged"}),
+        )
         self.assertEqual(files[0].raw, b"%PDF")
         self.assertFalse(files[1].exists())
 
@@ -221,14 +221,7 @@ class TestAuditTrail(ClearingCommon):
         audited = self.env["invoice.clearing.audited.mixin"]._audited_models()
         self.assertEqual(set(audited), {"invoice.clearing", "invoice.clearing.fapiao"})
         fapiao = self.month_fapiao[0]
-        files = self.env["ir.attachment"].sudo().create(
-            [
-                {"name": "上传回执.pdf", "raw": b"%PDF", "res_model": fapiao._name,
-                 "res_id": fapiao.id},
-                {"name": "draft note.txt", "raw": b"x", "res_model": fapiao._name,
-                 "res_id": fapiao.id},
-            ]
-        )  # fmt: skip
+        files = self.attach(fapiao, "上传回执.pdf")
         files[1].with_user(self.clerk).unlink()  # an open fapiao: its files are working files
         self.flush_tracking()  # created in an earlier request
         fapiao.with_user(self.clerk).uploaded = False
@@ -240,18 +233,12 @@ class TestAuditTrail(ClearingCommon):
         clearing = self.new_clearing()
         clearing.with_user(self.manager).action_submit()
         self.assertEqual(fapiao.clearing_id, clearing)
-        for user in (self.clerk, self.manager):
-            for attempt in (
-                lambda u=user: files[0].with_user(u).unlink(),
-                lambda u=user: files[0].with_user(u).write({"raw": b"forged"}),
-                lambda u=user: tracking.with_user(u).unlink(),
-            ):
-                with (
-                    self.subTest(user=user.login),
-                    self.assertRaises(AccessError),
-                    mute_logger("odoo.models"),
-                ):
-                    attempt()
+        self.assert_refused_to(
+            (self.clerk, self.manager),
+            lambda u: files[0].with_user(u).unlink(),
+            lambda u: files[0].with_user(u).write({"raw": b"forged"}),
+            lambda u: tracking.with_user(u).unlink(),
+        )
         self.env.invalidate_all()
         self.assertEqual(files[0].raw, b"%PDF")
         self.assertEqual(tracking.exists(), tracking)
