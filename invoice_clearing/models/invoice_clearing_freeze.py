@@ -143,9 +143,12 @@ class InvoiceClearingFreeze(models.AbstractModel):
         )  # fmt: skip
 
     def _background_threshold(self):
+        return self._int_param(THRESHOLD_PARAM, DEFAULT_THRESHOLD)
+
+    def _int_param(self, key, default):
         # sudo: a system parameter, read for the approving manager, who may not read settings
-        param = self.env["ir.config_parameter"].sudo().get_param(THRESHOLD_PARAM)
-        return int(param) if param else DEFAULT_THRESHOLD
+        param = self.env["ir.config_parameter"].sudo().get_param(key)
+        return int(param) if param else default
 
     def _job_start(self):
         """Start the background job: running from now on, it keeps the company's clearings
@@ -170,8 +173,7 @@ class InvoiceClearingFreeze(models.AbstractModel):
         False when the run yields before it (time slice used up, company busy).
         """
         job = self.job_id
-        param = self.env["ir.config_parameter"].sudo().get_param(BATCH_PARAM)  # sudo: a setting
-        batch_size = int(param) if param else DEFAULT_BATCH
+        batch_size = self._int_param(BATCH_PARAM, DEFAULT_BATCH)
         while True:
             if not self._try_company_lock():  # a user checks this company right now
                 job._pause(self.env._("A clearing of the company was being checked."))
@@ -191,22 +193,20 @@ class InvoiceClearingFreeze(models.AbstractModel):
 
     def _job_freeze_batch(self, batch_size):
         """Freeze the next batch of the open scope, by id, and record the progress with it."""
-        self.env["invoice.clearing.fapiao"].flush_model()
-        batch = (
-            self.env["invoice.clearing.fapiao"]
-            .sudo()  # the whole scope, as the check saw it, whatever the cron user may read
-            ._search(
-                self._scope_domain()
-                & Domain("clearing_id", "=", False)
-                & Domain("id", ">", self.job_last_id),
-                order="id",
-                limit=batch_size,
-            )
+        Fapiao = self.env["invoice.clearing.fapiao"]
+        Fapiao.flush_model()
+        batch = Fapiao.sudo()._search(  # the whole scope, as the check saw it, whatever the cron user may read
+            self._scope_domain()
+            & Domain("clearing_id", "=", False)
+            & Domain("id", ">", self.job_last_id),
+            order="id",
+            limit=batch_size,
         )
         self.env.cr.execute(
             SQL(
-                """UPDATE invoice_clearing_fapiao SET clearing_id = %s
+                """UPDATE %s SET clearing_id = %s
                     WHERE id IN %s AND clearing_id IS NULL RETURNING id""",
+                SQL.identifier(Fapiao._table),
                 self.id,
                 batch.subselect(),
             )
@@ -214,7 +214,7 @@ class InvoiceClearingFreeze(models.AbstractModel):
         ids = [row[0] for row in self.env.cr.fetchall()]
         if ids:
             self.job_id._advance(len(ids), last_id=max(ids))
-            self.env["invoice.clearing.fapiao"].invalidate_model(["clearing_id"])
+            Fapiao.invalidate_model(["clearing_id"])
         return len(ids)
 
     def _job_finish(self):

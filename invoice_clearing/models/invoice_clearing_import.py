@@ -231,21 +231,7 @@ class InvoiceClearingImport(models.Model):
         self._check_no_job(company)
         if len(data or b"") > self._background_bytes():
             return self._job_create(company, date_from, date_to, data, file_name, sha)
-        try:
-            parsed = bureau_export.parse_export(data, file_name, self._max_bytes())
-        except FapiaoRuleError as error:
-            self._raise_errors([error])
-        if parsed.errors:
-            self._raise_errors(parsed.errors)
-        company_vat = tax_id.normalize_tax_id(company.vat)
-        if not company_vat:
-            self._raise_no_vat(company)
-        rows, row_count = parsed.rows, len(parsed.rows)
-        del parsed  # the lines keep what they need of the rows
-        result = self.env["invoice.clearing.reconcile"]._reconcile(
-            company, company_vat, date_from, date_to, rows
-        )
-        del rows
+        result, row_count = self._parse_and_reconcile(company, date_from, date_to, data, file_name)
         try:
             batch = self._store(company, date_from, date_to, data, file_name, sha, row_count,
                                 result)  # fmt: skip
@@ -480,7 +466,9 @@ class InvoiceClearingImport(models.Model):
         try:
             data = base64.b64decode(self.with_context(bin_size=False).file or b"")
             with self.env.cr.savepoint():
-                result, row_count = self._job_reconcile(data)
+                result, row_count = self._parse_and_reconcile(
+                    self.company_id, self.date_from, self.date_to, data, self.file_name or ""
+                )
             del data
             lines, total = result.lines, len(result.lines)
             for start in range(0, total, JOB_LINE_CHUNK):
@@ -515,22 +503,23 @@ class InvoiceClearingImport(models.Model):
             job._fail(str(error.args[0]) if error.args else str(error))
         return True
 
-    def _job_reconcile(self, data):
-        """(Reconciliation, rows read) of the file, as import_file computes them."""
-        company = self.company_id
+    @api.model
+    def _parse_and_reconcile(self, company, date_from, date_to, data, file_name):
+        """(Reconciliation, rows read) of the export `data`: a UserError lists every file or row
+        error; nothing is written. For an immediate import and a background one alike."""
         try:
-            parsed = bureau_export.parse_export(data, self.file_name or "", self._max_bytes())
+            parsed = bureau_export.parse_export(data, file_name, self._max_bytes())
         except FapiaoRuleError as error:
             self._raise_errors([error])
         if parsed.errors:
             self._raise_errors(parsed.errors)
-        rows, row_count = parsed.rows, len(parsed.rows)
-        del parsed
         company_vat = tax_id.normalize_tax_id(company.vat)
         if not company_vat:
             self._raise_no_vat(company)
+        rows, row_count = parsed.rows, len(parsed.rows)
+        del parsed  # the lines keep what they need of the rows
         result = self.env["invoice.clearing.reconcile"]._reconcile(
-            company, company_vat, self.date_from, self.date_to, rows
+            company, company_vat, date_from, date_to, rows
         )
         return result, row_count
 
