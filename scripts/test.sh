@@ -43,11 +43,16 @@ done
 cd "$ROOT"
 status=0
 if runs pytest; then
-  say "pytest-odoo: invoice_clearing/tests and tests/"
+  # Paths among the arguments replace the two test folders (pytest would otherwise collect both whole).
+  paths=(invoice_clearing/tests tests)
+  for arg in "$@"; do
+    if [ -e "${arg%%::*}" ]; then paths=(); break; fi
+  done
+  say "pytest-odoo: ${paths[*]:-$*}"
   t0=$SECONDS
   IC_ODOO_CONF="$ODOO_CONF" IC_UNINSTALL_DB="${TEST_DB}_uninstall" IC_CONCURRENCY_DB="${TEST_DB}_concurrency" \
     "$VENV/bin/python" -m pytest --odoo-config="$ODOO_CONF" --odoo-database="$TEST_DB" --odoo-http \
-    --odoo-log-level=warn invoice_clearing/tests tests "$@" || status=$?
+    --odoo-log-level=warn "${paths[@]}" "$@" || status=$?
   timings="$timings, pytest $((SECONDS - t0)) s"
 fi
 
