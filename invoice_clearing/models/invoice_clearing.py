@@ -366,18 +366,51 @@ class InvoiceClearing(models.Model):
         self.check_access("write")
         result = True
         for clearing in self:
-            if clearing.state != "draft":
-                raise UserError(self.env._("Only a draft clearing can be submitted."))
-            clearing.action_check()
-            if clearing.blocking_count:
-                raise UserError(clearing._blocking_message())
+            clearing._check_submittable()
             if clearing._four_eyes():
-                # sudo: state and preparer are protected fields, set by this action only
-                clearing.sudo().write({"state": "to_approve", "prepared_by": self.env.uid})
-                clearing._notify_approvers()
+                clearing._hand_over()
             else:
                 result = clearing.action_approve()
         return result if len(self) == 1 else True
+
+    def action_request_approval(self):
+        """Hand a checked draft over to the clearing managers (交接), four-eyes or not.
+
+        Without four-eyes a clerk cannot clear; this is how the preparer-approver flow works
+        whichever the company's setting: the managers get a to-do, one of them clears.
+        """
+        self._check_group("invoice_clearing.group_clearing_user")
+        self.check_access("write")
+        for clearing in self:
+            clearing._check_submittable()
+            if not clearing._approvers(self.env.user):
+                raise UserError(
+                    self.env._(
+                        "No other clearing manager of %(company)s can approve %(name)s. Ask an "
+                        "administrator to give a colleague the Fapiao Clearing Manager role.",
+                        company=clearing.company_id.name,
+                        name=clearing.name,
+                    )
+                )
+            clearing._hand_over()
+            clearing.message_post(
+                body=self.env._("Approval requested by %(user)s.", user=self.env.user.name)
+            )
+        return True
+
+    def _check_submittable(self):
+        """A draft, checked now, without blocking problems."""
+        if self.state != "draft":
+            raise UserError(self.env._("Only a draft clearing can be submitted."))
+        self.action_check()
+        if self.blocking_count:
+            raise UserError(self._blocking_message())
+
+    def _hand_over(self):
+        """Wait for approval, prepared by the current user; the approvers get a to-do."""
+        # sudo: state and preparer are protected fields, set by this action only
+        self.sudo().write({"state": "to_approve", "prepared_by": self.env.uid})
+        self._notify_approvers()
 
     @check_identity
     def action_approve_web(self):

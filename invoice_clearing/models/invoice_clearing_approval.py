@@ -65,12 +65,16 @@ class InvoiceClearingApproval(models.AbstractModel):
                     )
                 )
 
+    def _approvers(self, preparer=None):
+        """The company's clearing managers other than the preparer."""
+        preparer = preparer or self.prepared_by
+        return self.env.ref("invoice_clearing.group_clearing_manager").all_user_ids.filtered(
+            lambda u: self.company_id in u.company_ids and u != preparer and not u.share
+        )
+
     def _notify_approvers(self):
         """A to-do for every other manager of the company: approve this clearing."""
-        managers = self.env.ref("invoice_clearing.group_clearing_manager").all_user_ids.filtered(
-            lambda u: self.company_id in u.company_ids and u != self.prepared_by and not u.share
-        )
-        for user in managers:
+        for user in self._approvers():
             self.activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=user.id,

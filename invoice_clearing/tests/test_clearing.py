@@ -3,6 +3,7 @@
 from collections import defaultdict
 from datetime import date
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, tagged
 
@@ -285,6 +286,42 @@ class TestClearingRoles(ClearingCommon):
         self.assertEqual(
             (clearing.prepared_by, clearing.approved_by), (self.manager, self.manager_2)
         )
+
+    def test_clerk_requests_approval_without_four_eyes(self):
+        """Four-eyes off: the clerk hands over, a manager gets the to-do and clears."""
+        clearing = self.new_clearing()
+        clearing.with_user(self.clerk).action_request_approval()
+        self.assertEqual((clearing.state, clearing.prepared_by), ("to_approve", self.clerk))
+        todo = clearing.activity_ids.filtered(lambda a: a.user_id == self.manager)
+        self.assertEqual(todo.summary, f"Approve fapiao clearing {clearing.name}")
+        self.assertIn("Approval requested by", clearing.message_ids[0].body)
+        clearing.with_user(self.manager).action_approve()
+        self.assertEqual(clearing.state, "cleared")
+        self.assertEqual((clearing.prepared_by, clearing.approved_by), (self.clerk, self.manager))
+        self.assertFalse(clearing.activity_ids)
+
+    def test_request_approval_refuses_blocking_problems_and_non_drafts(self):
+        clearing = self.new_clearing()
+        self.month_fapiao[0].uploaded = False
+        with self.assertRaisesRegex(UserError, "cannot proceed"):
+            clearing.with_user(self.clerk).action_request_approval()
+        self.assertEqual(clearing.state, "draft")
+        self.assertFalse(clearing.activity_ids)
+        self.month_fapiao[0].uploaded = True
+        clearing.with_user(self.clerk).action_request_approval()
+        with self.assertRaisesRegex(UserError, "Only a draft clearing"):
+            clearing.with_user(self.clerk).action_request_approval()
+        with self.assertRaises(AccessError):
+            clearing.with_user(self.auditor).action_request_approval()
+
+    def test_request_approval_needs_another_manager(self):
+        """A manager alone in the company is told to find an approver; nothing changes."""
+        clearing = self.new_clearing(user=self.manager)
+        group = self.env.ref("invoice_clearing.group_clearing_manager")
+        (group.all_user_ids - self.manager).write({"group_ids": [Command.unlink(group.id)]})
+        with self.assertRaisesRegex(UserError, "No other clearing manager"):
+            clearing.with_user(self.manager).action_request_approval()
+        self.assertEqual((clearing.state, clearing.prepared_by), ("draft", self.manager))
 
     def test_cleared_clearing_cannot_be_changed_or_deleted(self):
         clearing = self.new_clearing()

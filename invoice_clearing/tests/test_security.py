@@ -357,6 +357,7 @@ MATRIX = [
         snapshot=lambda c, t: t.sudo().problem_ids.ids,
     ),
     _call("clearing_submit", PREPARERS, lambda c, u: c.four_eyes_on(c.draft), "action_submit"),
+    _call("clearing_request_approval", PREPARERS, _on("draft"), "action_request_approval"),
     _call("clearing_approve", MANAGERS, lambda c, u: c.submitted(c.clerk), "action_approve"),
     _call("clearing_approve_own", NOBODY, lambda c, u: c.submitted(u), "action_approve"),
     _call("clearing_cancel", MANAGERS, _on("draft"), "action_cancel"),

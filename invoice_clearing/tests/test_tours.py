@@ -91,3 +91,18 @@ class TestTours(HttpCase):
         self.assertEqual(batch.count_matched, in_month)
         self.assertEqual(batch.count_bureau_only, 1)
         self.assertEqual(batch.count_amount_mismatch + batch.count_status_mismatch, 0)
+
+    def test_register_shows_whole_numbers(self):
+        clerk = self.env.ref("invoice_clearing.demo_user_clerk")
+        clerk.lang = "zh_CN"
+        self.assertTrue(
+            self.env["invoice.clearing.fapiao"].search_count(
+                [("company_id", "=", self.company.id), ("number", "=like", "_" * 20)]
+            ),
+            "the demo registers 20-digit 数电 fapiao",
+        )
+        self.start_tour(
+            "/odoo/action-invoice_clearing.action_invoice_clearing_fapiao",
+            "invoice_clearing_register_columns",
+            login="clerk",
+        )
