@@ -160,6 +160,9 @@ class InvoiceClearing(models.Model):
         related="job_id.state", string="Background Job State",
         help="A large clearing freezes its fapiao in batches in the background (后台清卡)",
     )  # fmt: skip
+    export_ids = fields.One2many(
+        "invoice.clearing.export", "clearing_id", "XLSX Exports", readonly=True
+    )
     job_total = fields.Integer(related="job_id.total", string="Fapiao to Freeze")
     job_done = fields.Integer(related="job_id.done", string="Fapiao Frozen")
     job_last_id = fields.Integer(related="job_id.last_id", help="Resume point: last frozen id")
@@ -555,14 +558,45 @@ class InvoiceClearing(models.Model):
 
     # ---------------------------------------------------------------- reports
     def action_export_xlsx(self):
-        """Download the clearing as XLSX (summary, fapiao and problems sheets)."""
+        """Download the clearing as XLSX (summary, fapiao and problems sheets); a clearing too
+        large for one download is written in files by a background job (后台导出)."""
         self.ensure_one()
         self._check_reader()
+        Export = self.env["invoice.clearing.export"]
+        part_rows = Export._part_rows()
+        if self.fapiao_count > part_rows:
+            export = Export._start(self, part_rows)
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "info",
+                    "title": self.env._("XLSX export runs in the background"),
+                    "message": self.env._(
+                        "%(count)s fapiao are written in %(files)s files of up to %(rows)s "
+                        "fapiao each. You are notified with the files when they are ready; "
+                        "they stay under XLSX Exports on this clearing.",
+                        count=self.fapiao_count,
+                        files=export.part_count,
+                        rows=part_rows,
+                    ),
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
         return {
             "type": "ir.actions.act_url",
             "url": f"/invoice_clearing/clearing/{self.id}/xlsx",
             "target": "download",
         }
+
+    def action_open_exports(self):
+        self.ensure_one()
+        self._check_reader()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "invoice_clearing.action_invoice_clearing_export"
+        )
+        action["domain"] = [("clearing_id", "=", self.id)]
+        return action
 
     def action_verify_integrity(self):
         """Recompute the hashes, walk the chain, log the result in the chatter and show it."""

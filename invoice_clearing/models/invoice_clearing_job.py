@@ -37,6 +37,11 @@ KINDS = {
         resumes=False, max_attempts=3, as_starter=True,
         logger=logging.getLogger(f"{__package__}.invoice_clearing_import"), label="Import",
     ),
+    "export": Kind(
+        "invoice.clearing.export", "export_id", "invoice_clearing.ir_cron_export_jobs",
+        resumes=True, max_attempts=0, as_starter=False,
+        logger=logging.getLogger(f"{__package__}.invoice_clearing_export"), label="XLSX Export",
+    ),
 }  # fmt: skip
 ACTIVE_STATES = ("queued", "running")
 
@@ -48,7 +53,7 @@ class InvoiceClearingJob(models.Model):
     _check_company_auto = True
 
     kind = fields.Selection(
-        [("clearing", "Clearing"), ("import", "Bureau Import")],
+        [("clearing", "Clearing"), ("import", "Bureau Import"), ("export", "XLSX Export")],
         "Job Kind",
         required=True,
         readonly=True,
@@ -60,6 +65,10 @@ class InvoiceClearingJob(models.Model):
     )  # fmt: skip
     import_id = fields.Many2one(
         "invoice.clearing.import", "Bureau Import", readonly=True, index="btree_not_null",
+        ondelete="cascade", check_company=True,
+    )  # fmt: skip
+    export_id = fields.Many2one(
+        "invoice.clearing.export", "XLSX Export", readonly=True, index="btree_not_null",
         ondelete="cascade", check_company=True,
     )  # fmt: skip
     user_id = fields.Many2one(
@@ -86,17 +95,20 @@ class InvoiceClearingJob(models.Model):
     run_ids = fields.One2many("invoice.clearing.job.run", "job_id", "Run History", readonly=True)
 
     _one_owner = models.Constraint(
-        """CHECK (kind = 'clearing' AND clearing_id IS NOT NULL AND import_id IS NULL
-                  OR kind = 'import' AND import_id IS NOT NULL AND clearing_id IS NULL)""",
-        "A background job belongs to exactly one clearing or one bureau import.",
+        """CHECK (num_nonnulls(clearing_id, import_id, export_id) = 1
+                  AND (kind = 'clearing' AND clearing_id IS NOT NULL
+                       OR kind = 'import' AND import_id IS NOT NULL
+                       OR kind = 'export' AND export_id IS NOT NULL))""",
+        "A background job belongs to exactly one clearing, bureau import or XLSX export.",
     )
     # One queued or running job per owner, whatever the workers do at the same time.
     _one_active_uniq = models.UniqueIndex(
-        "(coalesce(clearing_id, 0), coalesce(import_id, 0)) WHERE state IN ('queued', 'running')",
-        "This clearing or import already has a background job.",
+        """(coalesce(clearing_id, 0), coalesce(import_id, 0), coalesce(export_id, 0))
+           WHERE state IN ('queued', 'running')""",
+        "This clearing, import or export already has a background job.",
     )
 
-    @api.depends("kind", "clearing_id", "import_id")
+    @api.depends("kind", "clearing_id", "import_id", "export_id")
     def _compute_display_name(self):
         labels = dict(self._fields["kind"]._description_selection(self.env))
         for job in self:

@@ -24,13 +24,16 @@ class ReportClearingXlsx(models.AbstractModel):
             return name, output.read()
 
     @api.model
-    def _write(self, clearing, output):
+    def _write(self, clearing, output, part=None):
         """Write the XLSX of `clearing` into the binary file `output`; its file name.
 
         Bounded memory: the fapiao are fetched in chunks and written row by row (see
         tools/clearing_xlsx.py), so a clearing of 1,000,000 fapiao needs no more than one of 1,000.
+        `part` (number, count, rows): only the number-th `rows` fapiao, in file number of count
+        (a background export, see invoice.clearing.export); the other sheets are in every file.
         """
         clearing.ensure_one()
+        number, count, rows = part or (1, 1, None)
         title_rows = [
             (self.env._("Clearing"), clearing.name),
             (self.env._("Company"), clearing.company_id.name),
@@ -39,6 +42,13 @@ class ReportClearingXlsx(models.AbstractModel):
             (self.env._("Status"), dict(clearing._fields["state"]._description_selection(self.env))[clearing.state]),
             (self.env._("SHA-256"), clearing.hash or ""),
         ]  # fmt: skip
+        if part:
+            title_rows.append(
+                (
+                    self.env._("File"),
+                    self.env._("%(number)s of %(count)s", number=number, count=count),
+                )
+            )
         sheets = [
             {
                 "name": self.env._("Summary"),
@@ -49,7 +59,7 @@ class ReportClearingXlsx(models.AbstractModel):
             {
                 "name": self.env._("Fapiao"),
                 "columns": self._fapiao_columns(),
-                "rows": self._fapiao_rows(clearing),
+                "rows": self._fapiao_rows(clearing, (number - 1) * (rows or 0), rows),
             },
             {
                 "name": self.env._("Problems"),
@@ -67,7 +77,8 @@ class ReportClearingXlsx(models.AbstractModel):
             },
         ]
         xlsx.write_workbook(sheets, output)
-        return f"{clearing.name.replace('/', '-')}.xlsx"
+        name = clearing.name.replace("/", "-")
+        return f"{name}-{number}-of-{count}.xlsx" if part else f"{name}.xlsx"
 
     @api.model
     def _period(self, clearing):
@@ -117,8 +128,9 @@ class ReportClearingXlsx(models.AbstractModel):
         ]
         return columns
 
-    def _fapiao_rows(self, clearing):
-        """Every fapiao of the scope, one query read in chunks (no ORM records, no list of them)."""
+    def _fapiao_rows(self, clearing, offset=0, limit=None):
+        """The fapiao of the scope (`limit` of them after `offset`: a file of a background
+        export), one query read in chunks (no ORM records, no list of them)."""
         Fapiao = self.env["invoice.clearing.fapiao"]
         kinds = dict(Fapiao._fields["fapiao_type"]._description_selection(self.env))
         states = dict(Fapiao._fields["state"]._description_selection(self.env))
@@ -134,8 +146,11 @@ class ReportClearingXlsx(models.AbstractModel):
                      FROM invoice_clearing_fapiao f
                      JOIN res_partner p ON p.id = f.partner_id
                     WHERE f.id IN %s
-                 ORDER BY f.issue_date, f.fapiao_type, f.code, f.number""",
+                 ORDER BY f.issue_date, f.fapiao_type, f.code, f.number, f.id
+                    LIMIT %s OFFSET %s""",
                 query.subselect(),
+                limit,
+                offset,
             )
         )
         try:

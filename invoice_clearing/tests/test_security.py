@@ -468,6 +468,32 @@ MATRIX = [
         lambda c, u, t: t.with_user(u).write({"job_id": c.job.id}),
         _field("job_id"),
     ),
+    # ------------------------------------------- XLSX exports of large clearings
+    _read("export", "export", "part_count"),
+    Row(
+        "export_create",
+        NOBODY,
+        "change",
+        lambda c, u: c.draft,
+        lambda c, u, t: c.env["invoice.clearing.export"].with_user(u).create({"clearing_id": t.id}),
+        _count("invoice.clearing.export"),
+    ),
+    Row(
+        "export_write",
+        NOBODY,
+        "change",
+        lambda c, u: c.export,
+        lambda c, u, t: t.with_user(u).write({"part_rows": 1}),
+        _field("part_rows"),
+    ),
+    Row(
+        "export_unlink",
+        NOBODY,
+        "change",
+        lambda c, u: c.export,
+        lambda c, u, t: t.with_user(u).unlink(),
+        _exists,
+    ),
     # ------------------------------------------------------------- bureau import
     Row(
         "bureau_import",
@@ -546,6 +572,11 @@ class TestAccessMatrix(ClearingCommon):
             cls.env["invoice.clearing.job.run"]
             .sudo()
             .create({"job_id": cls.job.id, "number": 1, "outcome": "failed"})
+        )
+        cls.export = (
+            cls.env["invoice.clearing.export"]
+            .sudo()
+            .create({"clearing_id": cls.draft.id, "part_rows": 200_000, "part_count": 1})
         )
         cls.invoice = cls.posted_invoice([(100.0, cls.tax_13)], date=date(2026, 11, 8))
         # The invoice of the month's first fapiao: frozen with it once `cleared()` ran.
