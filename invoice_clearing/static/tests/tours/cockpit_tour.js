@@ -19,7 +19,7 @@ registry.category("web_tour.tours").add("invoice_clearing_cockpit", {
         },
         {
             content: "The current month's card, with its filing deadline",
-            trigger: `${card}:has(.o_field_widget[name=deadline] span:not(:empty))`,
+            trigger: `${card} .o_period_deadline:contains(${today.getFullYear() + (today.getMonth() === 11 ? 1 : 0)})`,
         },
         {
             content: "Check the current month",
