@@ -96,7 +96,7 @@ class InvoiceClearingPeriod(models.Model):
         "counted by the lock (锁盘)",
     )
     status = fields.Selection(STATUSES, readonly=True, group_expand=True)
-    clearing_id = fields.Many2one("invoice.clearing", "Clearing", readonly=True)
+    clearing_id = fields.Many2one("invoice.clearing", readonly=True)
     clearing_state = fields.Selection(related="clearing_id.state", string="Clearing State")
     blue_count = fields.Integer("Blue", readonly=True, help="正数发票, not voided")
     red_count = fields.Integer("Red-letter", readonly=True, help="负数发票, not voided")
@@ -255,9 +255,7 @@ SELECT st.id * %(factor)s + EXTRACT(YEAR FROM st.date)::int * 12
             months=self._month_values(today),
             today=today,
             factor=ID_FACTOR,
-            deadline=_deadline_sql(
-                SQL("mo.id"), SQL("(mo.date + interval '1 month')::date")
-            ),
+            deadline=_deadline_sql(SQL("mo.id"), SQL("(mo.date + interval '1 month')::date")),
         )
 
     @api.depends("deadline")

@@ -26,7 +26,9 @@ class TestPeriodOverview(ClearingCommon):
         )
 
     def new_company(self, name):
-        return self.env["res.company"].create({"name": name, "currency_id": self.company.currency_id.id})
+        return self.env["res.company"].create(
+            {"name": name, "currency_id": self.company.currency_id.id}
+        )
 
     def test_one_row_per_month_with_its_figures(self):
         rows = self.env["invoice.clearing.period"].search([("company_id", "=", self.company.id)])
@@ -88,7 +90,9 @@ class TestPeriodOverview(ClearingCommon):
             self.assertEqual(self.period(month=NOVEMBER).status, "open")
 
     def test_months_before_the_first_managed_one_are_not_overdue(self):
-        self.create_fapiao(number="26442000000000055502", issue_date=date(2026, 8, 3), uploaded=True)
+        self.create_fapiao(
+            number="26442000000000055502", issue_date=date(2026, 8, 3), uploaded=True
+        )
         august = self.period(month=date(2026, 8, 1))
         self.assertFalse(august.managed)
         self.assertEqual(august.status, "open", "cleared at the bureau before Odoo managed it")
@@ -131,12 +135,17 @@ class TestPeriodOverview(ClearingCommon):
             october.with_user(self.auditor).action_check()
         with mute_logger("odoo.models"), self.assertRaises(AccessError):
             october.with_user(self.manager).write({"status": "cleared"})
-        self.assertFalse(self.env["invoice.clearing"].search([("company_id", "=", self.company.id)]))
+        self.assertFalse(
+            self.env["invoice.clearing"].search([("company_id", "=", self.company.id)])
+        )
 
     def test_a_user_of_two_of_three_companies_sees_those_two(self):
         other, third = self.new_company("宁波二号有限公司"), self.new_company("杭州三号有限公司")
         user = role_user(
-            self.env, "ic_two_companies", "invoice_clearing.group_clearing_user", self.company | other
+            self.env,
+            "ic_two_companies",
+            "invoice_clearing.group_clearing_user",
+            self.company | other,
         )
         seen = self.env["invoice.clearing.period"].with_user(user).search([])
         self.assertEqual(seen.company_id, self.company | other)
@@ -159,7 +168,11 @@ class TestPeriodOverview(ClearingCommon):
     def test_acceptance_manager_of_three_companies_checks_them_at_once(self):
         """A manager of three companies sees each period's status and deadline at a glance and
         checks them in one action."""
-        companies = self.company | self.new_company("宁波二号有限公司") | self.new_company("杭州三号有限公司")
+        companies = (
+            self.company
+            | self.new_company("宁波二号有限公司")
+            | self.new_company("杭州三号有限公司")
+        )
         manager = role_user(
             self.env, "ic_three_companies", "invoice_clearing.group_clearing_manager", companies
         )
@@ -170,10 +183,10 @@ class TestPeriodOverview(ClearingCommon):
             for row in Period.search_read([("date", "=", MONTH)], ["company_id", "date", "status",
                                                                   "deadline"])
         }  # fmt: skip
-        self.assertEqual(
-            glance, {(c.id, MONTH): ("open", date(2026, 11, 16)) for c in companies}
-        )
-        groups = Period.with_context(read_group_expand=True).web_read_group([], ["status"], ["__count"])["groups"]
+        self.assertEqual(glance, {(c.id, MONTH): ("open", date(2026, 11, 16)) for c in companies})
+        groups = Period.with_context(read_group_expand=True).web_read_group(
+            [], ["status"], ["__count"]
+        )["groups"]
         self.assertEqual(
             [g["status"] for g in groups],
             ["open", "ready", "blocked", "to_approve", "overdue", "locked", "cleared"],
@@ -194,6 +207,4 @@ class TestPeriodOverview(ClearingCommon):
             self.assertEqual(row.clearing_id.company_id, company)
             self.assertEqual(row.clearing_id.prepared_by, manager)
             self.assertEqual(row.status, "blocked", "no filing recorded in the new companies")
-        self.assertEqual(
-            Period.search_count([("status", "=", "open"), ("date", "=", MONTH)]), 0
-        )
+        self.assertEqual(Period.search_count([("status", "=", "open"), ("date", "=", MONTH)]), 0)
