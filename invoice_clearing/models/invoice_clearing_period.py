@@ -19,7 +19,7 @@ Status (the first that applies):
 - to_approve (待审批): the month's clearing waits for approval;
 - blocked (有阻止问题): the month's clearing is a checked draft with blocking problems;
 - ready (可清卡): the month's clearing is a checked draft without blocking problems;
-- open (未检查): anything else (no clearing yet, or a draft not checked).
+- open, "Not Checked" (未检查): anything else (no clearing yet, or a draft not checked).
 
 The month's clearing: the latest clearing not cancelled whose end date falls in the month, a
 whole-period clearing before a date-range one (a number-scope clearing has no month).
@@ -34,7 +34,7 @@ from ..tools import periods
 # id = company_id * ID_FACTOR + year * 12 + month - 1 (a month index below 100,000 until year 8333)
 ID_FACTOR = 100000
 STATUSES = [
-    ("open", "Open"),
+    ("open", "Not Checked"),
     ("ready", "Ready"),
     ("blocked", "Blocked"),
     ("to_approve", "To Approve"),
