@@ -172,6 +172,8 @@ class InvoiceClearingPeriod(models.Model):
             for company_id, first in self.env.cr.fetchall()
             for month in periods.month_starts(first, periods.month_start(current, 1))
         ]
+        if not rows:  # no company at all (never in practice): an empty, well-typed table
+            return SQL("(SELECT NULL::int, NULL::date WHERE FALSE)")
         return SQL("(VALUES %s)", SQL(", ").join(rows))
 
     @api.model
