@@ -29,6 +29,7 @@
         "views/invoice_clearing_job_views.xml",
         "views/invoice_clearing_export_views.xml",
         "wizards/invoice_clearing_import_wizard_views.xml",
+        "views/invoice_clearing_period_views.xml",
         "views/invoice_clearing_menus.xml",
         "report/invoice_clearing_reports.xml",
         "report/report_clearing_certificate.xml",

@@ -51,6 +51,8 @@ PAGES = [
     ("09-reconciliation-lines.png", "clerk", "clerk",
      "/odoo/action-invoice_clearing.action_invoice_clearing_import_line", ".o_group_header",
      None),
+    ("10-period-overview.png", "admin", "admin",
+     "/odoo/action-invoice_clearing.action_invoice_clearing_period", ".o_kanban_record", None),
 ]  # fmt: skip
 
 

@@ -24,3 +24,4 @@ from . import invoice_clearing_job_run
 from . import mail_message
 from . import mail_tracking_value
 from . import invoice_clearing_export
+from . import invoice_clearing_period

@@ -1,5 +1,7 @@
 """The filing-deadline calendar (申报截止日期): data users edit each year, never a constant."""
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -112,6 +114,15 @@ class InvoiceClearingDeadline(models.Model):
             days=days,
         )
 
+    def _reminder_note(self, company, period):
+        """A link to the period's row in the period overview (月结看板), where the month is
+        checked and opened; the activity itself stays on the calendar record (a stored one)."""
+        period_id = self.env["invoice.clearing.period"]._period_id(company, period)
+        return Markup('<p><a href="/odoo/action-invoice_clearing.action_invoice_clearing_period/%s">%s</a></p>') % (
+            period_id,
+            self.env._("Open period %(period)s in the period overview", period=period.strftime("%Y-%m")),
+        )  # fmt: skip
+
     @api.model
     def _cron_remind_deadlines(self, today=None):
         """Daily: a to-do for every clearing manager 5 and 2 days before an open deadline.
@@ -157,5 +168,6 @@ class InvoiceClearingDeadline(models.Model):
                         "mail.mail_activity_data_todo",
                         date_deadline=due,
                         summary=summary,
+                        note=self.with_context(lang=user.lang)._reminder_note(company, period),
                         user_id=user.id,
                     )

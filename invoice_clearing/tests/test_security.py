@@ -511,6 +511,16 @@ MATRIX = [
         lambda c, u, t: t.with_user(u).read(["row_count"])[0]["row_count"],
         lambda c, t: t.sudo().row_count,
     ),
+    # ------------------------------------------------- period overview (月结看板)
+    _read("period", "period", "status"),
+    _write("period_write", NOBODY, _on("period"), "status", "cleared"),
+    _call(
+        "period_check",
+        PREPARERS,
+        _on("period"),
+        "action_check",
+        snapshot=lambda c, t: c.draft.sudo().problem_ids.ids,
+    ),
     # ---------------------------------------------------- audit trail (chatter)
     *(
         Row(
@@ -577,6 +587,9 @@ class TestAccessMatrix(ClearingCommon):
             cls.env["invoice.clearing.export"]
             .sudo()
             .create({"clearing_id": cls.draft.id, "part_rows": 200_000, "part_count": 1})
+        )
+        cls.period = cls.env["invoice.clearing.period"].browse(
+            cls.env["invoice.clearing.period"]._period_id(cls.company, MONTH)
         )
         cls.invoice = cls.posted_invoice([(100.0, cls.tax_13)], date=date(2026, 11, 8))
         # The invoice of the month's first fapiao: frozen with it once `cleared()` ran.

@@ -27,6 +27,7 @@ MODELS = [
     ("invoice.clearing.reopen", "b_reopen", None),
     ("invoice.clearing.job", "b_job", "job_a"),
     ("invoice.clearing.job.run", "b_job_run", "job_run_a"),
+    ("invoice.clearing.period", "b_period", "period_a"),
 ]
 
 
@@ -73,6 +74,11 @@ class TestMultiCompany(ClearingCommon):
             run = cls.env["invoice.clearing.job.run"].sudo().create({"job_id": job.id})
             setattr(cls, f"{prefix}job{suffix}", job)
             setattr(cls, f"{prefix}job_run{suffix}", run)
+        Period = cls.env["invoice.clearing.period"]
+        cls.b_period, cls.period_a = (
+            Period.browse(Period._period_id(company, MONTH))
+            for company in (cls.company_b, cls.company)
+        )
         Deadline = cls.env["invoice.clearing.deadline"].sudo()
         cls.b_deadline = Deadline.create(
             {"date": date(2030, 2, 18), "company_id": cls.company_b.id}
@@ -123,6 +129,7 @@ class TestMultiCompany(ClearingCommon):
             lambda: self.b_clearing.with_user(self.manager).action_check(),
             lambda: self.b_clearing.with_user(self.manager).action_approve(),
             lambda: self.b_clearing.with_user(self.manager).action_cancel(),
+            lambda: self.b_period.with_user(self.manager).action_check(),
             lambda: self.b_fapiao.with_user(self.manager).action_void(),
             lambda: self.b_fapiao.with_user(self.manager).write({"uploaded": False}),
             lambda: self.env["invoice.clearing.fapiao"].with_user(self.clerk).create(

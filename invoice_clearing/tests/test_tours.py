@@ -106,3 +106,25 @@ class TestTours(HttpCase):
             "invoice_clearing_register_columns",
             login="clerk",
         )
+
+    def test_manager_checks_a_period_from_the_cockpit(self):
+        admin = self.env.ref("base.user_admin")
+        admin.lang = "zh_CN"
+        month = fields.Date.today() + relativedelta(day=1)
+        domain = [("company_id", "=", self.company.id), ("date_from", "=", month)]
+        self.assertFalse(self.env["invoice.clearing"].search(domain), "the current month is open")
+        self.start_tour(
+            "/odoo/action-invoice_clearing.action_invoice_clearing_period",
+            "invoice_clearing_cockpit",
+            login="admin",
+        )
+        clearing = self.env["invoice.clearing"].search(domain)
+        self.assertEqual(len(clearing), 1, "Check created the month's draft clearing")
+        self.assertEqual((clearing.state, clearing.scope), ("draft", "period"))
+        self.assertTrue(clearing.checked_at)
+        self.assertEqual(clearing.prepared_by, admin)
+        period = self.env["invoice.clearing.period"].search(
+            [("company_id", "=", self.company.id), ("date", "=", month)]
+        )
+        self.assertEqual(period.clearing_id, clearing)
+        self.assertEqual(period.status, "blocked" if clearing.blocking_count else "ready")
