@@ -4,6 +4,8 @@ import io
 import zipfile
 from xml.sax.saxutils import escape
 
+from reportlab.pdfgen import canvas
+
 SELLER_VAT = "91310115MA1K3YUN8U"  # the demo company
 BUYER_VAT = "91350100M000100Y43"
 
@@ -102,8 +104,6 @@ def old_einvoice_xml(code="044001900111", number="01234567"):
 
 def pdf_file(lines):
     """A one-page PDF with `lines` of ASCII text (reportlab), or without text when empty."""
-    from reportlab.pdfgen import canvas  # noqa: PLC0415 - reportlab only where a test draws
-
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer)
     if not lines:
@@ -116,12 +116,12 @@ def pdf_file(lines):
 
 
 def fapiao_pdf(number="26312000000000012345", untaxed="1000.00", tax="130.00", total="1130.00",
-               seller_vat=SELLER_VAT, buyer_vat=BUYER_VAT, extra=()):  # fmt: skip
+               seller_vat=SELLER_VAT, buyer_vat=BUYER_VAT, day="2026-12-01", extra=()):  # fmt: skip
     return pdf_file(
         [
             "Digital fapiao (special VAT)",
             f"Fapiao number: {number}",
-            "Issue date: 2026-12-01",
+            f"Issue date: {day}",
             f"Buyer tax ID: {buyer_vat}",
             f"Seller tax ID: {seller_vat}",
             f"Office supplies 1 {untaxed} 13% {tax}",

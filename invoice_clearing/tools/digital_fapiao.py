@@ -37,15 +37,23 @@ LINE_TOLERANCE = Decimal("0.01")  # the lines' sums against the totals
 MAX_MEMBER_BYTES = 20 * 1024 * 1024  # an OFD member larger than this is not a fapiao
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
 _NUMBER_20 = re.compile(r"(?<!\d)(\d{20})(?!\d)")
-_DATE = re.compile(r"(20\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})|(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)")
-_MONEY = re.compile(r"(?<![\d.%])(-?\s*[¥￥]?\s*-?\d{1,3}(?:,\d{3})*\.\d{2}|-?\s*[¥￥]?\s*-?\d+\.\d{2})(?![\d%])")
+_DATE = re.compile(
+    r"(20\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})|(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)"
+)
+_MONEY = re.compile(
+    r"(?<![\d.%])(-?\s*[¥￥]?\s*-?\d{1,3}(?:,\d{3})*\.\d{2}|-?\s*[¥￥]?\s*-?\d+\.\d{2})(?![\d%])"
+)
 _RATE_TEXT = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d+)?)\s*%")
-_TAX_ID = re.compile(r"(?<![0-9A-Z])([0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10})(?![0-9A-Z])")
+_TAX_ID = re.compile(
+    r"(?<![0-9A-Z])([0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10})(?![0-9A-Z])"
+)
 _SELLER_LABEL = re.compile(r"销售方|销方|seller", re.I)
 _BUYER_LABEL = re.compile(r"购买方|购方|buyer", re.I)
 _TOTAL_LABEL = re.compile(r"小写|价税合计|total", re.I)
 _ORIGIN_LABEL = re.compile(r"(?:被红冲蓝字|蓝字发票|原发票|blue)[^\d]{0,40}(\d{20})", re.I)
-_FORM_LABEL = re.compile(r"(?:确认单编号|信息确认单|red[- ]letter form|form)[^\d]{0,40}(\d{20})", re.I)
+_FORM_LABEL = re.compile(
+    r"(?:确认单编号|信息确认单|red[- ]letter form|form)[^\d]{0,40}(\d{20})", re.I
+)
 _NUMBER_LABEL = re.compile(r"(?:发票号码|fapiao number|number)[^\d]{0,20}(\d{20})", re.I)
 _EXEMPT_RATES = ("免税", "不征税", "***", "exempt")
 
@@ -403,9 +411,7 @@ def _text_totals(text, meta):
     if not amounts:
         raise _missing("合计金额 / 合计税额 / 价税合计")
     labelled = [
-        (pos, value)
-        for pos, value in amounts
-        if _TOTAL_LABEL.search(text[max(0, pos - 30) : pos])
+        (pos, value) for pos, value in amounts if _TOTAL_LABEL.search(text[max(0, pos - 30) : pos])
     ]
     total = labelled[-1][1] if labelled else max((v for _p, v in amounts), key=abs)
     values = [v for _p, v in amounts]
@@ -413,7 +419,7 @@ def _text_totals(text, meta):
         (a, b)
         for i, a in enumerate(values)
         for b in values[i + 1 :]
-        if a + b == total and abs(a) >= abs(b) and a != total and b != total
+        if a + b == total and abs(a) >= abs(b) and total not in (a, b)
     ]
     fitting = [p for p in pairs if fapiao_amount.rates_fitting(*p)]
     if not (fitting or pairs):
@@ -478,7 +484,9 @@ def _required_date(value, name):
     found = _DATE.search(to_halfwidth(value or ""))
     if not found:
         raise _missing(name)
-    year, month, day = (int(g) for g in (found.groups()[:3] if found.group(1) else found.groups()[3:]))
+    year, month, day = (
+        int(g) for g in (found.groups()[:3] if found.group(1) else found.groups()[3:])
+    )
     try:
         return date(year, month, day)
     except ValueError:
