@@ -202,7 +202,7 @@ class InvoiceClearingFapiao(models.Model):
         `files`: [{"name": …, "datas": base64, "move_id"?: invoice id}]; returns the new fapiao
         ids. All or nothing: a file that cannot be registered raises a UserError naming it.
         """
-        return self.env["invoice.clearing.fapiao.file"]._import(company_id, files).ids
+        return self.env["invoice.clearing.fapiao.file"]._import_files(company_id, files).ids
 
     @api.model
     def _set_uploaded_by_import(self, batch, to_mark, to_unmark):

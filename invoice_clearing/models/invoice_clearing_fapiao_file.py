@@ -1,12 +1,14 @@
 """Register fapiao from their own files (数电 XML, OFD, PDF): read, check, link, create, attach.
 
 A service without records: `invoice.clearing.fapiao.import_files` (RPC) and the upload wizard
-both go through `_read` (parse every file and decide what it becomes, refusing the batch at the
-first bad file) and `_register` (create the fapiao, attach each file, all or nothing).
+both go through `_read_files` (parse every file and decide what it becomes, refusing the batch
+at the first bad file) and `_register_files` (create the fapiao, attach the files, all or
+nothing).
 """
 
 import base64
 import binascii
+import re
 from decimal import Decimal
 
 from odoo import api, models
@@ -23,20 +25,20 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
     _description = "Fapiao Files"
 
     @api.model
-    def _import(self, company, files):
+    def _import_files(self, company, files):
         """The fapiao registered from `files` ([{"name", "datas" (base64), "move_id"?}]).
 
         `move_id` given (even False) is the invoice to link, else the context's
         `default_move_id`, else the single matching invoice; several matches leave the fapiao
         unlinked (the wizard lets the user choose instead).
         """
-        return self._register(company, self._read(company, files))
+        return self._register_files(company, self._read_files(company, files))
 
     @api.model
-    def _read(self, company, files):
+    def _read_files(self, company, files):
         """One proposal (dict) per file: the parsed file, the fapiao values, the invoice
         candidates. UserError naming the first file that cannot be registered."""
-        company = self._check_company(company)
+        company = self._check_files_company(company)
         if not isinstance(files, (list, tuple)) or not all(isinstance(f, dict) for f in files):
             raise UserError(self.env._('Send the files as a list of {"name": …, "datas": base64}.'))
         if not files:
@@ -47,8 +49,10 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
         for position, file in enumerate(files, 1):
             name = str(file.get("name") or f"#{position}")
             try:
-                data = base64.b64decode(file.get("datas") or b"", validate=True)
-            except (binascii.Error, ValueError, TypeError):
+                raw = file.get("datas") or b""
+                raw = raw.encode() if isinstance(raw, str) else raw
+                data = base64.b64decode(re.sub(rb"\s+", b"", raw), validate=True)
+            except (binascii.Error, ValueError, TypeError, AttributeError):
                 raise self._file_error(name, self.env._("the content is not base64.")) from None
             try:
                 parsed = digital_fapiao.read_fapiao_file(name, data)
@@ -107,14 +111,14 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
                 }
             )
         self._check_not_registered(company, proposals)
-        self._link(company, proposals)
+        self._link_invoices(company, proposals)
         self._find_origins(company, proposals)
         return proposals
 
     @api.model
-    def _register(self, company, proposals):
+    def _register_files(self, company, proposals):
         """Create the fapiao of `proposals` and attach each file to its fapiao: all or nothing."""
-        company = self._check_company(company)
+        company = self._check_files_company(company)
         Fapiao = self.env["invoice.clearing.fapiao"].with_company(company)
         created = Fapiao
         with self.env.cr.savepoint():
@@ -196,7 +200,7 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
 
     # ------------------------------------------------------------ checks
     @api.model
-    def _check_company(self, company):
+    def _check_files_company(self, company):
         if isinstance(company, int):
             company = self.env["res.company"].browse(company)
         if not company.exists() or company not in self.env.user.company_ids:
@@ -238,7 +242,7 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
                 )
 
     @api.model
-    def _link(self, company, proposals):
+    def _link_invoices(self, company, proposals):
         """The invoice of each file: the one given (checked), else the posted customer invoices
         of the buyer with the same total, same day preferred, as for bureau-only lines."""
         Move = self.env["account.move"]

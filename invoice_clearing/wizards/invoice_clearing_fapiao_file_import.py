@@ -58,7 +58,7 @@ class InvoiceClearingFapiaoFileImport(models.TransientModel):
         if not self.attachment_ids:
             raise UserError(self.env._("Upload at least one fapiao file (XML, OFD or PDF)."))
         Service = self.env["invoice.clearing.fapiao.file"]
-        proposals = Service._read(self.company_id, self._files())
+        proposals = Service._read_files(self.company_id, self._files())
         attachments = list(self.attachment_ids)
         commands = [fields.Command.clear()]
         for attachment, proposal in zip(attachments, proposals, strict=True):
@@ -95,7 +95,7 @@ class InvoiceClearingFapiaoFileImport(models.TransientModel):
         self.ensure_one()
         if self.state != "preview" or not self.line_ids:
             return self.action_preview()
-        fapiao = self.env["invoice.clearing.fapiao.file"]._import(
+        fapiao = self.env["invoice.clearing.fapiao.file"]._import_files(
             self.company_id, self._files(with_lines=True)
         )
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -14,7 +14,7 @@ class InvoiceClearingFapiaoFileImportLine(models.TransientModel):
     )
     currency_id = fields.Many2one(related="wizard_id.company_id.currency_id")
     attachment_id = fields.Many2one("ir.attachment", "File", required=True)
-    file_name = fields.Char("File Name")
+    file_name = fields.Char()
     fapiao_type = fields.Selection(FAPIAO_TYPES, "Kind")
     code = fields.Char("Fapiao Code")
     number = fields.Char("Fapiao Number")
