@@ -192,7 +192,9 @@ class TestFapiaoFiles(FapiaoCommon):
         }])  # fmt: skip
         self.assertEqual(line.candidate_move_ids, self.invoice | second)
         line.move_id = second
+        uploads = wizard.attachment_ids
         action = wizard.action_register()
+        self.assertFalse(uploads.exists(), "the wizard's temporary uploads are removed")
         fapiao = self.env["invoice.clearing.fapiao"].search(action["domain"])
         self.assertEqual(fapiao.move_id, second)
         self.assertTrue(

@@ -98,6 +98,8 @@ class InvoiceClearingFapiaoFileImport(models.TransientModel):
         fapiao = self.env["invoice.clearing.fapiao.file"]._import_files(
             self.company_id, self._files(with_lines=True)
         )
+        # The uploads were copied onto the fapiao: the wizard's temporary files are not kept.
+        self.attachment_ids.unlink()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "invoice_clearing.action_invoice_clearing_fapiao"
         )

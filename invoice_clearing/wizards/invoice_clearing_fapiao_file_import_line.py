@@ -13,7 +13,7 @@ class InvoiceClearingFapiaoFileImportLine(models.TransientModel):
         "invoice.clearing.fapiao.file.import", required=True, ondelete="cascade"
     )
     currency_id = fields.Many2one(related="wizard_id.company_id.currency_id")
-    attachment_id = fields.Many2one("ir.attachment", "File", required=True)
+    attachment_id = fields.Many2one("ir.attachment", "File", required=True, ondelete="cascade")
     file_name = fields.Char()
     fapiao_type = fields.Selection(FAPIAO_TYPES, "Kind")
     code = fields.Char("Fapiao Code")
