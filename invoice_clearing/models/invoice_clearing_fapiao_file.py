@@ -126,7 +126,7 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
             for proposal in sorted(proposals, key=lambda p: p["parsed"].is_red):
                 parsed = proposal["parsed"]
                 origin = proposal["origin_id"]
-                if not origin and parsed.origin_number:
+                if not origin and parsed.is_red:
                     origin = created.filtered(lambda f, n=parsed.origin_number: f.number == n).id
                 try:
                     fapiao = Fapiao.create(self._fapiao_vals(company, proposal, origin))
@@ -195,7 +195,7 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
             "amount_total": float(parsed.amount_total),
             "is_red": parsed.is_red,
             "origin_fapiao_id": origin_id or False,
-            "red_reference": parsed.red_reference or False,
+            "red_reference": parsed.red_reference if parsed.is_red else False,
         }
 
     # ------------------------------------------------------------ checks
@@ -353,7 +353,7 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
     @api.model
     def _find_origins(self, company, proposals):
         """The registered blue fapiao each red-letter file reverses (one query)."""
-        numbers = [p["parsed"].origin_number for p in proposals if p["parsed"].origin_number]
+        numbers = [p["parsed"].origin_number for p in proposals if p["parsed"].is_red]
         if not numbers:
             return
         blues = self.env["invoice.clearing.fapiao"].search(

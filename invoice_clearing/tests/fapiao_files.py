@@ -116,10 +116,11 @@ def pdf_file(lines):
 
 
 def fapiao_pdf(number="26312000000000012345", untaxed="1000.00", tax="130.00", total="1130.00",
-               seller_vat=SELLER_VAT, buyer_vat=BUYER_VAT, day="2026-12-01", extra=()):  # fmt: skip
+               seller_vat=SELLER_VAT, buyer_vat=BUYER_VAT, day="2026-12-01", extra=(),
+               title="Digital fapiao (special VAT)"):  # fmt: skip
     return pdf_file(
         [
-            "Digital fapiao (special VAT)",
+            title,
             f"Fapiao number: {number}",
             f"Issue date: {day}",
             f"Buyer tax ID: {buyer_vat}",

@@ -169,6 +169,25 @@ class TestDigitalFapiaoFile(ToolsCase):
             (Decimal(13), False): (Decimal("1000.00"), Decimal("130.00"), Decimal("1130.00"))
         }
 
+    @parametrize("title, kind", [
+        ("Digital fapiao (general)", "digital_general"),
+        ("Digital fapiao (special VAT)", "digital_special"),
+        ("Digital fapiao", None),  # the 01 of the date is no kind code
+    ])  # fmt: skip
+    def test_pdf_kind_from_its_title(self, title, kind):
+        assert read_fapiao_file("p.pdf", fapiao_pdf(title=title)).fapiao_type == kind
+
+    @parametrize("label, kind", [
+        ("<LabelCode>01</LabelCode>", "digital_special"),
+        ("<LabelCode>82</LabelCode>", "digital_general"),
+        ("", None),
+    ])  # fmt: skip
+    def test_xml_kind_from_its_code(self, label, kind):
+        data = einvoice_xml().replace(
+            "<LabelName>增值税专用发票</LabelName>".encode(), label.encode()
+        )
+        assert read_fapiao_file("a.xml", data).fapiao_type == kind
+
     def test_pdf_red(self):
         parsed = read_fapiao_file(
             "r.pdf",
@@ -191,6 +210,9 @@ class TestDigitalFapiaoFile(ToolsCase):
                             "开票日期")  # fmt: skip
         self.assert_refused(
             fapiao_pdf(untaxed="1000.00", tax="130.00", total="1150.00"), "do not add up"
+        )
+        self.assert_refused(
+            fapiao_pdf(untaxed="-1000.00", tax="-130.00", total="-1130.00"), "被红冲蓝字"
         )
 
     def test_error_renders_through_translate(self):

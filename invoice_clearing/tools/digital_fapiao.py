@@ -202,7 +202,7 @@ def _read_einvoice(root):
         amount_untaxed=_required_money(basic, "TotalAmWithoutTax"),
         amount_tax=_required_money(basic, "TotalTaxAm"),
         amount_total=_required_money(basic, "TotalTax-includedAmount"),
-        fapiao_type=_digital_kind(" ".join(_labels(root))),
+        fapiao_type=_digital_kind(" ".join(_labels(root)), codes=True),
         seller_vat=_text(data, "SellerInformation", "SellerIdNum"),
         seller_name=_text(data, "SellerInformation", "SellerName"),
         buyer_vat=_text(data, "BuyerInformation", "BuyerIdNum"),
@@ -232,11 +232,16 @@ def _labels(root):
             yield " ".join(t.strip() for t in element.itertext())
 
 
-def _digital_kind(text):
-    """digital_special / digital_general from a label such as 增值税专用发票 or 普通发票."""
-    if "专用" in text or re.search(r"(?<!\d)(01|81)(?!\d)", text) or "special" in text.lower():
+def _digital_kind(text, codes=False):
+    """digital_special / digital_general from a label such as 增值税专用发票 or 普通发票, and with
+    `codes` (an XML label, never page text where dates hold 01) from its code 01/81 or 02/82."""
+    if "专用" in text or "special" in text.lower():
         return "digital_special"
-    if "普通" in text or re.search(r"(?<!\d)(02|82)(?!\d)", text) or "general" in text.lower():
+    if "普通" in text or "general" in text.lower():
+        return "digital_general"
+    if codes and re.search(r"(?<!\d)(01|81)(?!\d)", text):
+        return "digital_special"
+    if codes and re.search(r"(?<!\d)(02|82)(?!\d)", text):
         return "digital_general"
     return None
 
@@ -394,6 +399,8 @@ def _from_text(text, source, custom):
         origin_number=origin.group(1) if origin else "",
         red_reference=form.group(1) if form else "",
     )
+    if result.is_red and not result.origin_number:
+        raise _missing("被红冲蓝字数电发票号码")
     if len(rates) == 1:  # one printed rate: the whole fapiao is at that rate
         result.lines.append(FapiaoFileLine("", untaxed, rates.pop(), tax))
     return result
