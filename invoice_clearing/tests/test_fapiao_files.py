@@ -4,6 +4,7 @@ import base64
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import FapiaoCommon
 from .fapiao_files import SELLER_VAT, einvoice_xml, fapiao_pdf, ofd_zip
@@ -214,3 +215,13 @@ class TestFapiaoFiles(FapiaoCommon):
             wizard.action_preview()
         self.assertIn("again.xml", str(caught.exception))
         self.assertEqual(wizard.state, "upload")
+
+    def test_other_company_and_other_users_wizard(self):
+        other = self.env["res.company"].create({"name": "Other Co", "vat": SELLER_VAT})
+        with self.assertRaises(AccessError):
+            self.env["invoice.clearing.fapiao"].with_user(self.clerk).import_files(
+                other.id, [upload("a.xml", self.xml())]
+            )
+        wizard = self.wizard([("a.xml", self.xml())])
+        with mute_logger("odoo.addons.base.models.ir_rule"), self.assertRaises(AccessError):
+            wizard.with_user(self.manager).read(["state"])
