@@ -17,6 +17,7 @@
         "data/ir_sequence_data.xml",
         "data/invoice_clearing_deadline_data.xml",
         "data/ir_cron_data.xml",
+        "wizards/invoice_clearing_fapiao_file_import_views.xml",
         "views/invoice_clearing_fapiao_views.xml",
         "views/account_move_views.xml",
         "wizards/invoice_clearing_reopen_views.xml",

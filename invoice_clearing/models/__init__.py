@@ -1,5 +1,6 @@
 from . import invoice_clearing_audited
 from . import invoice_clearing_fapiao
+from . import invoice_clearing_fapiao_file
 from . import invoice_clearing_check
 from . import invoice_clearing_approval
 from . import invoice_clearing_freeze

@@ -196,6 +196,15 @@ class InvoiceClearingFapiao(models.Model):
         return super().write(vals)
 
     @api.model
+    def import_files(self, company_id, files):
+        """Register fapiao from their own files (数电 XML, OFD, PDF with text), attached to them.
+
+        `files`: [{"name": …, "datas": base64, "move_id"?: invoice id}]; returns the new fapiao
+        ids. All or nothing: a file that cannot be registered raises a UserError naming it.
+        """
+        return self.env["invoice.clearing.fapiao.file"]._import_files(company_id, files).ids
+
+    @api.model
     def _set_uploaded_by_import(self, batch, to_mark, to_unmark):
         """Mark the fapiao ids `to_mark` uploaded and `to_unmark` not uploaded, naming import
         `batch` as the one that set them: one UPDATE, not the tracked ORM (one message per fapiao).

@@ -8,6 +8,8 @@ from . import test_clearing_rpc
 from . import test_clearing_web
 from . import test_deadline
 from . import test_fapiao
+from . import test_fapiao_files
+from . import test_fapiao_files_rpc
 from . import test_fapiao_rpc
 from . import test_frozen_invoice
 from . import test_frozen_invoice_rpc
@@ -25,6 +27,7 @@ from . import test_tools_bureau_export
 from . import test_tools_clearing_integrity
 from . import test_tools_clearing_summary
 from . import test_tools_clearing_xlsx
+from . import test_tools_digital_fapiao
 from . import test_tools_fapiao_amount
 from . import test_tools_fapiao_number
 from . import test_tools_fuzz

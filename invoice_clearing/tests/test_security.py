@@ -6,6 +6,7 @@ was; an allowed one must have its effect. Rows for later features (verify, print
 line each in MATRIX.
 """
 
+import base64
 from collections import namedtuple
 from datetime import date
 from itertools import product
@@ -17,6 +18,7 @@ from odoo.tools import mute_logger
 
 from ..tools import bureau_export
 from .common import add_tests, role_user
+from .fapiao_files import einvoice_xml
 from .test_clearing import MONTH, MONTH_END, ClearingCommon
 
 SELLER_USCC = "91310115MA1K3YUN8U"
@@ -412,6 +414,14 @@ MATRIX = [
         lambda c, u, t: c.register(u, t),
         lambda c, t: len(t.sudo().fapiao_ids),
     ),
+    Row(
+        "upload_fapiao_files",
+        PREPARERS,
+        "change",
+        _on("invoice"),
+        lambda c, u, t: c.upload_files(u, t),
+        lambda c, t: len(t.sudo().fapiao_ids),
+    ),
     # ------------------------------------------------------- reports and integrity
     _call(
         "clearing_verify_integrity",
@@ -650,6 +660,19 @@ class TestAccessMatrix(ClearingCommon):
         )
         wizard.line_ids.write({"number": "26442000000000088001"})
         return wizard.action_confirm()
+
+    def upload_files(self, user, invoice):
+        """The fapiao's own XML file uploaded over the public method, linked to `invoice`."""
+        self.company.vat = SELLER_USCC
+        xml = einvoice_xml(
+            number="26442000000000088002", issue_time="2026-11-08", seller_vat=SELLER_USCC,
+            buyer_vat=invoice.commercial_partner_id.vat, totals=("100.00", "13.00", "113.00"),
+            lines=(("x", "100.00", "13%", "13.00"),),
+        )  # fmt: skip
+        files = [{"name": "f.xml", "datas": base64.b64encode(xml).decode(), "move_id": invoice.id}]
+        return (
+            self.env["invoice.clearing.fapiao"].with_user(user).import_files(self.company.id, files)
+        )
 
     def authored_message(self, kind, user):
         record = self.draft if kind == "clearing" else self.fapiao

@@ -2,7 +2,7 @@
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
 
@@ -128,3 +128,46 @@ class TestTours(HttpCase):
         )
         self.assertEqual(period.clearing_id, clearing)
         self.assertEqual(period.status, "blocked" if clearing.blocking_count else "ready")
+
+    def test_clerk_uploads_a_fapiao_file(self):
+        """The XML of fapiao 26312000000055555555 (built by the tour) registers, linked to the
+        demo customer's invoice of the same total."""
+        clerk = self.env.ref("invoice_clearing.demo_user_clerk")
+        clerk.lang = "zh_CN"
+        buyer = self.env.ref("invoice_clearing.demo_customer_01")
+        tax = self.env["account.tax"].search(
+            [("company_id", "=", self.company.id), ("type_tax_use", "=", "sale"),
+             ("amount", "=", 13.0), ("amount_type", "=", "percent")],
+            limit=1,
+        )  # fmt: skip
+        invoice = (
+            self.env["account.move"]
+            .with_company(self.company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": buyer.id,
+                    "invoice_date": fields.Date.today(),
+                    "invoice_line_ids": [
+                        Command.create({"name": "办公用品", "quantity": 1, "price_unit": 4321.0,
+                                        "tax_ids": [Command.set(tax.ids)]})
+                    ],
+                }
+            )
+        )  # fmt: skip
+        invoice.action_post()
+        self.assertEqual(invoice.amount_total, 4882.73)
+        self.start_tour(
+            "/odoo/action-invoice_clearing.action_invoice_clearing_fapiao",
+            "invoice_clearing_fapiao_files",
+            login="clerk",
+        )
+        fapiao = invoice.fapiao_ids
+        self.assertEqual(fapiao.number, "26312000000055555555")
+        self.assertEqual(fapiao.create_uid, clerk)
+        self.assertEqual(fapiao.fapiao_type, "digital_general")
+        self.assertTrue(
+            self.env["ir.attachment"].search_count(
+                [("res_model", "=", fapiao._name), ("res_id", "=", fapiao.id)]
+            )
+        )
