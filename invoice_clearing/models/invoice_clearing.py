@@ -164,6 +164,17 @@ class InvoiceClearing(models.Model):
     job_done = fields.Integer(related="job_id.done", string="Fapiao Frozen")
     job_last_id = fields.Integer(related="job_id.last_id", help="Resume point: last frozen id")
     job_progress = fields.Float(related="job_id.progress")
+    # The invoicing quota (授信额度) of the month the clearing ends in, shown on its form.
+    quota_id = fields.Many2one(
+        "invoice.clearing.quota", "Invoicing Quota", compute="_compute_quota_id",
+        help="本月授信额度 of the clearing's month (its end date), if one is recorded",
+    )  # fmt: skip
+    quota_amount_granted = fields.Monetary(related="quota_id.amount_granted")
+    quota_amount_used = fields.Monetary(related="quota_id.amount_used")
+    quota_amount_remaining = fields.Monetary(related="quota_id.amount_remaining")
+    quota_usage_percent = fields.Float(related="quota_id.usage_percent")
+    quota_suspended = fields.Boolean(related="quota_id.suspended")
+    quota_valid_until = fields.Date(related="quota_id.valid_until")
 
     @api.constrains("scope", "date_from", "date_to", "number_list")
     def _check_scope(self):
@@ -325,6 +336,15 @@ class InvoiceClearing(models.Model):
             )
             clearing.amount_untaxed = sum(lines.mapped("net_amount"))
             clearing.amount_tax = sum(lines.mapped("net_tax"))
+
+    @api.depends("company_id", "date_to")
+    def _compute_quota_id(self):
+        Quota = self.env["invoice.clearing.quota"]
+        for clearing in self:
+            month = clearing.date_to and month_start(clearing.date_to)
+            clearing.quota_id = month and Quota.search(
+                [("company_id", "=", clearing.company_id.id), ("date", "=", month)], limit=1
+            )
 
     @api.depends("company_id")
     def _compute_four_eyes(self):

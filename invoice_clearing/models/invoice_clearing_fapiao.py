@@ -178,7 +178,9 @@ class InvoiceClearingFapiao(models.Model):
              v.get("number"), None)
             for v in vals_list
         )  # fmt: skip
-        return super().create(vals_list)
+        records = super().create(vals_list)
+        self.env["invoice.clearing.quota"]._notify_usage_of_fapiao(records)
+        return records
 
     def write(self, vals):
         self.check_access("write")
