@@ -1,6 +1,9 @@
 """The invoicing quota (授信额度): usage from the register, alerts, renewal, check, access."""
 
+import io
 from datetime import date
+
+import openpyxl
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, tagged
@@ -176,6 +179,23 @@ class TestQuota(ClearingCommon):
         self.assertFalse([m for m in self.problems(clearing) if "quota" in m], "warnings only")
         quota_problem = clearing.problem_ids.filtered(lambda p: "suspended" in p.message)
         self.assertEqual(quota_problem.res_model, "invoice.clearing.quota")
+
+    def test_xlsx_export_shows_the_months_quota(self):
+        clearing = self.new_clearing()
+        clearing.with_user(self.clerk).action_check()
+        _name, content = (
+            self.env["report.invoice_clearing.clearing_xlsx"]
+            .with_user(self.auditor_user)
+            ._generate(clearing.with_user(self.auditor_user))
+        )
+        rows = list(
+            openpyxl.load_workbook(io.BytesIO(content))["Summary"].iter_rows(values_only=True)
+        )
+        quota_row = next(row for row in rows if row[0] == "Invoicing Quota")
+        self.assertEqual(
+            quota_row[1],
+            "2026-10: granted 10,000.00, used 2,246.00 (22.46%), remaining 7,754.00",
+        )
 
     # ------------------------------------------------------------------ access
     def test_managers_write_users_and_auditors_read(self):
