@@ -169,12 +169,13 @@ class InvoiceClearing(models.Model):
         "invoice.clearing.quota", "Invoicing Quota", compute="_compute_quota_id",
         help="本月授信额度 of the clearing's month (its end date), if one is recorded",
     )  # fmt: skip
-    quota_amount_granted = fields.Monetary(related="quota_id.amount_granted")
-    quota_amount_used = fields.Monetary(related="quota_id.amount_used")
-    quota_amount_remaining = fields.Monetary(related="quota_id.amount_remaining")
-    quota_usage_percent = fields.Float(related="quota_id.usage_percent")
-    quota_suspended = fields.Boolean(related="quota_id.suspended")
-    quota_valid_until = fields.Date(related="quota_id.valid_until")
+    # Copied by _compute_quota_id: a related field through a non-stored link cannot be triggered.
+    quota_amount_granted = fields.Monetary("Quota Granted", compute="_compute_quota_id")
+    quota_amount_used = fields.Monetary("Quota Used", compute="_compute_quota_id")
+    quota_amount_remaining = fields.Monetary("Quota Remaining", compute="_compute_quota_id")
+    quota_usage_percent = fields.Float("Quota Used (%)", compute="_compute_quota_id")
+    quota_suspended = fields.Boolean(compute="_compute_quota_id")
+    quota_valid_until = fields.Date(compute="_compute_quota_id")
 
     @api.constrains("scope", "date_from", "date_to", "number_list")
     def _check_scope(self):
@@ -342,9 +343,17 @@ class InvoiceClearing(models.Model):
         Quota = self.env["invoice.clearing.quota"]
         for clearing in self:
             month = clearing.date_to and month_start(clearing.date_to)
-            clearing.quota_id = month and Quota.search(
+            quota = month and Quota.search(
                 [("company_id", "=", clearing.company_id.id), ("date", "=", month)], limit=1
             )
+            quota = quota or Quota
+            clearing.quota_id = quota
+            clearing.quota_amount_granted = quota.amount_granted
+            clearing.quota_amount_used = quota.amount_used
+            clearing.quota_amount_remaining = quota.amount_remaining
+            clearing.quota_usage_percent = quota.usage_percent
+            clearing.quota_suspended = quota.suspended
+            clearing.quota_valid_until = quota.valid_until
 
     @api.depends("company_id")
     def _compute_four_eyes(self):

@@ -195,7 +195,9 @@ class InvoiceClearingFapiao(models.Model):
                  vals.get("code", f.code), vals.get("number", f.number), f.id)
                 for f in self
             )  # fmt: skip
-        return super().write(vals)
+        result = super().write(vals)
+        self.env["invoice.clearing.quota"]._fapiao_changed(vals)
+        return result
 
     @api.model
     def _set_uploaded_by_import(self, batch, to_mark, to_unmark):

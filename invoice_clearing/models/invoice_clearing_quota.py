@@ -28,6 +28,12 @@ from ..tools.periods import month_end, month_start
 WARNING_PARAM = "invoice_clearing.quota_warning_percent"
 # Set by the quota's own code (renewal, alerts) under sudo, never by a user.
 PROTECTED_FIELDS = frozenset({"renewed_at", "renewed_by_clearing_id", "notified_level"})
+# Computed from the register on read: forgotten when a fapiao changes in this transaction.
+USAGE_FIELDS = ["amount_used", "amount_remaining", "usage_percent", "usage_level"]
+# The fapiao fields the usage reads.
+FAPIAO_USAGE_FIELDS = frozenset(
+    {"company_id", "issue_date", "amount_total", "void_date", "is_red", "origin_fapiao_id"}
+)
 LEVEL_SELECTION = [
     (rules.LEVEL_NONE, "Normal"),
     (rules.LEVEL_WARNING, "Warning"),
@@ -180,9 +186,7 @@ class InvoiceClearingQuota(models.Model):
         already limit who sees the sums."""
         if not keys:
             return {}
-        self.env["invoice.clearing.fapiao"].flush_model(
-            ["company_id", "issue_date", "amount_total", "void_date", "is_red", "origin_fapiao_id"]
-        )
+        self.env["invoice.clearing.fapiao"].flush_model(FAPIAO_USAGE_FIELDS)
         values = SQL(", ").join(SQL("(%s, %s::date)", company, month) for company, month in keys)
         relation = SQL("(VALUES %s) AS k(company_id, month)", values)
         rows = self.env.execute_query(self._used_sql(relation))
@@ -287,8 +291,15 @@ class InvoiceClearingQuota(models.Model):
 
     # ------------------------------------------------------------ alerts
     @api.model
+    def _fapiao_changed(self, vals):
+        """A fapiao was written: the usage read so far in this transaction may be stale."""
+        if FAPIAO_USAGE_FIELDS & vals.keys():
+            self.invalidate_model(USAGE_FIELDS)
+
+    @api.model
     def _notify_usage_of_fapiao(self, fapiao):
         """Alert on the quotas of the months `fapiao` were just registered in."""
+        self.invalidate_model(USAGE_FIELDS)
         keys = {(f.company_id.id, month_start(f.issue_date)) for f in fapiao if f.issue_date}
         if not keys:
             return

@@ -77,8 +77,12 @@ class TestQuota(ClearingCommon):
         self.create_fapiao(number="26442000000000030006", company_id=other.id, amount=5000.0,
                            issue_date=date(2026, 10, 5))  # fmt: skip
 
-        register = self.env["invoice.clearing.fapiao"].sudo().search([])
-        expected = expected_used(register.filtered(lambda f: f.company_id == self.company), MONTH)
+        register = (
+            self.env["invoice.clearing.fapiao"]
+            .sudo()
+            .search([("company_id", "=", self.company.id)])
+        )
+        expected = expected_used(register, MONTH)
         # the fixture's month, minus the red-letter fapiao of a blue of the month
         self.assertEqual(expected, 2246.0 - 226.0)
         self.october.invalidate_recordset()
