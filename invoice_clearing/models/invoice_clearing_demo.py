@@ -106,10 +106,13 @@ class _DemoGenerator:
         """The platform's quota (授信额度) of each month: past months 60 % used, the current
         one past the 80 % warning, in round hundreds."""
         Quota = self.env["invoice.clearing.quota"]
+        used = Quota._used_by_company_month({(self.company.id, m) for m in self.months})
         for month in self.months:
-            quota = Quota.create({"company_id": self.company.id, "date": month})
             share = 0.85 if month == self.months[-1] else 0.6
-            quota.amount_granted = max(math.ceil(quota.amount_used / share / 100), 1) * 100
+            granted = max(math.ceil(used.get((self.company.id, month), 0.0) / share / 100), 1)
+            Quota.create(
+                {"company_id": self.company.id, "date": month, "amount_granted": granted * 100}
+            )
 
     def _customer_ids(self):
         return [

@@ -321,6 +321,7 @@ class InvoiceClearingQuota(models.Model):
     def _notify_usage(self):
         """A to-do for every clearing manager of the company when a quota reaches a level it has
         not announced yet (warning threshold, then used up): one per quota and level."""
+        self.invalidate_model(USAGE_FIELDS)  # read afresh: fapiao or the threshold changed
         managers = self.env.ref("invoice_clearing.group_clearing_manager").sudo().all_user_ids
         for quota in self.sudo():  # sudo: alerts are the quota's own, whoever triggers them
             level = quota.usage_level
