@@ -196,7 +196,8 @@ class InvoiceClearingQuota(models.Model):
     def _usage_by_company_month(self, companies, months):
         """{(company_id, month_start): usage percent} of the quotas recorded for `companies`
         (records or ids) and `months` (any day of each), in one query: for overviews such as the
-        cockpit. A month without a recorded quota is absent."""
+        cockpit. A month without a recorded quota is absent. Plain SQL, no record rule: pass
+        the companies the user works in."""
         company_ids = companies.ids if hasattr(companies, "ids") else list(companies)
         starts = sorted({month_start(m) for m in months})
         if not company_ids or not starts:

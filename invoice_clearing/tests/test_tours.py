@@ -102,7 +102,7 @@ class TestTours(HttpCase):
         )
         self.assertEqual(quota.usage_level, "warning")
         admin = self.env.ref("base.user_admin")
-        admin.company_id = self.company
+        admin.write({"company_id": self.company.id, "lang": "zh_CN"})
         self.start_tour(
             "/odoo/action-invoice_clearing.action_invoice_clearing_fapiao",
             "invoice_clearing_quota_from_register",

@@ -1,14 +1,15 @@
 import { registry } from "@web/core/registry";
 
 /**
- * A clearing manager looks at this month's invoicing quota (授信额度) from the fapiao register:
+ * A clearing manager (working in Chinese) looks at this month's invoicing quota (授信额度) from
+ * the fapiao register:
  * granted, used and remaining with a progress bar, then the fapiao that used it.
  */
 registry.category("web_tour.tours").add("invoice_clearing_quota_from_register", {
     steps: () => [
         {
             content: "The register offers the quota",
-            trigger: "button:contains(Invoicing Quota)",
+            trigger: "button:contains(授信额度)",
             run: "click",
         },
         {
@@ -24,7 +25,7 @@ registry.category("web_tour.tours").add("invoice_clearing_quota_from_register", 
             trigger: ".o_form_view .o_field_widget[name=amount_remaining]",
         },
         {
-            trigger: ".o_form_view .alert-warning:contains(nearly used up)",
+            trigger: ".o_form_view .alert-warning:contains(额度即将用完)",
         },
         {
             content: "The fapiao that used it",
