@@ -32,6 +32,7 @@
         "wizards/invoice_clearing_import_wizard_views.xml",
         "views/invoice_clearing_period_views.xml",
         "views/invoice_clearing_menus.xml",
+        "views/invoice_clearing_quota_views.xml",
         "report/invoice_clearing_reports.xml",
         "report/report_clearing_certificate.xml",
         "report/report_clearing_summary.xml",

@@ -12,6 +12,7 @@ from . import invoice_clearing_problem
 from . import account_move
 from . import account_move_line
 from . import invoice_clearing_deadline
+from . import invoice_clearing_quota
 from . import res_company
 from . import res_config_settings
 from . import invoice_clearing_demo

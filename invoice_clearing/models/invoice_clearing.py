@@ -167,6 +167,18 @@ class InvoiceClearing(models.Model):
     job_done = fields.Integer(related="job_id.done", string="Fapiao Frozen")
     job_last_id = fields.Integer(related="job_id.last_id", help="Resume point: last frozen id")
     job_progress = fields.Float(related="job_id.progress")
+    # The invoicing quota (授信额度) of the month the clearing ends in, shown on its form.
+    quota_id = fields.Many2one(
+        "invoice.clearing.quota", "Invoicing Quota", compute="_compute_quota_id",
+        help="本月授信额度 of the clearing's month (its end date), if one is recorded",
+    )  # fmt: skip
+    # Copied by _compute_quota_id: a related field through a non-stored link cannot be triggered.
+    quota_amount_granted = fields.Monetary("Quota Granted", compute="_compute_quota_id")
+    quota_amount_used = fields.Monetary("Quota Used", compute="_compute_quota_id")
+    quota_amount_remaining = fields.Monetary("Quota Remaining", compute="_compute_quota_id")
+    quota_usage_percent = fields.Float("Quota Used (%)", compute="_compute_quota_id")
+    quota_suspended = fields.Boolean(compute="_compute_quota_id")
+    quota_valid_until = fields.Date(compute="_compute_quota_id")
 
     @api.constrains("scope", "date_from", "date_to", "number_list")
     def _check_scope(self):
@@ -328,6 +340,23 @@ class InvoiceClearing(models.Model):
             )
             clearing.amount_untaxed = sum(lines.mapped("net_amount"))
             clearing.amount_tax = sum(lines.mapped("net_tax"))
+
+    @api.depends("company_id", "date_to")
+    def _compute_quota_id(self):
+        Quota = self.env["invoice.clearing.quota"]
+        for clearing in self:
+            month = clearing.date_to and month_start(clearing.date_to)
+            quota = month and Quota.search(
+                [("company_id", "=", clearing.company_id.id), ("date", "=", month)], limit=1
+            )
+            quota = quota or Quota
+            clearing.quota_id = quota
+            clearing.quota_amount_granted = quota.amount_granted
+            clearing.quota_amount_used = quota.amount_used
+            clearing.quota_amount_remaining = quota.amount_remaining
+            clearing.quota_usage_percent = quota.usage_percent
+            clearing.quota_suspended = quota.suspended
+            clearing.quota_valid_until = quota.valid_until
 
     @api.depends("company_id")
     def _compute_four_eyes(self):

@@ -117,6 +117,7 @@ class InvoiceClearingCheck(models.AbstractModel):
         if self.scope == "period":
             problems += self._filing_problems(rows)
         problems += self._deadline_problems()
+        problems += self.env["invoice.clearing.quota"]._clearing_problems(self)
         return problems
 
     def _problem(self, severity, message, res_model=False, domain=None):

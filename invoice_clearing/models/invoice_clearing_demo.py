@@ -6,6 +6,7 @@ The data goes through the same ORM paths as a user's work (posting, registration
 approve), so the demo also proves those paths on a fresh database.
 """
 
+import math
 import random
 from datetime import timedelta
 
@@ -92,6 +93,7 @@ class _DemoGenerator:
         self.company.clearing_first_period = self.months[0]
         for index, month in enumerate(self.months):
             self._month(month, uploaded=index < 2)
+        self._quotas()
         self._clear(self.months[0], approve=True)
         ready = self._clear(self.months[1], approve=False)
         self._bureau_export(ready)
@@ -99,6 +101,18 @@ class _DemoGenerator:
         if self.env["res.lang"]._lang_get("zh_CN"):
             self.env.ref("invoice_clearing.demo_user_clerk").lang = "zh_CN"
             self.env.ref("invoice_clearing.demo_user_auditor").lang = "zh_CN"
+
+    def _quotas(self):
+        """The platform's quota (授信额度) of each month: past months 60 % used, the current
+        one past the 80 % warning, in round hundreds."""
+        Quota = self.env["invoice.clearing.quota"]
+        used = Quota._used_by_company_month({(self.company.id, m) for m in self.months})
+        for month in self.months:
+            share = 0.85 if month == self.months[-1] else 0.6
+            granted = max(math.ceil(used.get((self.company.id, month), 0.0) / share / 100), 1)
+            Quota.create(
+                {"company_id": self.company.id, "date": month, "amount_granted": granted * 100}
+            )
 
     def _customer_ids(self):
         return [

@@ -178,7 +178,9 @@ class InvoiceClearingFapiao(models.Model):
              v.get("number"), None)
             for v in vals_list
         )  # fmt: skip
-        return super().create(vals_list)
+        records = super().create(vals_list)
+        self.env["invoice.clearing.quota"]._notify_usage_of_fapiao(records)
+        return records
 
     def write(self, vals):
         self.check_access("write")
@@ -193,7 +195,9 @@ class InvoiceClearingFapiao(models.Model):
                  vals.get("code", f.code), vals.get("number", f.number), f.id)
                 for f in self
             )  # fmt: skip
-        return super().write(vals)
+        result = super().write(vals)
+        self.env["invoice.clearing.quota"]._fapiao_changed(vals)
+        return result
 
     @api.model
     def import_files(self, company_id, files):

@@ -121,6 +121,7 @@ class InvoiceClearingFreeze(models.AbstractModel):
         self.sudo().write({**vals, "failure_reason": False})  # sudo: protected, set by approval
         self.env["invoice.clearing.integrity"]._seal(self)
         self._move_lock_date()
+        self.env["invoice.clearing.quota"]._renew_for_clearing(self)
         self.activity_unlink(["mail.mail_activity_data_todo"])
         self.message_post(
             body=self.env._(
@@ -238,9 +239,13 @@ class InvoiceClearingFreeze(models.AbstractModel):
             partner_ids=self.approved_by.partner_id.ids,
         )
 
+    def _clears_whole_period(self):
+        """Whether the scope covers whole periods up to a month end (all open fapiao up to it)."""
+        return self.scope == "period" and self.date_to and self.date_to == month_end(self.date_to)
+
     def _move_lock_date(self):
         """A whole period cleared up to its month end locks sales up to it (never backwards)."""
-        if self.scope != "period" or not self.date_to or self.date_to != month_end(self.date_to):
+        if not self._clears_whole_period():
             return
         company = self.company_id.sudo()  # sudo: the lock date follows the clearing, not the user
         if not company.sale_lock_date or company.sale_lock_date < self.date_to:

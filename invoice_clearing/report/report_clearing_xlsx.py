@@ -41,6 +41,7 @@ class ReportClearingXlsx(models.AbstractModel):
             (self.env._("Period"), self._period(clearing)),
             (self.env._("Status"), dict(clearing._fields["state"]._description_selection(self.env))[clearing.state]),
             (self.env._("SHA-256"), clearing.hash or ""),
+            *self._quota_rows(clearing),
         ]  # fmt: skip
         if part:
             title_rows.append(
@@ -79,6 +80,28 @@ class ReportClearingXlsx(models.AbstractModel):
         xlsx.write_workbook(sheets, output)
         name = clearing.name.replace("/", "-")
         return f"{name}-{number}-of-{count}.xlsx" if part else f"{name}.xlsx"
+
+    @api.model
+    def _quota_rows(self, clearing):
+        """The invoicing quota (授信额度) of the clearing's month, when one is recorded."""
+        quota = clearing.quota_id
+        if not quota:
+            return []
+        return [
+            (
+                self.env._("Invoicing Quota"),
+                self.env._(
+                    "%(month)s: granted %(granted)s, used %(used)s (%(percent)s%%), remaining "
+                    "%(remaining)s%(suspended)s",
+                    month=quota.date.strftime("%Y-%m"),
+                    granted=f"{quota.amount_granted:,.2f}",
+                    used=f"{quota.amount_used:,.2f}",
+                    percent=f"{quota.usage_percent:g}",
+                    remaining=f"{quota.amount_remaining:,.2f}",
+                    suspended=self.env._(", suspended") if quota.suspended else "",
+                ),
+            )
+        ]
 
     @api.model
     def _period(self, clearing):

@@ -8,7 +8,7 @@ line each in MATRIX.
 
 import base64
 from collections import namedtuple
-from datetime import date
+from datetime import date, datetime
 from itertools import product
 
 from odoo import Command
@@ -405,6 +405,26 @@ MATRIX = [
     ),
     _write("deadline_write", MANAGERS, _on("deadline"), "date", date(2026, 12, 16)),
     _unlink("deadline_unlink", MANAGERS, _on("deadline")),
+    # ------------------------------------------------------- invoicing quotas
+    _read("quota", "quota", "amount_used"),
+    _create(
+        "quota_create",
+        MANAGERS,
+        "invoice.clearing.quota",
+        date=date(2031, 1, 1),
+        company_id=lambda c, t: c.company.id,
+        amount_granted=1000.0,
+    ),
+    _write("quota_write", MANAGERS, _on("quota"), "amount_granted", 5000.0),
+    _write(
+        "quota_write_renewed_at",
+        NOBODY,
+        _on("quota"),
+        "renewed_at",
+        datetime(2026, 11, 1),
+        BUSINESS,
+    ),
+    _unlink("quota_unlink", MANAGERS, _on("quota")),
     # ------------------------------------------------------------------ wizards
     Row(
         "register_fapiao",
@@ -576,6 +596,12 @@ class TestAccessMatrix(ClearingCommon):
             .sudo()
             .create({"clearing_id": cls.draft.id, "message": "check me", "severity": "warning"})
         )
+        cls.quota = (
+            cls.env["invoice.clearing.quota"]
+            .sudo()
+            .create({"date": date(2026, 10, 1), "company_id": cls.company.id,
+                     "amount_granted": 100000.0})
+        )  # fmt: skip
         cls.deadline = (
             cls.env["invoice.clearing.deadline"]
             .sudo()

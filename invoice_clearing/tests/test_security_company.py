@@ -28,6 +28,7 @@ MODELS = [
     ("invoice.clearing.job", "b_job", "job_a"),
     ("invoice.clearing.job.run", "b_job_run", "job_run_a"),
     ("invoice.clearing.period", "b_period", "period_a"),
+    ("invoice.clearing.quota", "b_quota", "quota_a"),
 ]
 
 
@@ -84,6 +85,11 @@ class TestMultiCompany(ClearingCommon):
             {"date": date(2030, 2, 18), "company_id": cls.company_b.id}
         )
         cls.deadline_a = Deadline.create({"date": date(2030, 2, 19), "company_id": cls.company.id})
+        Quota = cls.env["invoice.clearing.quota"].sudo()
+        cls.b_quota, cls.quota_a = (
+            Quota.create({"company_id": company.id, "date": MONTH, "amount_granted": 1000.0})
+            for company in (cls.company_b, cls.company)
+        )
         move_b = cls.env["account.move"].sudo().create({
             "move_type": "out_invoice", "company_id": cls.company_b.id,
             "partner_id": cls.buyer.id, "invoice_date": date(2026, 11, 2),
@@ -141,6 +147,10 @@ class TestMultiCompany(ClearingCommon):
             ),
             lambda: self.env["invoice.clearing.reopen"].with_user(self.manager).create(
                 {"clearing_id": self.b_clearing.id, "reason": "x"}
+            ),
+            lambda: self.b_quota.with_user(self.manager).write({"amount_granted": 1.0}),
+            lambda: self.env["invoice.clearing.quota"].with_user(self.manager).create(
+                {"company_id": self.company_b.id, "date": date(2026, 12, 1)}
             ),
         ]  # fmt: skip
         counts = {m: self.env[m].sudo().search_count([]) for m, _b, _a in MODELS}

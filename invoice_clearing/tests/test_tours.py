@@ -171,3 +171,20 @@ class TestTours(HttpCase):
                 [("res_model", "=", fapiao._name), ("res_id", "=", fapiao.id)]
             )
         )
+
+    def test_manager_sees_the_quota_from_the_register(self):
+        """This month's demo quota is past the warning: the register leads to it and its fapiao."""
+        quota = self.env["invoice.clearing.quota"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("date", "=", fields.Date.today().replace(day=1)),
+            ]
+        )
+        self.assertEqual(quota.usage_level, "warning")
+        admin = self.env.ref("base.user_admin")
+        admin.write({"company_id": self.company.id, "lang": "zh_CN"})
+        self.start_tour(
+            "/odoo/action-invoice_clearing.action_invoice_clearing_fapiao",
+            "invoice_clearing_quota_from_register",
+            login="admin",
+        )
