@@ -267,9 +267,13 @@ SELECT st.id * %(factor)s + EXTRACT(YEAR FROM st.date)::int * 12
             period.days_left = (period.deadline - today).days if period.deadline else 0
 
     def _compute_quota_use(self):
-        """Share of the month's invoicing quota (授信额度) used: 0 until the quota model is wired."""
+        """Share of the month's invoicing quota (授信额度) used, in one query for the rows shown;
+        0 for a month without a recorded quota."""
+        usage = self.env["invoice.clearing.quota"]._usage_by_company_month(
+            self.company_id, set(self.mapped("date"))
+        )
         for period in self:
-            period.quota_use = 0.0
+            period.quota_use = usage.get((period.company_id.id, period.date), 0.0)
 
     # ---------------------------------------------------------------- actions
     def _check_preparer(self):

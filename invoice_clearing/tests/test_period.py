@@ -55,6 +55,17 @@ class TestPeriodOverview(ClearingCommon):
         self.assertEqual((november.fapiao_count, november.status), (1, "open"))
         self.assertEqual(november.deadline, date(2026, 12, 15))
 
+    def test_quota_use_is_the_months_quota_usage(self):
+        self.assertEqual(self.period().quota_use, 0.0, "no quota recorded for October")
+        quota = self.env["invoice.clearing.quota"].create(
+            {"company_id": self.company.id, "date": MONTH, "amount_granted": 4000.0}
+        )
+        issued = sum(self.month_fapiao.filtered(lambda f: not f.is_red).mapped("amount_total"))
+        self.assertGreater(quota.usage_percent, 0.0)
+        self.assertAlmostEqual(self.period().quota_use, quota.usage_percent)
+        self.assertLessEqual(self.period().quota_use, 100 * issued / 4000.0)
+        self.assertEqual(self.period(month=NOVEMBER).quota_use, 0.0)
+
     def test_status_ready_then_to_approve_then_cleared(self):
         clearing = self.new_clearing()
         self.assertEqual(self.period().clearing_id, clearing)
