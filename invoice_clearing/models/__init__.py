@@ -23,3 +23,4 @@ from . import invoice_clearing_job
 from . import invoice_clearing_job_run
 from . import mail_message
 from . import mail_tracking_value
+from . import invoice_clearing_red_confirmation
