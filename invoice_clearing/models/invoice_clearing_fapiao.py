@@ -224,7 +224,10 @@ class InvoiceClearingFapiao(models.Model):
             "invoice_clearing.action_invoice_clearing_red_confirmation"
         )
         action["domain"] = [("blue_fapiao_id", "=", self.id)]
-        action["context"] = {"default_blue_fapiao_id": self.id, "default_company_id": self.company_id.id}
+        action["context"] = {
+            "default_blue_fapiao_id": self.id,
+            "default_company_id": self.company_id.id,
+        }
         return action
 
     @api.model

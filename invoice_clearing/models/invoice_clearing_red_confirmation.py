@@ -42,7 +42,6 @@ class InvoiceClearingRedConfirmation(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     blue_fapiao_id = fields.Many2one(
         "invoice.clearing.fapiao",
-        "Blue Fapiao",
         required=True,
         index=True,
         ondelete="restrict",
@@ -58,7 +57,9 @@ class InvoiceClearingRedConfirmation(models.Model):
     reason = fields.Selection(
         rc.REASONS, required=True, default="invoicing_error", tracking=True, help="冲红原因"
     )
-    amount_untaxed = fields.Monetary("Amount", tracking=True, help="金额, negative as on the red fapiao")
+    amount_untaxed = fields.Monetary(
+        "Amount", tracking=True, help="金额, negative as on the red fapiao"
+    )
     amount_tax = fields.Monetary("Tax", tracking=True, help="税额, negative")
     amount_total = fields.Monetary("Total", tracking=True, help="价税合计, negative")
     state = fields.Selection(
@@ -74,7 +75,11 @@ class InvoiceClearingRedConfirmation(models.Model):
         help="确认单状态 as the platform codes it (01–11)",
     )
     requested_at = fields.Datetime(
-        "Requested On", readonly=True, copy=False, tracking=True, help="录入日期: when it was submitted"
+        "Requested On",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="录入日期: when it was submitted",
     )
     expiry_at = fields.Datetime(
         "Expires On",
@@ -88,7 +93,6 @@ class InvoiceClearingRedConfirmation(models.Model):
     )
     red_fapiao_id = fields.Many2one(
         "invoice.clearing.fapiao",
-        "Red Fapiao",
         readonly=True,
         copy=False,
         index="btree_not_null",
@@ -131,6 +135,10 @@ class InvoiceClearingRedConfirmation(models.Model):
             self._normalize_vals(vals)
             if WORKFLOW_FIELDS & vals.keys() and not self._is_manager():
                 raise AccessError(self._workflow_message())
+        default_company = self.env.company.id
+        self._check_not_registered(
+            [(v.get("company_id", default_company), v.get("name"), None) for v in vals_list]
+        )
         return super().create(vals_list)
 
     def write(self, vals):
@@ -148,7 +156,39 @@ class InvoiceClearingRedConfirmation(models.Model):
                         state=started[0]._state_label(),
                     )
                 )
+        if "name" in vals or "company_id" in vals:
+            self._check_not_registered(
+                [(vals.get("company_id", f.company_id.id), vals.get("name", f.name), f.id)
+                 for f in self]
+            )  # fmt: skip
         return super().write(vals)
+
+    def _check_not_registered(self, candidates):
+        """Refuse a number already registered in the company, naming the existing form (the unique
+        index still guards against two sessions racing)."""
+        seen = set()
+        for company_id, name, _form_id in candidates:
+            if (company_id, name) in seen:
+                raise ValidationError(
+                    self.env._("Form %(number)s appears twice in what you register.", number=name)
+                )
+            seen.add((company_id, name))
+        # sudo: the duplicate is named even where the user may not read it
+        for company_id, name, form_id in candidates:
+            existing = self.sudo().search(
+                [("company_id", "=", company_id), ("name", "=", name), ("id", "!=", form_id)],
+                limit=1,
+            )
+            if existing:
+                raise ValidationError(
+                    self.env._(
+                        "Red-letter confirmation form %(number)s is already registered (blue "
+                        "fapiao %(fapiao)s, %(state)s). Open the existing form.",
+                        number=name,
+                        fapiao=existing.blue_fapiao_id.display_name,
+                        state=existing._state_label(),
+                    )
+                )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
@@ -323,7 +363,9 @@ class InvoiceClearingRedConfirmation(models.Model):
 
     def _done_reminders(self):
         # sudo: the reminders belong to the responsible user, whoever records the outcome
-        self.sudo().activity_ids.action_feedback(feedback=self.env._("The form is no longer pending."))
+        self.sudo().activity_ids.action_feedback(
+            feedback=self.env._("The form is no longer pending.")
+        )
 
     @api.model
     def _cron_expire(self, now=None):
@@ -373,9 +415,7 @@ class InvoiceClearingRedConfirmation(models.Model):
         """
         # sudo: forms are checked and marked used whatever the registering user may read
         Form = self.sudo()
-        reds = fapiao.filtered(
-            lambda f: f.is_red and f.fapiao_type in fapiao_number.DIGITAL_KINDS
-        )
+        reds = fapiao.filtered(lambda f: f.is_red and f.fapiao_type in fapiao_number.DIGITAL_KINDS)
         # Forms these fapiao used before and no longer name go back to confirmed.
         previous = Form.search([("red_fapiao_id", "in", fapiao.ids)])
         released = previous.filtered(
@@ -386,7 +426,10 @@ class InvoiceClearingRedConfirmation(models.Model):
         if not reds:
             return
         forms = Form.search(
-            [("company_id", "in", reds.company_id.ids), ("name", "in", reds.mapped("red_reference"))]
+            [
+                ("company_id", "in", reds.company_id.ids),
+                ("name", "in", reds.mapped("red_reference")),
+            ]
         )
         by_key = {(f.company_id.id, f.name): f for f in forms}
         for red in reds:
@@ -493,7 +536,9 @@ class InvoiceClearingRedConfirmation(models.Model):
         }
         reds = {
             f.red_reference: f
-            for f in self.env["invoice.clearing.fapiao"].sudo().search(
+            for f in self.env["invoice.clearing.fapiao"]
+            .sudo()
+            .search(
                 [
                     ("company_id", "=", company.id),
                     ("is_red", "=", True),

@@ -137,9 +137,12 @@ class TestFapiaoRegister(FapiaoCommon):
         self.assertRefused(
             ValidationError,
             self.fapiao_vals(
-                "digital_special", number="26442000000000000005", amount=-1.0,
-                red_reference=forms[2], **red_vals,
-            ),  # fmt: skip
+                "digital_special",
+                number="26442000000000000005",
+                amount=-1.0,
+                red_reference=forms[2],
+                **red_vals,
+            ),
             "26442000000000000005",
         )
 

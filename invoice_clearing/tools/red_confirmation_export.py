@@ -31,6 +31,7 @@ unusable row naming its row and column. It imports nothing from Odoo.
 # `_` here is the marker of rule_error.py: this module has no env to translate with.
 # pylint: disable=prefer-env-translation
 
+import calendar
 import codecs
 import csv
 import io
@@ -219,7 +220,9 @@ def parse_forms(data, max_bytes=MAX_BYTES):
     error of the result, naming its sheet, row and column.
     """
     if not isinstance(data, (bytes, bytearray)) or not bytes(data).strip():
-        raise FormExportError(_("The file is empty. Choose the list of 红字确认单 exported from the platform."))
+        raise FormExportError(
+            _("The file is empty. Choose the list of 红字确认单 exported from the platform.")
+        )
     if len(data) > max_bytes:
         raise FormExportError(
             _("The file is %(size)s MB; at most %(max)s MB can be imported."),
@@ -389,15 +392,15 @@ def _form_digits(value, field):
     if isinstance(value, float):
         raise FapiaoRuleError(
             field,
-            _("the number %(value)s was turned into a number by Excel and lost digits. Format "
-              "the column as text and export again."),  # fmt: skip
+            _(
+                "the number %(value)s was turned into a number by Excel and lost digits. Format "
+                "the column as text and export again."
+            ),
             value=f"{value:.14E}",
         )
     text = _SPACES.sub("", to_halfwidth(_text(value))).lstrip("'")
     if not is_form_number(text):
-        raise FapiaoRuleError(
-            field, _("%(value)s is not a 20-digit number."), value=text or "—"
-        )
+        raise FapiaoRuleError(field, _("%(value)s is not a 20-digit number."), value=text or "—")
     return text
 
 
@@ -406,12 +409,10 @@ def _amount(value, field):
         value = _text(value).replace("¥", "").replace("￥", "")
     try:
         amount = fapiao_amount.to_cents_of(value, field)
-    except Exception:  # noqa: BLE001 - any unreadable amount is the same row error
+    except Exception:
         amount = None
     if amount is None or not amount.is_finite() or abs(amount) >= Decimal(10) ** 13:
-        raise FapiaoRuleError(
-            field, _("%(value)s is not an amount."), value=_text(value) or "—"
-        )
+        raise FapiaoRuleError(field, _("%(value)s is not an amount."), value=_text(value) or "—")
     return amount
 
 
@@ -430,7 +431,9 @@ def parse_status(value):
         return code
     raise FapiaoRuleError(
         "status",
-        _("%(value)s is not a status of a 红字确认单: use its code 01 to 11 or the platform's text."),
+        _(
+            "%(value)s is not a status of a 红字确认单: use its code 01 to 11 or the platform's text."
+        ),
         value=_text(value) or "—",
     )
 
@@ -457,10 +460,9 @@ def parse_datetime(value):
     match = _DATETIME.fullmatch(text)
     if match:
         year, month, day, hour, minute, second = (int(g or 0) for g in match.groups())
-        try:
+        valid_day = 1 <= month <= 12 and year and 1 <= day <= calendar.monthrange(year, month)[1]
+        if valid_day and hour < 24 and minute < 60 and second < 60:
             return datetime(year, month, day, hour, minute, second)
-        except ValueError:
-            pass
     raise FapiaoRuleError(
         "requested_at",
         _("%(value)s is not a date: write it as YYYY-MM-DD HH:MM:SS."),

@@ -52,7 +52,9 @@ class InvoiceClearingRedConfirmationImport(models.TransientModel):
         try:
             parsed = rc.parse_forms(data)
         except FapiaoRuleError as error:
-            raise UserError(f"{name}: {error.render(self.env._)}") from None
+            raise UserError(
+                self.env._("%(file)s: %(error)s", file=name, error=error.render(self.env._))
+            ) from None
         errors = [error.render(self.env._) for error in parsed.errors]
         rows = parsed.rows
         blues = self._blue_fapiao({row.blue_number for row in rows})
