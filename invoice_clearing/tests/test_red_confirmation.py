@@ -5,7 +5,7 @@ import base64
 from datetime import date, datetime, timedelta
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 
 from ..tools import red_confirmation_export as rc
 from .common import role_user
@@ -283,3 +283,25 @@ class TestRedConfirmation(ClearingCommon):
         self.assertFalse(self.Form.search([]), "nothing imported")
         with self.assertRaises(AccessError):
             self.import_file(rc.write_forms_csv([self.rows()]), "forms.csv", user=self.auditor)
+
+
+@tagged("post_install", "-at_install")
+class TestRedConfirmationDemo(TransactionCase):
+    def test_demo_red_digital_fapiao_have_used_forms(self):
+        company = self.env.ref("invoice_clearing.demo_company", raise_if_not_found=False)
+        if not company:
+            self.skipTest("installed without demo data")
+        reds = self.env["invoice.clearing.fapiao"].search(
+            [
+                ("company_id", "=", company.id),
+                ("is_red", "=", True),
+                ("fapiao_type", "in", ("digital_special", "digital_general")),
+            ]
+        )
+        self.assertTrue(reds, "the demo reverses a 数电 fapiao every month")
+        forms = self.env["invoice.clearing.red.confirmation"].search(
+            [("company_id", "=", company.id)]
+        )
+        used = forms.filtered(lambda f: f.state == "used")
+        self.assertEqual(used.red_fapiao_id, reds)
+        self.assertEqual(len(forms.filtered(lambda f: f.state == "pending")), 1)
