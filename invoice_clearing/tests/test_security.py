@@ -510,7 +510,7 @@ MATRIX = [
     ),
     _create(
         "red_form_create", PREPARERS, "invoice.clearing.red.confirmation", values=_red_form_vals
-    ),  # fmt: skip
+    ),
     _write("red_form_write_draft", PREPARERS, _red_form("draft"), "note", "called the buyer"),
     _write("red_form_write_state", MANAGERS, _red_form("draft"), "state", "confirmed"),
     _call("red_form_submit", PREPARERS, _red_form("draft"), "action_submit"),
