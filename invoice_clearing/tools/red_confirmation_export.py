@@ -50,21 +50,22 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_HEADER_ROW = 30
 MAX_ERRORS = 200
 
+# Selection labels: Odoo translates them as the fields' selections (no `_` here).
 STATES = [
-    ("draft", _("Draft")),
-    ("pending", _("Pending")),
-    ("confirmed", _("Confirmed")),
-    ("refused", _("Refused")),
-    ("withdrawn", _("Withdrawn")),
-    ("expired", _("Expired")),
-    ("used", _("Used")),
+    ("draft", "Draft"),
+    ("pending", "Pending"),
+    ("confirmed", "Confirmed"),
+    ("refused", "Refused"),
+    ("withdrawn", "Withdrawn"),
+    ("expired", "Expired"),
+    ("used", "Used"),
 ]
-INITIATORS = [("seller", _("Seller (销方发起)")), ("buyer", _("Buyer (购方发起)"))]
+INITIATORS = [("seller", "Seller (销方发起)"), ("buyer", "Buyer (购方发起)")]
 REASONS = [
-    ("invoicing_error", _("Invoicing error (开票有误)")),
-    ("sales_return", _("Sales return (销货退回)")),
-    ("service_stopped", _("Service stopped (服务中止)")),
-    ("sales_allowance", _("Sales allowance (销售折让)")),
+    ("invoicing_error", "Invoicing error (开票有误)"),
+    ("sales_return", "Sales return (销货退回)"),
+    ("service_stopped", "Service stopped (服务中止)"),
+    ("sales_allowance", "Sales allowance (销售折让)"),
 ]
 # The platform's status codes (确认单状态代码), its own words as labels.
 STATUS_CODES = [
