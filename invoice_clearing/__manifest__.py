@@ -33,6 +33,8 @@
         "views/invoice_clearing_period_views.xml",
         "views/invoice_clearing_menus.xml",
         "views/invoice_clearing_quota_views.xml",
+        "wizards/invoice_clearing_red_confirmation_import_views.xml",
+        "views/invoice_clearing_red_confirmation_views.xml",
         "report/invoice_clearing_reports.xml",
         "report/report_clearing_certificate.xml",
         "report/report_clearing_summary.xml",

@@ -27,3 +27,4 @@ from . import mail_message
 from . import mail_tracking_value
 from . import invoice_clearing_export
 from . import invoice_clearing_period
+from . import invoice_clearing_red_confirmation

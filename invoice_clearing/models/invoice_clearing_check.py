@@ -112,6 +112,7 @@ class InvoiceClearingCheck(models.AbstractModel):
             )
         problems += self._amount_problems()
         problems += self._reconciliation_problems()
+        problems += self._red_confirmation_problems()
         problems += self._invoice_problems()
         problems += self._earlier_period_problems()
         if self.scope == "period":
@@ -264,6 +265,33 @@ class InvoiceClearingCheck(models.AbstractModel):
                 ),
             )
         )
+
+    def _red_confirmation_problems(self):
+        """Pending red-letter confirmation forms (红字确认单) of fapiao in the scope, as a warning:
+        their red fapiao may still come into this period, or the form lapses after 72 hours."""
+        Form = self.env["invoice.clearing.red.confirmation"].sudo()  # the whole scope, see above
+        domain = Domain("state", "=", "pending") & Domain(
+            "blue_fapiao_id", "any", self._scope_domain()
+        )
+        pending = Form.search(domain, order="expiry_at, id")
+        if not pending:
+            return []
+        return [
+            self._problem(
+                "warning",
+                self.env._(
+                    "%(count)s red-letter confirmation forms (红字确认单) of fapiao in this scope "
+                    "are still pending, e.g. %(forms)s. Record their confirmation and register "
+                    "the red fapiao, or withdraw them, before the period is closed.",
+                    count=len(pending),
+                    forms=", ".join(
+                        f"{f.name} ({f.blue_fapiao_id.display_name})" for f in pending[:10]
+                    ),
+                ),
+                "invoice.clearing.red.confirmation",
+                Domain("id", "in", pending.ids),
+            )
+        ]
 
     def _scope_dates(self):
         """(first, last) issue date the scope covers, for the checks on invoices."""

@@ -174,6 +174,8 @@ class _DemoGenerator:
             )
         self._void_and_reissue(blues.filtered(lambda f: f.fapiao_type == "vat_general")[:1])
         self._reverse(blues.filtered(lambda f: f.fapiao_type == "digital_special")[:1], 1.0)
+        if month == self.months[-1]:
+            self._pending_form(blues.filtered(lambda f: f.fapiao_type == "digital_general")[:1])
         self._reverse(blues.filtered(lambda f: f.fapiao_type == "vat_special")[:1], 0.4)
         fapiao = self.env["invoice.clearing.fapiao"].search(
             [
@@ -234,7 +236,7 @@ class _DemoGenerator:
             return f"{day:%y}312000000{seq:09d}"
         return f"{10000000 + seq * 7:08d}"[-8:]
 
-    def _register(self, move, kind, day, red_reference=False):
+    def _register(self, move, kind, day, red_reference=False, form_for=None):
         wizard = self.env["invoice.clearing.fapiao.register"].create(
             {
                 "move_id": move.id,
@@ -246,6 +248,8 @@ class _DemoGenerator:
         )
         for line in wizard.line_ids:
             line.number = self._number(kind, day)
+        if form_for:
+            self._confirmed_form(red_reference, form_for, wizard.line_ids, day)
         wizard.action_confirm()
         return move.fapiao_ids
 
@@ -273,15 +277,53 @@ class _DemoGenerator:
             )
             for line in invoice.invoice_line_ids
         ]
+        digital = blue.fapiao_type.startswith("digital")
+        if digital:  # one red fapiao, so one confirmation form: the blue fapiao's rate only
+            lines = [line for line in lines if line[1] == blue.tax_rate] or lines[:1]
         refund = self._invoice(
             invoice.partner_id, day, lines, move_type="out_refund", origin=invoice
         )
-        digital = blue.fapiao_type.startswith("digital")
         serial = self.sequences.get("red", 0) + 1
         self.sequences["red"] = serial
         # 红字发票信息确认单编号 (20 digits, 数电) or 红字信息表编号 (16 digits, paper).
         reference = f"{day:%y}31{serial:016d}" if digital else f"3100{day:%y}{serial:010d}"
-        self._register(refund, blue.fapiao_type, day, red_reference=reference)
+        self._register(
+            refund, blue.fapiao_type, day, red_reference=reference, form_for=digital and blue
+        )
+
+    def _confirmed_form(self, number, blue, lines, day):
+        """The 红字确认单 a red-letter 数电 fapiao needs: requested by the seller, confirmed by the
+        buyer the same day."""
+        form = self._form(number, blue, sum(lines.mapped("amount_untaxed")),
+                          sum(lines.mapped("amount_tax")))  # fmt: skip
+        form.action_confirm()
+        form.requested_at = fields.Datetime.to_datetime(day)
+
+    def _form(self, number, blue, untaxed, tax):
+        form = self.env["invoice.clearing.red.confirmation"].create(
+            {
+                "name": number,
+                "company_id": self.company.id,
+                "blue_fapiao_id": blue.id,
+                "initiator": "seller",
+                "reason": "sales_return",
+                "amount_untaxed": untaxed,
+                "amount_tax": tax,
+                "amount_total": untaxed + tax,
+                "user_id": self.env.ref("invoice_clearing.demo_user_clerk").id,
+            }
+        )
+        form.action_submit()
+        return form
+
+    def _pending_form(self, blue):
+        """A form of the open month waiting for the buyer: its 72 hours run from installation."""
+        if not blue:
+            return
+        serial = self.sequences["red"] = self.sequences.get("red", 0) + 1
+        untaxed = -round(blue.amount_untaxed * 0.1, 2)
+        tax = -round(blue.amount_tax * 0.1, 2)
+        self._form(f"{self.today:%y}31{serial:016d}", blue, untaxed, tax)
 
     # ------------------------------------------------------------------ the bureau's export
     def _bureau_export(self, clearing):

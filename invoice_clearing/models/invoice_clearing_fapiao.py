@@ -15,6 +15,10 @@ AMOUNT_BROKEN = """(abs(amount_untaxed + amount_tax - amount_total) > 0.01
     OR (tax_exempt IS TRUE AND amount_tax <> 0))"""
 # Set by clearing, voiding and red-letter reversal only (under sudo), never by a user's write.
 PROTECTED_FIELDS = frozenset({"clearing_id", "state", "void_date"})
+# Writes that decide whether a red-letter 数电 fapiao has its confirmation form (红字确认单).
+RED_FORM_FIELDS = frozenset(
+    {"red_reference", "is_red", "fapiao_type", "origin_fapiao_id", "amount_total", "company_id"}
+)
 AMOUNT_FIELDS = {"amount_untaxed", "amount_tax", "amount_total", "tax_rate", "tax_exempt", "is_red"}
 
 
@@ -118,6 +122,10 @@ class InvoiceClearingFapiao(models.Model):
         help="The import of the bureau's export that last set Uploaded; empty when a user set it",
     )
     note = fields.Text("Notes")
+    red_confirmation_ids = fields.One2many(
+        "invoice.clearing.red.confirmation", "blue_fapiao_id", "Red-letter Confirmation Forms"
+    )
+    red_confirmation_count = fields.Integer(compute="_compute_red_confirmation_count")
 
     _legacy_number_uniq = models.UniqueIndex(
         "(company_id, code, number) WHERE fapiao_type NOT IN ('digital_special', 'digital_general')",
@@ -178,9 +186,10 @@ class InvoiceClearingFapiao(models.Model):
              v.get("number"), None)
             for v in vals_list
         )  # fmt: skip
-        records = super().create(vals_list)
-        self.env["invoice.clearing.quota"]._notify_usage_of_fapiao(records)
-        return records
+        fapiao = super().create(vals_list)
+        self.env["invoice.clearing.red.confirmation"]._use_for_red_fapiao(fapiao)
+        self.env["invoice.clearing.quota"]._notify_usage_of_fapiao(fapiao)
+        return fapiao
 
     def write(self, vals):
         self.check_access("write")
@@ -197,6 +206,8 @@ class InvoiceClearingFapiao(models.Model):
             )  # fmt: skip
         result = super().write(vals)
         self.env["invoice.clearing.quota"]._fapiao_changed(vals)
+        if RED_FORM_FIELDS & vals.keys():
+            self.env["invoice.clearing.red.confirmation"]._use_for_red_fapiao(self)
         return result
 
     @api.model
@@ -207,6 +218,28 @@ class InvoiceClearingFapiao(models.Model):
         ids. All or nothing: a file that cannot be registered raises a UserError naming it.
         """
         return self.env["invoice.clearing.fapiao.file"]._import_files(company_id, files).ids
+
+    def _compute_red_confirmation_count(self):
+        counts = dict(
+            self.env["invoice.clearing.red.confirmation"]._read_group(
+                [("blue_fapiao_id", "in", self.ids)], ["blue_fapiao_id"], ["__count"]
+            )
+        )
+        for fapiao in self:
+            fapiao.red_confirmation_count = counts.get(fapiao, 0)
+
+    def action_view_red_confirmations(self):
+        """The red-letter confirmation forms (红字确认单) of this blue fapiao."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "invoice_clearing.action_invoice_clearing_red_confirmation"
+        )
+        action["domain"] = [("blue_fapiao_id", "=", self.id)]
+        action["context"] = {
+            "default_blue_fapiao_id": self.id,
+            "default_company_id": self.company_id.id,
+        }
+        return action
 
     @api.model
     def _set_uploaded_by_import(self, batch, to_mark, to_unmark):
@@ -270,6 +303,10 @@ class InvoiceClearingFapiao(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_frozen(self):
         self._check_not_frozen()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_release_red_confirmation(self):
+        self.env["invoice.clearing.red.confirmation"]._release_red_fapiao(self)
 
     def _normalize_vals(self, vals):
         try:

@@ -18,6 +18,7 @@ from . import test_import
 from . import test_import_job
 from . import test_install
 from . import test_quota
+from . import test_red_confirmation
 from . import test_reports
 from . import test_reports_web
 from . import test_security
@@ -35,5 +36,6 @@ from . import test_tools_fuzz
 from . import test_tools_periods
 from . import test_tools_quota
 from . import test_tools_reconcile
+from . import test_tools_red_confirmation_export
 from . import test_tools_tax_id
 from . import test_tours

@@ -119,6 +119,31 @@ class FapiaoCommon(AccountTestInvoicingCommon):
         return Fapiao.create(cls.fapiao_vals(**kwargs))
 
     @classmethod
+    def red_form(cls, blue, number, state="confirmed", **vals):
+        """A red-letter confirmation form (红字确认单) of `blue`, for its whole amount unless
+        `vals` say otherwise, taken to `state` (draft, pending or confirmed) by its buttons."""
+        form = (
+            cls.env["invoice.clearing.red.confirmation"]
+            .sudo()
+            .create(
+                {
+                    "name": number,
+                    "company_id": blue.company_id.id,
+                    "blue_fapiao_id": blue.id,
+                    "amount_untaxed": -blue.amount_untaxed,
+                    "amount_tax": -blue.amount_tax,
+                    "amount_total": -blue.amount_total,
+                    **vals,
+                }
+            )
+        )
+        if state != "draft":
+            form.action_submit()
+        if state == "confirmed":
+            form.action_confirm()
+        return form
+
+    @classmethod
     def posted_invoice(cls, lines, move_type="out_invoice", partner=None, date=None):
         """A posted customer invoice; `lines` is a list of (price_unit, tax)."""
         return cls._create_invoice(

@@ -385,6 +385,7 @@ class TestFrozenData(ClearingCommon):
         red = self.create_fapiao(
             user=self.clerk, kind="digital_general", number="26442000000000005555", amount=-100.0,
             is_red=True, origin_fapiao_id=self.frozen.id, issue_date=date(2026, 11, 2),
+            red_reference=self.red_form(self.frozen, "26442000000000005556").name,
         )  # fmt: skip
         self.assertFalse(red.clearing_id)
         self.assertEqual(self.frozen.state, "red_partial")

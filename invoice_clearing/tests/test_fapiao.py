@@ -121,24 +121,27 @@ class TestFapiaoRegister(FapiaoCommon):
 
     def test_red_letter_moves_origin_to_partial_then_full(self):
         blue = self.create_fapiao(kind="digital_special", amount=1000.0)
-        red_vals = {
-            "is_red": True,
-            "origin_fapiao_id": blue.id,
-            "red_reference": "26442000000000000099",
-        }
+        red_vals = {"is_red": True, "origin_fapiao_id": blue.id}
+        forms = [self.red_form(blue, f"2644200000000000009{n}").name for n in (7, 8, 9)]
         self.create_fapiao(
-            kind="digital_special", number="26442000000000000003", amount=-400.0, **red_vals
-        )
+            kind="digital_special", number="26442000000000000003", amount=-400.0,
+            red_reference=forms[0], **red_vals,
+        )  # fmt: skip
         self.assertEqual(blue.state, "red_partial")
         self.create_fapiao(
-            kind="digital_special", number="26442000000000000004", amount=-600.0, **red_vals
-        )
+            kind="digital_special", number="26442000000000000004", amount=-600.0,
+            red_reference=forms[1], **red_vals,
+        )  # fmt: skip
         self.assertEqual(blue.state, "red_full")
         # Reversing more than the blue fapiao's total is refused.
         self.assertRefused(
             ValidationError,
             self.fapiao_vals(
-                "digital_special", number="26442000000000000005", amount=-1.0, **red_vals
+                "digital_special",
+                number="26442000000000000005",
+                amount=-1.0,
+                red_reference=forms[2],
+                **red_vals,
             ),
             "26442000000000000005",
         )
@@ -205,6 +208,7 @@ class TestInvoiceFapiao(FapiaoCommon):
         invoice = self.posted_invoice([(1000.0, self.tax_13)])
         blue = self._register(invoice, ["26442000000000000021"])
         refund = self._reverse_invoice(invoice, post=True)
+        self.red_form(blue, "26442000000000000088")
         red = self._register(refund, ["26442000000000000022"], red_reference="26442000000000000088")
         self.assertTrue(red.is_red)
         self.assertEqual(red.origin_fapiao_id, blue)
@@ -216,7 +220,8 @@ class TestInvoiceFapiao(FapiaoCommon):
         blue = self._register(invoice, ["26442000000000000031"])
         refund = self.posted_invoice([(300.0, self.tax_13)], move_type="out_refund")
         refund.reversed_entry_id = invoice
-        self._register(refund, ["26442000000000000032"])
+        self.red_form(blue, "26442000000000000087")
+        self._register(refund, ["26442000000000000032"], red_reference="26442000000000000087")
         self.assertEqual(blue.state, "red_partial")
 
 

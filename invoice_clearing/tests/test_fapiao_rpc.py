@@ -76,11 +76,20 @@ class TestFapiaoRpc(HttpCase):
                 "digital_special", amount_untaxed=1000.0, amount_tax=130.0, amount_total=1130.0
             ),
         )
-        red = {"is_red": True, "origin_fapiao_id": blue, "red_reference": "26442000000000000077"}
+        red = {"is_red": True, "origin_fapiao_id": blue}
+        blue_fapiao = self.env["invoice.clearing.fapiao"].browse(blue)
         for number, untaxed, tax, state in [
             ("26442000000000000101", -100.0, -13.0, "red_partial"),
             ("26442000000000000102", -900.0, -117.0, "red_full"),
         ]:
             amounts = {"amount_untaxed": untaxed, "amount_tax": tax, "amount_total": untaxed + tax}
+            form = self.env["invoice.clearing.red.confirmation"].create(
+                {"name": f"2644200000000000{number[-4:]}", "blue_fapiao_id": blue,
+                 "company_id": blue_fapiao.company_id.id, "amount_untaxed": untaxed,
+                 "amount_tax": tax, "amount_total": untaxed + tax}
+            )  # fmt: skip
+            form.action_submit()
+            form.action_confirm()
+            red["red_reference"] = form.name
             self.rpc("create", self.vals("digital_special", number=number, **amounts, **red))
             self.assertEqual(self.rpc("read", [blue], ["state"])[0]["state"], state)

@@ -222,6 +222,21 @@ def _cleared_filing_line(case, user):
     return case.cleared().filing_line_ids[0]
 
 
+RED_FORM = "26312000000000000001"
+
+
+def _red_form(state):
+    """A red-letter confirmation form (红字确认单) of the month's first fapiao, in `state`."""
+    return lambda case, user: case.red_form(case.fapiao, RED_FORM, state=state)
+
+
+def _red_form_vals(case, target):
+    return {
+        "name": RED_FORM, "blue_fapiao_id": case.fapiao.id, "amount_untaxed": -10.0,
+        "amount_tax": -1.3, "amount_total": -11.3,
+    }  # fmt: skip
+
+
 MATRIX = [
     # ------------------------------------------------------------------ fapiao
     _read("fapiao", "fapiao", "number"),
@@ -551,6 +566,26 @@ MATRIX = [
         "action_check",
         snapshot=lambda c, t: c.draft.sudo().problem_ids.ids,
     ),
+    # ---------------------------------------------- red-letter confirmation forms
+    Row(
+        "red_form_read",
+        READERS,
+        "read",
+        _red_form("draft"),
+        lambda c, u, t: t.with_user(u).read(["name"])[0]["name"],
+        lambda c, t: t.sudo().name,
+    ),
+    _create(
+        "red_form_create", PREPARERS, "invoice.clearing.red.confirmation", values=_red_form_vals
+    ),
+    _write("red_form_write_draft", PREPARERS, _red_form("draft"), "note", "called the buyer"),
+    _write("red_form_write_state", MANAGERS, _red_form("draft"), "state", "confirmed"),
+    _call("red_form_submit", PREPARERS, _red_form("draft"), "action_submit"),
+    _call("red_form_confirm", MANAGERS, _red_form("pending"), "action_confirm"),
+    _call("red_form_refuse", MANAGERS, _red_form("pending"), "action_refuse"),
+    _call("red_form_withdraw", PREPARERS, _red_form("pending"), "action_withdraw"),
+    _call("red_form_withdraw_confirmed", MANAGERS, _red_form("confirmed"), "action_withdraw"),
+    _unlink("red_form_unlink", MANAGERS, _red_form("draft")),
     # ---------------------------------------------------- audit trail (chatter)
     *(
         Row(

@@ -188,3 +188,16 @@ class TestTours(HttpCase):
             "invoice_clearing_quota_from_register",
             login="admin",
         )
+
+    def test_manager_records_the_confirmation_of_a_red_letter_form(self):
+        pending = self.env["invoice.clearing.red.confirmation"].search(
+            [("company_id", "=", self.company.id), ("state", "=", "pending")]
+        )
+        self.assertEqual(len(pending), 1, "the demo has one pending form")
+        self.env.ref("base.user_admin").lang = "en_US"
+        self.start_tour(
+            "/odoo/action-invoice_clearing.action_invoice_clearing_red_confirmation",
+            "invoice_clearing_red_confirmation",
+            login="admin",
+        )
+        self.assertEqual((pending.state, pending.status_code), ("confirmed", "04"))

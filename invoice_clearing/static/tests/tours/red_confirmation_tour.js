@@ -1,0 +1,27 @@
+import { registry } from "@web/core/registry";
+
+/**
+ * A clearing manager opens the demo's pending red-letter confirmation form (红字确认单), sees its
+ * 72-hour clock and records that the buyer confirmed it.
+ */
+registry.category("web_tour.tours").add("invoice_clearing_red_confirmation", {
+    steps: () => [
+        {
+            content: "Open the pending form",
+            trigger: ".o_data_row:has(.badge:contains(Pending)) td[name=name]",
+            run: "click",
+        },
+        {
+            content: "Its 72 hours are counting down",
+            trigger: ".alert-warning:contains(hours left)",
+        },
+        {
+            content: "The buyer confirmed it on the platform",
+            trigger: "button[name=action_confirm]",
+            run: "click",
+        },
+        {
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains(Confirmed)",
+        },
+    ],
+});

@@ -1,0 +1,500 @@
+"""红字发票信息确认单 (red-letter confirmation forms): their states, and the platform's list export.
+
+See DOMAIN.md section 7. The 电子发票服务平台 (and the providers' APIs) give each form a status code
+01–11; the register keeps that code and folds it into seven states of its own:
+
+====  ======================================  ===========
+code  platform status                         state
+====  ======================================  ===========
+(—)   not submitted yet                       draft
+01    无需确认                                  confirmed
+02    销方录入待购方确认                          pending
+03    购方录入待销方确认                          pending
+04    购销双方已确认                              confirmed (used once its red fapiao is registered)
+05    作废（销方录入购方否认）                    refused
+06    作废（购方录入销方否认）                    refused
+07    作废（超72小时未确认）                      expired
+08    作废（发起方已撤销）                        withdrawn
+09    作废（确认后撤销）                          withdrawn
+10    作废（异常凭证）                            refused
+11    作废（纳税人状态异常阻断）                  refused
+====  ======================================  ===========
+
+Amounts are those of the red fapiao the form allows: negative (金额, 税额, 价税合计 ≤ 0), as red
+fapiao are in the register. An export that shows them positive is read as their negative.
+
+The parser reads the platform's list export (xlsx or CSV, UTF-8 with or without BOM, or GB18030),
+finds the header below title rows by its column names and returns checked rows, or one error per
+unusable row naming its row and column. It imports nothing from Odoo.
+"""
+
+# `_` here is the marker of rule_error.py: this module has no env to translate with.
+# pylint: disable=prefer-env-translation
+
+import calendar
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from . import fapiao_amount
+from .fapiao_number import DIGITAL_NUMBER_LENGTH, to_halfwidth
+from .rule_error import FapiaoRuleError, _
+
+EXPIRY_HOURS = 72  # a form nobody confirms lapses after 72 hours (作废: 超72小时未确认)
+REMIND_HOURS = 24  # the responsible user is reminded once, this long before it lapses
+MAX_BYTES = 10 * 1024 * 1024
+MAX_HEADER_ROW = 30
+MAX_ERRORS = 200
+
+# Selection labels: Odoo translates them as the fields' selections (no `_` here).
+STATES = [
+    ("draft", "Draft"),
+    ("pending", "Pending"),
+    ("confirmed", "Confirmed"),
+    ("refused", "Refused"),
+    ("withdrawn", "Withdrawn"),
+    ("expired", "Expired"),
+    ("used", "Used"),
+]
+INITIATORS = [("seller", "Seller (销方发起)"), ("buyer", "Buyer (购方发起)")]
+REASONS = [
+    ("invoicing_error", "Invoicing error (开票有误)"),
+    ("sales_return", "Sales return (销货退回)"),
+    ("service_stopped", "Service stopped (服务中止)"),
+    ("sales_allowance", "Sales allowance (销售折让)"),
+]
+# The platform's status codes (确认单状态代码), its own words as labels.
+STATUS_CODES = [
+    ("01", "01 无需确认"),
+    ("02", "02 销方录入待购方确认"),
+    ("03", "03 购方录入待销方确认"),
+    ("04", "04 购销双方已确认"),
+    ("05", "05 作废（销方录入购方否认）"),
+    ("06", "06 作废（购方录入销方否认）"),
+    ("07", "07 作废（超72小时未确认）"),
+    ("08", "08 作废（发起方已撤销）"),
+    ("09", "09 作废（确认后撤销）"),
+    ("10", "10 作废（异常凭证）"),
+    ("11", "11 作废（纳税人状态异常阻断）"),
+]
+STATE_BY_CODE = {
+    "01": "confirmed",
+    "02": "pending",
+    "03": "pending",
+    "04": "confirmed",
+    "05": "refused",
+    "06": "refused",
+    "07": "expired",
+    "08": "withdrawn",
+    "09": "withdrawn",
+    "10": "refused",
+    "11": "refused",
+}
+# States whose form can no longer become a red fapiao.
+DEAD_STATES = frozenset({"refused", "withdrawn", "expired"})
+
+
+def pending_code(initiator):
+    """The code of a submitted form: waiting for the other party."""
+    return "02" if initiator == "seller" else "03"
+
+
+def refused_code(initiator):
+    """The code of a form the other party refused (否认)."""
+    return "05" if initiator == "seller" else "06"
+
+
+def withdrawn_code(state):
+    """The code of a form withdrawn before (08) or after (09) its confirmation."""
+    return "09" if state == "confirmed" else "08"
+
+
+def expiry(requested_at):
+    """When a form requested at `requested_at` lapses if nobody confirms it."""
+    return requested_at + timedelta(hours=EXPIRY_HOURS)
+
+
+def is_form_number(text):
+    return bool(text) and len(text) == DIGITAL_NUMBER_LENGTH and text.isdigit()
+
+
+# ------------------------------------------------------------------------------- the export
+HEADERS = {
+    "number": ("红字确认单编号", "确认单编号", "红字发票信息确认单编号", "红字信息确认单编号",
+               "确认单号"),
+    "blue_number": ("蓝字发票号码", "蓝字数电发票号码", "蓝字数电票号码", "对应蓝字发票号码",
+                    "原发票号码", "蓝字发票数电号码"),
+    "initiator": ("录入方", "发起方", "录入方身份", "发起方身份", "申请方"),
+    "reason": ("冲红原因", "红冲原因", "开具红字原因", "红字原因"),
+    "amount_untaxed": ("金额", "红冲金额", "不含税金额", "红字金额"),
+    "amount_tax": ("税额", "红冲税额", "红字税额"),
+    "amount_total": ("价税合计", "红冲价税合计", "红字价税合计"),
+    "status": ("确认单状态", "状态", "确认状态", "确认单状态代码"),
+    "requested_at": ("录入日期", "申请日期", "录入时间", "申请时间", "填开日期", "填开时间"),
+}  # fmt: skip
+COLUMN_LABELS = {key: variants[0] for key, variants in HEADERS.items()}
+REQUIRED = tuple(HEADERS)
+_SPACES = re.compile(r"\s+")
+_BRACKETS = str.maketrans({"（": "(", "）": ")"})
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return str(value).strip()
+
+
+def _key(value):
+    """A header or label as compared: half-width, no spaces, no *, no (元) suffix."""
+    text = _SPACES.sub("", to_halfwidth(_text(value)).translate(_BRACKETS)).replace("*", "")
+    return text.removesuffix("(元)")
+
+
+_BY_HEADER = {_key(v): key for key, variants in HEADERS.items() for v in variants}
+INITIATOR_TEXTS = {
+    **dict.fromkeys(("销方", "销售方", "销方发起", "销方录入", "销售方发起", "seller", "1", "01"),
+                    "seller"),
+    **dict.fromkeys(("购方", "购买方", "购方发起", "购方录入", "购买方发起", "buyer", "2", "02"),
+                    "buyer"),
+}  # fmt: skip
+REASON_TEXTS = {
+    **dict.fromkeys(("开票有误", "01", "1"), "invoicing_error"),
+    **dict.fromkeys(("销货退回", "02", "2"), "sales_return"),
+    **dict.fromkeys(("服务中止", "03", "3"), "service_stopped"),
+    **dict.fromkeys(("销售折让", "04", "4"), "sales_allowance"),
+}
+STATUS_TEXTS = {_key(label.split(" ", 1)[1]): code for code, label in STATUS_CODES}
+STATUS_TEXTS.update(
+    {
+        _key(label.split(" ", 1)[1]).removeprefix("作废(").removesuffix(")"): code
+        for code, label in STATUS_CODES
+        if "作废" in label
+    }
+)
+STATUS_TEXTS.update({"双方已确认": "04", "已确认": "04", "待购方确认": "02", "待销方确认": "03"})
+
+
+@dataclass(slots=True)
+class FormRow:
+    """One checked row of the export: a form as the platform lists it."""
+
+    row: int
+    number: str
+    blue_number: str
+    initiator: str
+    reason: str
+    amount_untaxed: Decimal
+    amount_tax: Decimal
+    amount_total: Decimal
+    status_code: str
+    requested_at: datetime  # as the export shows it: China time, naive
+
+    @property
+    def state(self):
+        return STATE_BY_CODE[self.status_code]
+
+
+@dataclass(slots=True)
+class ParsedForms:
+    rows: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # FapiaoRuleError, each naming its row and column
+    sheet: str = ""
+
+
+class FormExportError(FapiaoRuleError):
+    """The file as a whole is not a list export of confirmation forms."""
+
+    def __init__(self, template, /, **params):
+        super().__init__("file", template, **params)
+
+
+def parse_forms(data, max_bytes=MAX_BYTES):
+    """Parse an export's bytes (xlsx or CSV, told apart by content) into a ParsedForms.
+
+    Raises FormExportError when the file as a whole cannot be read; each unusable row is an
+    error of the result, naming its sheet, row and column.
+    """
+    if not isinstance(data, (bytes, bytearray)) or not bytes(data).strip():
+        raise FormExportError(
+            _("The file is empty. Choose the list of 红字确认单 exported from the platform.")
+        )
+    if len(data) > max_bytes:
+        raise FormExportError(
+            _("The file is %(size)s MB; at most %(max)s MB can be imported."),
+            size=round(len(data) / 1024 / 1024, 1),
+            max=max_bytes // 1024 // 1024,
+        )
+    if bytes(data[:4]) == b"PK\x03\x04":
+        sheet, rows = _xlsx_rows(bytes(data))
+    else:
+        sheet, rows = "CSV", _csv_rows(bytes(data))
+    return _parse_rows(sheet, rows)
+
+
+def _xlsx_rows(data):
+    from openpyxl import load_workbook  # noqa: PLC0415 - only xlsx files need it
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+        title = sheet.title
+        book.close()
+    except Exception:  # openpyxl raises many types on a damaged archive
+        raise FormExportError(
+            _("The file looks like an Excel workbook but cannot be read. Export it again.")
+        ) from None
+    return title, rows
+
+
+def _csv_rows(data):
+    if b"\x00" in data:
+        raise FormExportError(
+            _("The file is neither an Excel workbook (.xlsx) nor a CSV text file.")
+        )
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = codecs.decode(data, encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FormExportError(_("The CSV file is neither UTF-8 nor GB18030 text."))
+    head = "\n".join(text.splitlines()[:MAX_HEADER_ROW])
+    delimiter = max(",\t;", key=head.count)  # comma, or tab / semicolon as Excel re-saved it
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        raise FormExportError(_("The CSV file cannot be read: it is damaged.")) from None
+
+
+def _find_header(sheet, rows):
+    for index, row in enumerate(rows[:MAX_HEADER_ROW]):
+        columns = {}
+        for position, value in enumerate(row or ()):
+            key = _BY_HEADER.get(_key(value))
+            if key and key not in columns:
+                columns[key] = position
+        if "number" in columns and len(columns) >= 3:
+            missing = [COLUMN_LABELS[key] for key in REQUIRED if key not in columns]
+            if missing:
+                raise FormExportError(
+                    _("Sheet %(sheet)s, row %(row)s: the header has no column %(columns)s."),
+                    sheet=sheet,
+                    row=index + 1,
+                    columns=", ".join(missing),
+                )
+            return columns, index + 1
+    raise FormExportError(
+        _(
+            "This is not a list of 红字确认单: none of the first %(max)s rows of %(sheet)s names "
+            "the column 红字确认单编号. Import the list exported from the platform."
+        ),
+        max=MAX_HEADER_ROW,
+        sheet=sheet,
+    )
+
+
+def _parse_rows(sheet, rows):
+    columns, header_row = _find_header(sheet, rows)
+    parsed = ParsedForms(sheet=sheet)
+    seen = {}
+    for number, row in enumerate(rows[header_row:], start=header_row + 1):
+        if not row or all(_text(v) == "" for v in row):
+            continue
+        first = next((_text(v) for v in row if _text(v)), "")
+        if _key(first).startswith(("合计", "总计", "小计", "共计", "注:", "说明:", "导出")):
+            continue
+        cells = {key: row[i] if i < len(row) else None for key, i in columns.items()}
+        try:
+            form = _parse_row(number, cells)
+        except FapiaoRuleError as error:
+            _add_error(parsed, sheet, number, error)
+            continue
+        if form.number in seen:
+            _add_error(
+                parsed, sheet, number,
+                FapiaoRuleError("number", _("form %(number)s is listed a second time (first in row %(first)s)."),
+                                number=form.number, first=seen[form.number]),
+            )  # fmt: skip
+            continue
+        seen[form.number] = number
+        parsed.rows.append(form)
+    if not parsed.rows and not parsed.errors:
+        raise FormExportError(_("Sheet %(sheet)s has a header but no forms."), sheet=sheet)
+    return parsed
+
+
+def _add_error(parsed, sheet, row, error):
+    if len(parsed.errors) < MAX_ERRORS:
+        parsed.errors.append(
+            FapiaoRuleError(
+                error.field,
+                _("Sheet %(sheet)s, row %(row)s, column %(column)s: %(error)s"),
+                sheet=sheet,
+                row=row,
+                column=COLUMN_LABELS.get(error.field, error.field),
+                error=error,
+            )
+        )
+
+
+def _parse_row(row, cells):
+    number = _form_digits(cells["number"], "number")
+    blue = _form_digits(cells["blue_number"], "blue_number")
+    initiator = INITIATOR_TEXTS.get(_key(cells["initiator"]))
+    if not initiator:
+        raise FapiaoRuleError(
+            "initiator",
+            _("%(value)s is not a party: write 销方 or 购方."),
+            value=_text(cells["initiator"]) or "—",
+        )
+    reason = REASON_TEXTS.get(_key(cells["reason"]))
+    if not reason:
+        raise FapiaoRuleError(
+            "reason",
+            _("%(value)s is not a reason: write 开票有误, 销货退回, 服务中止 or 销售折让."),
+            value=_text(cells["reason"]) or "—",
+        )
+    amounts = {key: -abs(_amount(cells[key], key)) for key in ("amount_untaxed", "amount_tax",
+                                                                "amount_total")}  # fmt: skip
+    if abs(amounts["amount_untaxed"] + amounts["amount_tax"] - amounts["amount_total"]) > Decimal(
+        "0.01"
+    ):
+        raise FapiaoRuleError(
+            "amount_total",
+            _("金额 %(untaxed)s + 税额 %(tax)s is not 价税合计 %(total)s."),
+            untaxed=amounts["amount_untaxed"],
+            tax=amounts["amount_tax"],
+            total=amounts["amount_total"],
+        )
+    if not amounts["amount_total"]:
+        raise FapiaoRuleError("amount_total", _("the 价税合计 of a red-letter form cannot be 0."))
+    return FormRow(
+        row=row,
+        number=number,
+        blue_number=blue,
+        initiator=initiator,
+        reason=reason,
+        status_code=parse_status(cells["status"]),
+        requested_at=parse_datetime(cells["requested_at"]),
+        **amounts,
+    )
+
+
+def _form_digits(value, field):
+    """A 20-digit number; Excel's float of one lost its last digits and is refused."""
+    if isinstance(value, float):
+        raise FapiaoRuleError(
+            field,
+            _(
+                "the number %(value)s was turned into a number by Excel and lost digits. Format "
+                "the column as text and export again."
+            ),
+            value=f"{value:.14E}",
+        )
+    text = _SPACES.sub("", to_halfwidth(_text(value))).lstrip("'")
+    if not is_form_number(text):
+        raise FapiaoRuleError(field, _("%(value)s is not a 20-digit number."), value=text or "—")
+    return text
+
+
+def _amount(value, field):
+    if not isinstance(value, (int, float, Decimal)) or isinstance(value, bool):
+        value = _text(value).replace("¥", "").replace("￥", "")
+    try:
+        amount = fapiao_amount.to_cents_of(value, field)
+    except Exception:
+        amount = None
+    if amount is None or not amount.is_finite() or abs(amount) >= Decimal(10) ** 13:
+        raise FapiaoRuleError(field, _("%(value)s is not an amount."), value=_text(value) or "—")
+    return amount
+
+
+def parse_status(value):
+    """The 01–11 code of a status given as a code ("04", 4) or as the platform's text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == int(value):
+        text = f"{int(value):02d}"
+    else:
+        text = _key(value)
+        if text.isdigit() and len(text) <= 2:
+            text = text.zfill(2)
+    if text in STATE_BY_CODE:
+        return text
+    code = STATUS_TEXTS.get(text) or STATUS_TEXTS.get(text[2:] if text[:2] in STATE_BY_CODE else "")
+    if code:
+        return code
+    raise FapiaoRuleError(
+        "status",
+        _(
+            "%(value)s is not a status of a 红字确认单: use its code 01 to 11 or the platform's text."
+        ),
+        value=_text(value) or "—",
+    )
+
+
+_DATETIME = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+)
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def parse_datetime(value):
+    """录入日期 from a datetime, a date, an Excel serial or text (date, or date and time)."""
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0, tzinfo=None)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    text = to_halfwidth(_text(value))
+    serial = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if serial is None and re.fullmatch(r"\d{5}(\.\d+)?", text):
+        serial = float(text)
+    if serial is not None and 36526 <= serial <= 73051:
+        return (_EXCEL_EPOCH + timedelta(days=float(serial))).replace(microsecond=0)
+    match = _DATETIME.fullmatch(text)
+    if match:
+        year, month, day, hour, minute, second = (int(g or 0) for g in match.groups())
+        valid_day = 1 <= month <= 12 and year and 1 <= day <= calendar.monthrange(year, month)[1]
+        if valid_day and hour < 24 and minute < 60 and second < 60:
+            return datetime(year, month, day, hour, minute, second)
+    raise FapiaoRuleError(
+        "requested_at",
+        _("%(value)s is not a date: write it as YYYY-MM-DD HH:MM:SS."),
+        value=text or "—",
+    )
+
+
+def write_forms_csv(rows, encoding="utf-8-sig", title=True):
+    """A list export as the platform writes it (tests, demo): dicts with the HEADERS keys."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if title:
+        writer.writerow(["红字发票信息确认单列表"])
+    writer.writerow([COLUMN_LABELS[key] for key in HEADERS])
+    for row in rows:
+        writer.writerow([_text(row.get(key)) for key in HEADERS])
+    return out.getvalue().encode(encoding)
+
+
+def write_forms_xlsx(rows, title=True):
+    """The same list as an xlsx workbook."""
+    from openpyxl import Workbook  # noqa: PLC0415 - only tests and the demo write one
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "红字确认单"
+    if title:
+        sheet.append(["红字发票信息确认单列表"])
+    sheet.append([COLUMN_LABELS[key] for key in HEADERS])
+    for row in rows:
+        sheet.append([row.get(key) for key in HEADERS])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
