@@ -57,14 +57,18 @@ class TestQuota(ClearingCommon):
         september_blue = self.create_fapiao(
             number="26442000000000030001", amount=400.0, issue_date=date(2026, 9, 20)
         )
-        red = {"is_red": True, "red_reference": "26442000000000000099"}
+        # Red-letter 数电 fapiao, each with its confirmed form (红字确认单).
+        self.red_form(blue, "26442000000000000098", amount_untaxed=-200.0, amount_tax=-26.0,
+                      amount_total=-226.0)  # fmt: skip
+        self.red_form(september_blue, "26442000000000000099")
         # Red of a blue of the month: gives quota back.
         self.create_fapiao(number="26442000000000030002", amount=-200.0, origin_fapiao_id=blue.id,
-                           issue_date=date(2026, 10, 25), **red)  # fmt: skip
+                           issue_date=date(2026, 10, 25), is_red=True,
+                           red_reference="26442000000000000098")  # fmt: skip
         # Red of September's blue: gives nothing back in October.
         self.create_fapiao(number="26442000000000030003", amount=-400.0,
                            origin_fapiao_id=september_blue.id, issue_date=date(2026, 10, 26),
-                           **red)  # fmt: skip
+                           is_red=True, red_reference="26442000000000000099")  # fmt: skip
         # Voided paper fapiao (blue and red): no quota used.
         paper = self.create_fapiao(kind="vat_special", number="00030004", amount=300.0,
                                    issue_date=date(2026, 10, 27))  # fmt: skip
