@@ -91,7 +91,8 @@ class ReportClearingSummary(models.AbstractModel):
         in the order of TIEOUT_COLUMNS (see invoice.clearing.tieout.line)."""
         lines = clearing.tieout_line_ids
         tables = []
-        for part, title in (("amount", self.env._("Sales")), ("tax", self.env._("Tax"))):
+        sales, tax = self.env._("Sales"), self.env._("Tax")
+        for part, title in zip(("amount", "tax"), (sales, tax), strict=True):
             names = [f"{column}_{part}" for column in TIEOUT_COLUMNS]
             rows = [
                 {"rate": f"{line.tax_rate:g}", "values": [self._fmt(line[n]) for n in names]}

@@ -113,7 +113,7 @@ class ReportClearingXlsx(models.AbstractModel):
         """One row per rate (账票表 tie-out), then the total; a handful of rows."""
         lines = clearing.tieout_line_ids
         rows = [(f"{line.tax_rate:g}", *(line[name] for name in TIEOUT_MEASURES)) for line in lines]
-        rows.append((self.env._("Total"), *(sum(lines.mapped(n)) for n in TIEOUT_MEASURES)))
+        rows.append((self.env._("Totals"), *(sum(lines.mapped(n)) for n in TIEOUT_MEASURES)))
         return rows
 
     def _fapiao_columns(self):

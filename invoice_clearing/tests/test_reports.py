@@ -229,12 +229,12 @@ class TestXlsxExport(ReportsCommon):
         head = tieout[0]
         self.assertEqual(head[:3], ("Tax Rate (%)", "Ledger Sales", "Ledger Output VAT"))
         by_rate = {row[0]: dict(zip(head, row, strict=True)) for row in tieout[1:]}
-        self.assertEqual(set(by_rate), {"13", "6", "Total"})
+        self.assertEqual(set(by_rate), {"13", "6", "Totals"})
         self.assertEqual(by_rate["13"]["Fapiao Sales"], 1700.0)
         self.assertEqual(by_rate["13"]["Fapiao without Invoice"], -1700.0)
         self.assertEqual(by_rate["6"]["Declared Tax"], 12.0)
-        self.assertEqual(by_rate["Total"]["Fapiao Tax"], 233.0)
-        self.assertEqual(by_rate["Total"]["Unexplained"], 0.0)
+        self.assertEqual(by_rate["Totals"]["Fapiao Tax"], 233.0)
+        self.assertEqual(by_rate["Totals"]["Unexplained"], 0.0)
         summary = list(book["Summary"].iter_rows(values_only=True))
         header = next(i for i, row in enumerate(summary) if row[0] == "Kind")
         titles = summary[header]
