@@ -52,7 +52,7 @@ PAGES = [
      "/odoo/action-invoice_clearing.action_invoice_clearing_import_line", ".o_group_header",
      None),
     # {ready}: last month's clearing, ready to clear; its tie-out tab (账票表核对).
-    ("10-tieout.png", "clerk", "clerk",
+    ("11-tieout.png", "clerk", "clerk",
      "/odoo/action-invoice_clearing.action_invoice_clearing/{ready}", ".o_notebook",
      ".o_notebook .nav-link[name=tieout]"),
 ]  # fmt: skip
