@@ -53,6 +53,10 @@ PAGES = [
      None),
     ("10-period-overview.png", "admin", "admin",
      "/odoo/action-invoice_clearing.action_invoice_clearing_period", ".o_kanban_record", None),
+    # {ready}: last month's clearing, ready to clear; its tie-out tab (账票表核对).
+    ("11-tieout.png", "clerk", "clerk",
+     "/odoo/action-invoice_clearing.action_invoice_clearing/{ready}", ".o_notebook",
+     ".o_notebook .nav-link[name=tieout]"),
 ]  # fmt: skip
 
 
@@ -105,6 +109,12 @@ def cleared_clearing(session_id):
     """Id of the oldest cleared clearing."""
     return call(session_id, "invoice.clearing", "search", [("state", "=", "cleared")],
                 order="date_to, id", limit=1)[0]  # fmt: skip
+
+
+def ready_clearing(session_id):
+    """Id of the latest draft clearing (the demo's last month)."""
+    return call(session_id, "invoice.clearing", "search", [("state", "=", "draft")],
+                order="date_to desc, id desc", limit=1)[0]  # fmt: skip
 
 
 def imported_batch(session_id):
@@ -206,6 +216,8 @@ def main():
             session_id = login(user, password)
             if "{cleared}" in path:
                 url = path.format(cleared=cleared_clearing(session_id))
+            elif "{ready}" in path:
+                url = path.format(ready=ready_clearing(session_id))
             elif "{batch}" in path:
                 url = path.format(batch=imported_batch(session_id))
             else:

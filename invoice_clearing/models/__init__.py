@@ -9,6 +9,7 @@ from . import invoice_clearing_line_mixin
 from . import invoice_clearing_summary_line
 from . import invoice_clearing_filing_line
 from . import invoice_clearing_problem
+from . import invoice_clearing_tieout_line
 from . import account_move
 from . import account_move_line
 from . import invoice_clearing_deadline

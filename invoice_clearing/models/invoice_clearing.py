@@ -28,7 +28,7 @@ PROTECTED_FIELDS = frozenset({
     "reopen_requested_by", "reopened_by", "reopened_at", "frozen_fapiao_ids",
     "summary_line_ids", "problem_ids", "certificate_id", "fapiao_fingerprints", "job_state",
     "job_total", "job_done", "job_last_id", "invoice_digest", "invoice_line_fingerprints",
-    "job_id", "job_ids",
+    "job_id", "job_ids", "tieout_line_ids",
 })  # fmt: skip
 # What a new clearing may carry for these fields: the defaults a client sends back.
 CREATE_DEFAULTS = {"state": "draft", "name": "/"}
@@ -114,6 +114,10 @@ class InvoiceClearing(models.Model):
     problem_ids = fields.One2many(
         "invoice.clearing.problem", "clearing_id", "Problems", readonly=True, copy=False
     )
+    tieout_line_ids = fields.One2many(
+        "invoice.clearing.tieout.line", "clearing_id", "Tie-out", readonly=True, copy=False,
+        help="账票表核对: ledger, fapiao and filing per rate, and what explains their differences",
+    )  # fmt: skip
     blocking_count = fields.Integer(compute="_compute_problem_counts")
     warning_count = fields.Integer(compute="_compute_problem_counts")
     checked_at = fields.Datetime(readonly=True, copy=False, tracking=True)

@@ -14,7 +14,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..tools import clearing_summary, fapiao_number
+from ..tools import clearing_summary, fapiao_number, tieout
 from ..tools.periods import month_start
 from .invoice_clearing_fapiao import AMOUNT_BROKEN
 
@@ -28,20 +28,23 @@ class InvoiceClearingCheck(models.AbstractModel):
       same as a Query) and `_number_entry_domain(entry)`;
     - the fields `company_id`, `scope` (period, date or number), `date_from`, `date_to`,
       `number_list`, `filing_date`, `filing_line_ids`, `name`, and where the results go:
-      `summary_line_ids` (invoice.clearing.summary.line), `problem_ids`
-      (invoice.clearing.problem), `checked_at`.
+      `summary_line_ids` (invoice.clearing.summary.line), `tieout_line_ids`
+      (invoice.clearing.tieout.line), `problem_ids` (invoice.clearing.problem), `checked_at`.
     """
 
     _name = "invoice.clearing.check"
     _description = "Clearing Precondition Checks"
 
     def _run_check(self):
-        """Check the scope; replace the stored summary and problems, and record when."""
+        """Check the scope; replace the stored summary, tie-out and problems, and record when."""
         rows = self._summary_rows()
-        problems = self._collect_problems(rows)
-        # sudo: summary, problems and checked_at are read-only to users, written by the check only
+        tieout_lines, unexplained = self.env["invoice.clearing.tieout.line"]._tieout(self)
+        problems = self._collect_problems(rows) + self._tieout_problems(tieout_lines, unexplained)
+        # sudo: summary, tie-out, problems and checked_at are read-only to users, written by the
+        # check only
         clearing = self.sudo()
         clearing._store_summary(rows)
+        clearing._store_tieout(tieout_lines)
         clearing.problem_ids.unlink()
         clearing.problem_ids = [fields.Command.create(p) for p in problems]
         clearing.checked_at = fields.Datetime.now()
@@ -67,6 +70,36 @@ class InvoiceClearingCheck(models.AbstractModel):
         self.env["invoice.clearing.summary.line"].create(
             [{"clearing_id": self.id, **row} for row in rows]
         )
+
+    def _store_tieout(self, lines):
+        self.tieout_line_ids.unlink()
+        self.env["invoice.clearing.tieout.line"].create(
+            [{"clearing_id": self.id, **line} for line in lines]
+        )
+
+    def _tieout_problems(self, lines, unexplained):
+        """A warning per rate where ledger and fapiao differ beyond the explained buckets
+        (账票表核对): legal differences are listed, an unexplained one is named, never blocks."""
+        return [
+            self._problem(
+                "warning",
+                self.env._(
+                    "Rate %(rate)s%%: the ledger (账) and the fapiao (票) differ by %(amount)s / "
+                    "tax %(tax)s that neither unbilled revenue, fapiao without invoice, month "
+                    "differences nor rounding explain. Compare the invoices and their fapiao "
+                    "(Tie-out tab).",
+                    rate=f"{line['tax_rate']:g}",
+                    amount=line["unexplained_amount"],
+                    tax=line["unexplained_tax"],
+                ),
+                "account.move" if unexplained.get(line["tax_rate"]) else False,
+                Domain("id", "in", unexplained[line["tax_rate"]])
+                if unexplained.get(line["tax_rate"])
+                else None,
+            )
+            for line in lines
+            if tieout.unexplained(line)
+        ]
 
     def _collect_problems(self, rows):
         """All problems of the scope: dicts for invoice.clearing.problem (blocking or warning)."""

@@ -13,6 +13,9 @@ from ..tools.clearing_summary import SUMMARY_MEASURES
 LIST_LIMIT_PARAM = "invoice_clearing.summary_list_limit"
 DEFAULT_LIST_LIMIT = 2000
 MEASURES = (*SUMMARY_MEASURES, "net_amount", "net_tax")
+# Columns of the tie-out tables, each for `_amount` and `_tax` (the template titles them).
+TIEOUT_COLUMNS = ("ledger", "fapiao", "filing", "diff", "unbilled", "no_invoice", "month",
+                  "rounding", "unexplained", "filing_diff")  # fmt: skip
 
 
 class ReportClearingSummary(models.AbstractModel):
@@ -31,6 +34,7 @@ class ReportClearingSummary(models.AbstractModel):
             "blocks": {c.id: self._blocks(c) for c in clearings},
             "grand_totals": {c.id: self._totals(c.summary_line_ids) for c in clearings},
             "fapiao_lists": {c.id: self._fapiao_list(c, limit) for c in clearings},
+            "tieouts": {c.id: self._tieout(c) for c in clearings},
             "list_limit": limit,
             "fmt": self._fmt,
         }
@@ -80,6 +84,23 @@ class ReportClearingSummary(models.AbstractModel):
                 }
             )
         return blocks
+
+    @api.model
+    def _tieout(self, clearing):
+        """The 账票表 tie-out as two tables, sales and tax: rows of the stored lines and a total,
+        in the order of TIEOUT_COLUMNS (see invoice.clearing.tieout.line)."""
+        lines = clearing.tieout_line_ids
+        tables = []
+        sales, tax = self.env._("Sales"), self.env._("Tax")
+        for part, title in zip(("amount", "tax"), (sales, tax), strict=True):
+            names = [f"{column}_{part}" for column in TIEOUT_COLUMNS]
+            rows = [
+                {"rate": f"{line.tax_rate:g}", "values": [self._fmt(line[n]) for n in names]}
+                for line in lines
+            ]
+            total = [self._fmt(sum(lines.mapped(n))) for n in names]
+            tables.append({"title": title, "rows": rows, "total": total})
+        return tables
 
     @api.model
     def _fapiao_list(self, clearing, limit):

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools import clearing_xlsx as xlsx
+from ..tools.tieout import MEASURES as TIEOUT_MEASURES
 from .report_clearing_summary import MEASURES
 
 FETCH_CHUNK = 10_000  # fapiao rows fetched at a time
@@ -56,6 +57,11 @@ class ReportClearingXlsx(models.AbstractModel):
                 "title_rows": title_rows,
                 "columns": self._summary_columns(),
                 "rows": self._summary_rows(clearing),
+            },
+            {
+                "name": self.env._("Tie-out"),
+                "columns": self._tieout_columns(),
+                "rows": self._tieout_rows(clearing),
             },
             {
                 "name": self.env._("Fapiao"),
@@ -130,6 +136,18 @@ class ReportClearingXlsx(models.AbstractModel):
         ]
         lines = clearing.summary_line_ids
         rows.append((self.env._("Total"), None, *(sum(lines.mapped(m)) for m in MEASURES)))
+        return rows
+
+    def _tieout_columns(self):
+        Line = self.env["invoice.clearing.tieout.line"]
+        columns = [(_field_label(Line, "tax_rate"), xlsx.TEXT)]  # a rate, or "Total"
+        return columns + [(_field_label(Line, name), xlsx.NUMBER) for name in TIEOUT_MEASURES]
+
+    def _tieout_rows(self, clearing):
+        """One row per rate (账票表 tie-out), then the total; a handful of rows."""
+        lines = clearing.tieout_line_ids
+        rows = [(f"{line.tax_rate:g}", *(line[name] for name in TIEOUT_MEASURES)) for line in lines]
+        rows.append((self.env._("Totals"), *(sum(lines.mapped(n)) for n in TIEOUT_MEASURES)))
         return rows
 
     def _fapiao_columns(self):

@@ -25,6 +25,7 @@ from . import test_security
 from . import test_security_audit
 from . import test_security_company
 from . import test_security_rpc
+from . import test_tieout
 from . import test_tools_bureau_export
 from . import test_tools_clearing_integrity
 from . import test_tools_clearing_summary
@@ -38,4 +39,5 @@ from . import test_tools_quota
 from . import test_tools_reconcile
 from . import test_tools_red_confirmation_export
 from . import test_tools_tax_id
+from . import test_tools_tieout
 from . import test_tours

@@ -105,10 +105,32 @@ class TestReportPdf(ReportsCommon):
             "50.00",
         ):
             self.assertIn(number, flat)
+        self.assertIn("Three-way Tie-out", flat, "the tie-out follows the summary")
+        self.assertIn("-1,700.00", flat, "13 %: fapiao without invoice")
         self.assertIn("26442000000000000001", flat, "the fapiao list follows the summary")
         self.assertIn("00000099", flat)
         self.assertEqual(reader.pages[0].mediabox.width > reader.pages[0].mediabox.height, True,
                          "landscape")  # fmt: skip
+
+    def test_summary_html_contains_the_tieout(self):
+        clearing = self.cleared()
+        Report = self.env["ir.actions.report"].with_user(self.auditor)
+        html = Report._render_qweb_html(SUMMARY, clearing.ids)[0].decode()
+        tieout = html[html.index("Three-way Tie-out") :]
+        self.assertIn("o_ic_tieout", tieout)
+        for text in ("Ledger (账)", "Fapiao (票)", "Filing (表)", "Unbilled", "Unexplained",
+                     "Fapiao without Invoice", "Month Difference", "Rounding"):  # fmt: skip
+            self.assertIn(text, tieout)
+        # The fixtures' fapiao have no invoice: 13 % 1,700.00 / 221.00 and 6 % 200.00 / 12.00.
+        sales = tieout[: tieout.index("<h3", tieout.index("<h3") + 1)]
+        rows = re.findall(r"<tr>\s*<td class=\"num\">(\d+)</td>(.*?)</tr>", sales, re.S)
+        cells = {rate: re.findall(r">([-\d,.]+)</td>", row) for rate, row in rows}
+        self.assertEqual(
+            cells["13"][:3], ["0.00", "1,700.00", "1,700.00"]
+        )  # ledger, fapiao, filing
+        self.assertEqual(cells["13"][5], "-1,700.00")  # fapiao without invoice
+        self.assertEqual(cells["6"][1], "200.00")
+        self.assertIn("221.00", tieout[tieout.index("<h3", tieout.index("<h3") + 1) :])
 
     def test_summary_pdf_list_limit(self):
         clearing = self.cleared()
@@ -202,7 +224,17 @@ class TestXlsxExport(ReportsCommon):
         )
         self.assertTrue(name.endswith(".xlsx"))
         book = openpyxl.load_workbook(io.BytesIO(content))
-        self.assertEqual(book.sheetnames, ["Summary", "Fapiao", "Problems"])
+        self.assertEqual(book.sheetnames, ["Summary", "Tie-out", "Fapiao", "Problems"])
+        tieout = list(book["Tie-out"].iter_rows(values_only=True))
+        head = tieout[0]
+        self.assertEqual(head[:3], ("Tax Rate (%)", "Ledger Sales", "Ledger Output VAT"))
+        by_rate = {row[0]: dict(zip(head, row, strict=True)) for row in tieout[1:]}
+        self.assertEqual(set(by_rate), {"13", "6", "Totals"})
+        self.assertEqual(by_rate["13"]["Fapiao Sales"], 1700.0)
+        self.assertEqual(by_rate["13"]["Fapiao without Invoice"], -1700.0)
+        self.assertEqual(by_rate["6"]["Declared Tax"], 12.0)
+        self.assertEqual(by_rate["Totals"]["Fapiao Tax"], 233.0)
+        self.assertEqual(by_rate["Totals"]["Unexplained"], 0.0)
         summary = list(book["Summary"].iter_rows(values_only=True))
         header = next(i for i, row in enumerate(summary) if row[0] == "Kind")
         titles = summary[header]

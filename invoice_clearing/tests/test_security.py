@@ -409,6 +409,7 @@ MATRIX = [
     _write("filing_line_move", NOBODY, _on("filing_line"), "clearing_id", _other_draft, BUSINESS),
     _write("filing_line_write_cleared", NOBODY, _cleared_filing_line, "amount_tax", 1.0, BUSINESS),
     *_line_rows("problem", NOBODY, "message", "severity", "warning", message="fake"),
+    *_line_rows("tieout_line", NOBODY, "ledger_amount", "ledger_amount", 99.0, tax_rate=13.0),
     # --------------------------------------------------------- filing deadlines
     _read("deadline", "deadline", "date"),
     _create(
@@ -625,6 +626,7 @@ class TestAccessMatrix(ClearingCommon):
         cls.other_draft = cls._clearing(scope="date", date_from=MONTH)
         cls.draft.sudo().action_check()
         cls.summary_line = cls.draft.summary_line_ids[0]
+        cls.tieout_line = cls.draft.tieout_line_ids[0]
         cls.filing_line = cls.draft.filing_line_ids[0]
         cls.problem = (
             cls.env["invoice.clearing.problem"]

@@ -21,6 +21,7 @@ MODELS = [
     ("invoice.clearing.summary.line", "b_summary", "summary_a"),
     ("invoice.clearing.filing.line", "b_filing", "filing_a"),
     ("invoice.clearing.problem", "b_problem", "problem_a"),
+    ("invoice.clearing.tieout.line", "b_tieout", "tieout_a"),
     ("invoice.clearing.deadline", "b_deadline", "deadline_a"),
     ("invoice.clearing.fapiao.register", "b_register", None),
     ("invoice.clearing.fapiao.register.line", "b_register_line", None),
@@ -64,6 +65,7 @@ class TestMultiCompany(ClearingCommon):
             setattr(cls, f"{prefix}summary{suffix}", clearing.summary_line_ids[0])
             setattr(cls, f"{prefix}filing{suffix}", clearing.filing_line_ids[0])
             setattr(cls, f"{prefix}problem{suffix}", clearing.problem_ids[0])
+            setattr(cls, f"{prefix}tieout{suffix}", clearing.tieout_line_ids[0])
         for prefix, clearing in (("b_", cls.b_clearing), ("", cls.clearing_a)):
             suffix = "" if prefix else "_a"
             job = (

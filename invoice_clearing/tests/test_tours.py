@@ -32,6 +32,17 @@ class TestTours(HttpCase):
         self.assertEqual(self.ready.fapiao_ids.clearing_id, self.ready)
         self.assertEqual(self.company.sale_lock_date, self.ready.date_to)
 
+    def test_clerk_reads_the_tieout(self):
+        clerk = self.env.ref("invoice_clearing.demo_user_clerk")
+        clerk.lang = "zh_CN"
+        self.assertTrue(self.ready.tieout_line_ids, "the demo's check computed the tie-out")
+        self.start_tour(
+            "/odoo/action-invoice_clearing.action_invoice_clearing",
+            "invoice_clearing_tieout",
+            login="clerk",
+        )
+        self.assertEqual(self.ready.state, "draft", "reading changed nothing")
+
     def test_auditor_verifies_and_prints_the_certificate(self):
         auditor = self.env.ref("invoice_clearing.demo_user_auditor")
         auditor.lang = "zh_CN"
