@@ -620,7 +620,7 @@ def measure_import(dbname, file_name):
 
     config.parse_config(["-c", CONF, "--log-level=warn"])
     registry = Registry(dbname)
-    from odoo.addons.invoice_clearing.tools import bureau_export
+    from odoo.addons.invoice_clearing.tools import bureau_export, spreadsheet
 
     data = (IMPORT_DIR / file_name).read_bytes()
     limit = 50 * 1024 * 1024  # the default of the system parameter the import reads
@@ -629,12 +629,12 @@ def measure_import(dbname, file_name):
     peaks = {}  # peak RSS growth at the end of each phase
     try:
         out["parser_alone"], parsed = timed(bureau_export.parse_export, data, file_name, limit)
-        out["reader"] = bureau_export.xlsx_reader(data) if data[:2] == b"PK" else "csv"
+        out["reader"] = spreadsheet.xlsx_reader(data) if data[:2] == b"PK" else "csv"
         if out["reader"] == "calamine":  # the fallback reader on the same file, for the README
-            readers = bureau_export.XLSX_READERS
-            bureau_export.XLSX_READERS = ("openpyxl",)
+            readers = spreadsheet.XLSX_READERS
+            spreadsheet.XLSX_READERS = ("openpyxl",)
             out["parser_openpyxl"], _ = timed(bureau_export.parse_export, data, file_name, limit)
-            bureau_export.XLSX_READERS = readers
+            spreadsheet.XLSX_READERS = readers
     except bureau_export.ExportError as error:  # e.g. the size limit, before it was raised
         out["parser_alone"], out["refused"] = 0.0, str(error)
         print("BENCH-JSON " + json.dumps(out, default=str))

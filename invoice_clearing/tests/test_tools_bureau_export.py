@@ -10,6 +10,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 
 from ..tools import bureau_export as be
 from ..tools import fapiao_amount, fapiao_number
+from ..tools import spreadsheet as sp
 from ..tools.rule_error import FapiaoRuleError
 from .fuzzing import HealthCheck, given, settings, st
 from .tools_case import ToolsCase, parametrize
@@ -293,11 +294,11 @@ class TestBureauExport(ToolsCase):
         sheet = load_workbook(io.BytesIO(data), read_only=True)[be.BASIC_SHEET]
         shifted = grid_xlsx([[]] + [[None, None, *r] for r in sheet.iter_rows(values_only=True)])
         results = {}
-        readers = be.XLSX_READERS
-        self.addCleanup(setattr, be, "XLSX_READERS", readers)
+        readers = sp.XLSX_READERS
+        self.addCleanup(setattr, sp, "XLSX_READERS", readers)
         for reader in ("calamine", "openpyxl"):
-            be.XLSX_READERS = (reader,)
-            if be.xlsx_reader() != reader:
+            sp.XLSX_READERS = (reader,)
+            if sp.xlsx_reader() != reader:
                 continue  # python-calamine not installed: openpyxl alone
             results[reader] = [
                 ([repr(r) for r in parsed.rows], [str(e) for e in parsed.errors])
@@ -313,9 +314,9 @@ class TestBureauExport(ToolsCase):
         """calamine would read a formula's cached result: such a workbook goes to openpyxl."""
         plain = be.write_export_xlsx([row()])
         formula = be.write_export_xlsx([row(buyer_name='=HYPERLINK("x")')])
-        assert be.xlsx_reader(formula) == "openpyxl"
-        assert be.xlsx_reader(plain) == be.xlsx_reader()
-        assert be.xlsx_reader(b"PK\x03\x04 damaged") == be.xlsx_reader()
+        assert sp.xlsx_reader(formula) == "openpyxl"
+        assert sp.xlsx_reader(plain) == sp.xlsx_reader()
+        assert sp.xlsx_reader(b"PK\x03\x04 damaged") == sp.xlsx_reader()
 
     def test_empty_file(self):
         self.refused(b"", "empty")
@@ -412,10 +413,10 @@ class TestBureauExportOpenpyxl(TestBureauExport):
 
     def setUp(self):
         super().setUp()
-        readers = be.XLSX_READERS
-        be.XLSX_READERS = ("openpyxl",)
-        self.addCleanup(setattr, be, "XLSX_READERS", readers)
-        assert be.xlsx_reader() == "openpyxl"
+        readers = sp.XLSX_READERS
+        sp.XLSX_READERS = ("openpyxl",)
+        self.addCleanup(setattr, sp, "XLSX_READERS", readers)
+        assert sp.xlsx_reader() == "openpyxl"
 
     # Hypothesis runs each fuzz test once, with the reader in use (a second executor of the same
     # test is a health-check error).

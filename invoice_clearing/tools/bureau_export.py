@@ -10,17 +10,15 @@ evaluated, so a formula such as =HYPERLINK(...) in a name is kept as inert text.
 # pylint: disable=prefer-env-translation
 
 import calendar
-import codecs
 import csv
 import functools
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from . import fapiao_amount, fapiao_number, tax_id
+from . import fapiao_amount, fapiao_number, spreadsheet, tax_id
 from .fapiao_number import to_halfwidth
 from .rule_error import FapiaoRuleError, _
 
@@ -219,9 +217,9 @@ def parse_export(data, filename="", max_bytes=MAX_BYTES):
         )
     if not data.strip():
         raise ExportError(_("The file is empty. Choose the file exported from 全量发票查询."))
-    if data[:4] == b"PK\x03\x04":
+    if data[:4] == spreadsheet.XLSX_MAGIC:
         return _parse_xlsx(bytes(data))
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if data[:8] == spreadsheet.XLS_MAGIC:
         raise ExportError(
             _(
                 "The file is in the old Excel format (.xls). Open it in Excel or WPS, save it as "
@@ -231,100 +229,17 @@ def parse_export(data, filename="", max_bytes=MAX_BYTES):
     return _parse_csv(bytes(data), filename)
 
 
-# Readers of xlsx, fastest first: python-calamine (Rust, optional: ~4x faster than openpyxl on a
-# month of 100,000 rows, see the README's benchmark) when installed, openpyxl otherwise.
-XLSX_READERS = ("calamine", "openpyxl")
-_EXACT_FLOAT = 2**53  # below this an integral float is the integer Excel stored
-
-
-# A formula element in a worksheet's XML: <f>, <f t="shared" ...>, <x:f/>.
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_SCAN_CHUNK = 1 << 20
-
-
-def xlsx_reader(data=None):
-    """The name of the xlsx reader parse_export uses: the first of XLSX_READERS importable.
-
-    calamine reads a formula's cached result, not its text; openpyxl reads the text, which the
-    parser keeps inert or refuses as a value. Bureau exports have no formulas: a workbook that
-    has some (edited by hand) is read by openpyxl, so it is judged by its formulas' text.
-    """
-    if data is not None and _has_formulas(data):
-        return "openpyxl"
-    for name in XLSX_READERS:
-        if name == "calamine":
-            try:
-                import python_calamine  # noqa: F401, PLC0415 - optional accelerator
-            except ImportError:
-                continue
-        return name
-    return "openpyxl"
-
-
-def _has_formulas(data):
-    """Whether a worksheet of the xlsx `data` holds a formula (streamed, chunk by chunk)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for name in archive.namelist():
-                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                    continue
-                with archive.open(name) as sheet:
-                    tail = b""
-                    while chunk := sheet.read(_SCAN_CHUNK):
-                        if _FORMULA.search(tail + chunk):
-                            return True
-                        tail = chunk[-16:]
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
-        return False  # damaged: the reader says so, with its message
-    return False
-
-
 def _parse_xlsx(data):
     """Rows of the export's sheets; the same rows and messages whichever reader reads them."""
-    if xlsx_reader(data) == "calamine":
-        from python_calamine import CalamineWorkbook  # noqa: PLC0415 - optional accelerator
-
-        try:
-            book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        except Exception:  # a damaged archive: openpyxl's verdict and message
-            book = None
-        if book is not None:
-            return _parse_workbook(
-                book.sheet_names, lambda name: _calamine_rows(book, name), book.close
-            )
-    from openpyxl import load_workbook  # noqa: PLC0415 - only xlsx files need it
-
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many types on a damaged archive
+        return _parse_workbook(*spreadsheet.open_xlsx(data))
+    except spreadsheet.Unreadable:
         raise ExportError(
             _(
                 "The file looks like an Excel workbook but cannot be read: it is damaged or not "
                 "an .xlsx file. Export it again from 全量发票查询."
             )
         ) from None
-    return _parse_workbook(
-        book.sheetnames, lambda name: book[name].iter_rows(values_only=True), book.close
-    )
-
-
-def _calamine_rows(book, name):
-    """A sheet's rows from column A, as openpyxl gives them: calamine's start at the first column in
-    use (its rows already start at row 1, so row numbers in the messages are the ones Excel shows)."""
-    sheet = book.get_sheet_by_name(name)
-    pad = (None,) * (sheet.start or (0, 0))[1]
-    for cells in sheet.iter_rows():
-        yield pad + _calamine_row(cells)
-
-
-def _calamine_row(cells):
-    """A calamine row as openpyxl gives it: None for an empty cell, an int for an integral number."""
-    return tuple(
-        None if value == "" else
-        int(value) if type(value) is float and value.is_integer() and abs(value) < _EXACT_FLOAT
-        else value
-        for value in cells
-    )  # fmt: skip
 
 
 def _parse_workbook(names, sheet_rows, close):
@@ -361,46 +276,35 @@ def _parse_workbook(names, sheet_rows, close):
 
 
 def _parse_csv(data, filename):
-    if b"\x00" in data:
+    try:
+        text = spreadsheet.decode_csv(data)
+    except spreadsheet.Unreadable as error:
+        if error.reason == "binary":
+            raise ExportError(
+                _(
+                    "The file is neither an Excel workbook (.xlsx) nor a CSV text file. Import "
+                    "the file exported from 全量发票查询."
+                )
+            ) from None
         raise ExportError(
             _(
-                "The file is neither an Excel workbook (.xlsx) nor a CSV text file. Import the "
-                "file exported from 全量发票查询."
+                "The CSV file is neither UTF-8 nor GB18030 text. Save it as CSV UTF-8 (or the "
+                "default Chinese CSV) and import it again."
             )
-        )
-    text = _decode(data)
-    # Comma as the bureau writes it; tab or semicolon when Excel re-saved it in another locale.
-    for delimiter in ",\t;":
+        ) from None
+    for delimiter in spreadsheet.CSV_DELIMITERS:
         try:
-            head = list(_take(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter),
-                              MAX_HEADER_ROW))  # fmt: skip
+            head = list(_take(spreadsheet.csv_rows(text, delimiter), MAX_HEADER_ROW))
             _find_header(head, CSV_SHEET, REQUIRED)
         except (ExportError, csv.Error):
             continue
         break
     try:
-        return _parse_rows(
-            CSV_SHEET, csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        )
+        return _parse_rows(CSV_SHEET, spreadsheet.csv_rows(text, delimiter))
     except csv.Error:
         raise ExportError(
             _("The CSV file cannot be read: it is damaged. Export it again from 全量发票查询.")
         ) from None
-
-
-def _decode(data):
-    """UTF-8 (with or without BOM), else GB18030: the encodings the bureau and Excel write."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return codecs.decode(data, encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ExportError(
-        _(
-            "The CSV file is neither UTF-8 nor GB18030 text. Save it as CSV UTF-8 (or the "
-            "default Chinese CSV) and import it again."
-        )
-    )
 
 
 def _header_key(value):

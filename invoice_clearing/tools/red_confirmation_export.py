@@ -32,7 +32,6 @@ unusable row naming its row and column. It imports nothing from Odoo.
 # pylint: disable=prefer-env-translation
 
 import calendar
-import codecs
 import csv
 import io
 import re
@@ -40,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from . import fapiao_amount
+from . import fapiao_amount, spreadsheet
 from .fapiao_number import DIGITAL_NUMBER_LENGTH, to_halfwidth
 from .rule_error import FapiaoRuleError, _
 
@@ -230,7 +229,7 @@ def parse_forms(data, max_bytes=MAX_BYTES):
             size=round(len(data) / 1024 / 1024, 1),
             max=max_bytes // 1024 // 1024,
         )
-    if bytes(data[:4]) == b"PK\x03\x04":
+    if bytes(data[:4]) == spreadsheet.XLSX_MAGIC:
         sheet, rows = _xlsx_rows(bytes(data))
     else:
         sheet, rows = "CSV", _csv_rows(bytes(data))
@@ -238,38 +237,32 @@ def parse_forms(data, max_bytes=MAX_BYTES):
 
 
 def _xlsx_rows(data):
-    from openpyxl import load_workbook  # noqa: PLC0415 - only xlsx files need it
-
+    """The first sheet's name and rows."""
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
-        title = sheet.title
-        book.close()
-    except Exception:  # openpyxl raises many types on a damaged archive
+        names, sheet_rows, close = spreadsheet.open_xlsx(data)
+        try:
+            return names[0], [tuple(row) for row in sheet_rows(names[0])]
+        finally:
+            close()
+    except Exception:  # the archive, or a sheet inside a valid archive, is damaged
         raise FormExportError(
             _("The file looks like an Excel workbook but cannot be read. Export it again.")
         ) from None
-    return title, rows
 
 
 def _csv_rows(data):
-    if b"\x00" in data:
-        raise FormExportError(
-            _("The file is neither an Excel workbook (.xlsx) nor a CSV text file.")
-        )
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = codecs.decode(data, encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FormExportError(_("The CSV file is neither UTF-8 nor GB18030 text."))
-    head = "\n".join(text.splitlines()[:MAX_HEADER_ROW])
-    delimiter = max(",\t;", key=head.count)  # comma, or tab / semicolon as Excel re-saved it
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        text = spreadsheet.decode_csv(data)
+    except spreadsheet.Unreadable as error:
+        if error.reason == "binary":
+            raise FormExportError(
+                _("The file is neither an Excel workbook (.xlsx) nor a CSV text file.")
+            ) from None
+        raise FormExportError(_("The CSV file is neither UTF-8 nor GB18030 text.")) from None
+    head = "\n".join(text.splitlines()[:MAX_HEADER_ROW])
+    delimiter = max(spreadsheet.CSV_DELIMITERS, key=head.count)
+    try:
+        return list(spreadsheet.csv_rows(text, delimiter))
     except csv.Error:
         raise FormExportError(_("The CSV file cannot be read: it is damaged.")) from None
 
