@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from . import fapiao_amount, fapiao_number, spreadsheet, tax_id
 from .fapiao_number import to_halfwidth
 from .rule_error import FapiaoRuleError, _
+from .spreadsheet import cell_text as _text
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_HEADER_ROW = 30  # title rows above the header
@@ -601,15 +602,6 @@ def _take(rows, limit=2_000_000):
 
 
 # ------------------------------------------------------------------------------------ values
-def _text(value):
-    """A cell as stripped text; numbers and dates in their plain form. Never evaluated."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    return str(value).strip()
-
-
 # Names and labels, compared as normalize_name leaves them.
 NAME_COLUMNS = ("seller_name", "buyer_name", "kind_label", "source", "risk", "issuer")
 

@@ -42,6 +42,7 @@ from decimal import Decimal
 from . import fapiao_amount, spreadsheet
 from .fapiao_number import DIGITAL_NUMBER_LENGTH, to_halfwidth
 from .rule_error import FapiaoRuleError, _
+from .spreadsheet import cell_text as _text
 
 EXPIRY_HOURS = 72  # a form nobody confirms lapses after 72 hours (作废: 超72小时未确认)
 REMIND_HOURS = 24  # the responsible user is reminded once, this long before it lapses
@@ -139,14 +140,6 @@ COLUMN_LABELS = {key: variants[0] for key, variants in HEADERS.items()}
 REQUIRED = tuple(HEADERS)
 _SPACES = re.compile(r"\s+")
 _BRACKETS = str.maketrans({"（": "(", "）": ")"})
-
-
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    return str(value).strip()
 
 
 def _key(value):

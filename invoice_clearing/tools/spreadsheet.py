@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import zipfile
+from datetime import datetime
 
 # Readers of xlsx, fastest first: python-calamine (Rust, optional: ~4x faster than openpyxl on a
 # month of 100,000 rows, see the README's benchmark) when installed, openpyxl otherwise.
@@ -111,6 +112,15 @@ def _calamine_row(cells):
         else value
         for value in cells
     )  # fmt: skip
+
+
+def cell_text(value):
+    """A cell as stripped text; numbers and dates in their plain form. Never evaluated."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return str(value).strip()
 
 
 def decode_csv(data):
