@@ -17,6 +17,7 @@ from . import test_i18n
 from . import test_import
 from . import test_import_job
 from . import test_install
+from . import test_period
 from . import test_quota
 from . import test_red_confirmation
 from . import test_reports

@@ -205,7 +205,7 @@ class TestTours(HttpCase):
             [("company_id", "=", self.company.id), ("state", "=", "pending")]
         )
         self.assertEqual(len(pending), 1, "the demo has one pending form")
-        self.env.ref("base.user_admin").lang = "en_US"
+        self.env.ref("base.user_admin").lang = "zh_CN"
         self.start_tour(
             "/odoo/action-invoice_clearing.action_invoice_clearing_red_confirmation",
             "invoice_clearing_red_confirmation",

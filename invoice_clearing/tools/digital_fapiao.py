@@ -124,7 +124,7 @@ class FapiaoFile:
 def read_fapiao_file(name, data):
     """The FapiaoFile of file `name` (bytes `data`), by content rather than by extension."""
     if not data:
-        raise FapiaoFileError(_("The file is empty."))
+        raise FapiaoFileError(_("The file is empty. Choose the fapiao's XML, OFD or PDF file."))
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
     if data.startswith(b"%PDF"):
         result = _read_pdf(data)
@@ -319,7 +319,11 @@ def _read_ofd(data):
 
     def read(name):
         if members[name].file_size > MAX_MEMBER_BYTES:
-            raise FapiaoFileError(_("The OFD file is too large to be a fapiao."))
+            raise FapiaoFileError(
+                _(
+                    "The OFD file is too large to be a fapiao. Upload the fapiao's own file from the platform."
+                )
+            )
         try:
             return archive.read(name)
         except (zipfile.BadZipFile, ValueError, OSError):
@@ -480,7 +484,7 @@ def _required_number(value, name):
         raise FapiaoFileError(
             _(
                 "The fapiao number %(number)s in the file is not a 20-digit digital fapiao "
-                "number (数电发票号码)."
+                "number (数电发票号码). Upload the fapiao's own file from the platform."
             ),
             number=value,
         )
@@ -498,7 +502,10 @@ def _required_date(value, name):
         return date(year, month, day)
     except ValueError:
         raise FapiaoFileError(
-            _("The issue date %(value)s in the file is not a valid date."), value=value
+            _(
+                "The issue date %(value)s in the file is not a valid date. Upload the fapiao's own file from the platform."
+            ),
+            value=value,
         ) from None
 
 
@@ -511,7 +518,10 @@ def _money(value):
         return Decimal(text).quantize(CENT, rounding=ROUND_HALF_UP)
     except InvalidOperation:
         raise FapiaoFileError(
-            _("The amount %(value)s in the file is not a number."), value=value
+            _(
+                "The amount %(value)s in the file is not a number. Upload the fapiao's own file from the platform."
+            ),
+            value=value,
         ) from None
 
 
@@ -533,7 +543,10 @@ def _rate(value):
         rate = Decimal(text.removesuffix("%"))
     except InvalidOperation:
         raise FapiaoFileError(
-            _("The tax rate %(value)s in the file is not a rate."), value=value
+            _(
+                "The tax rate %(value)s in the file is not a rate. Upload the fapiao's own file from the platform."
+            ),
+            value=value,
         ) from None
     if not text.endswith("%") and 0 < rate < 1:
         rate *= 100  # 0.13 means 13 %

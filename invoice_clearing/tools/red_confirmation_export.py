@@ -249,9 +249,15 @@ def _csv_rows(data):
     except spreadsheet.Unreadable as error:
         if error.reason == "binary":
             raise FormExportError(
-                _("The file is neither an Excel workbook (.xlsx) nor a CSV text file.")
+                _(
+                    "The file is neither an Excel workbook (.xlsx) nor a CSV text file. Import the list of 红字确认单 exported from the platform."
+                )
             ) from None
-        raise FormExportError(_("The CSV file is neither UTF-8 nor GB18030 text.")) from None
+        raise FormExportError(
+            _(
+                "The CSV file is neither UTF-8 nor GB18030 text. Save it as CSV UTF-8 and import it again."
+            )
+        ) from None
     head = "\n".join(text.splitlines()[:MAX_HEADER_ROW])
     delimiter = max(spreadsheet.CSV_DELIMITERS, key=head.count)
     try:
@@ -306,14 +312,19 @@ def _parse_rows(sheet, rows):
         if form.number in seen:
             _add_error(
                 parsed, sheet, number,
-                FapiaoRuleError("number", _("form %(number)s is listed a second time (first in row %(first)s)."),
+                FapiaoRuleError("number", _("form %(number)s is listed a second time (first in row %(first)s). Remove the duplicate row."),
                                 number=form.number, first=seen[form.number]),
             )  # fmt: skip
             continue
         seen[form.number] = number
         parsed.rows.append(form)
     if not parsed.rows and not parsed.errors:
-        raise FormExportError(_("Sheet %(sheet)s has a header but no forms."), sheet=sheet)
+        raise FormExportError(
+            _(
+                "Sheet %(sheet)s has a header but no forms. Export the list of 红字确认单 again from the platform."
+            ),
+            sheet=sheet,
+        )
     return parsed
 
 
@@ -355,13 +366,20 @@ def _parse_row(row, cells):
     ):
         raise FapiaoRuleError(
             "amount_total",
-            _("金额 %(untaxed)s + 税额 %(tax)s is not 价税合计 %(total)s."),
+            _(
+                "金额 %(untaxed)s + 税额 %(tax)s is not 价税合计 %(total)s. Correct the row or export the list again."
+            ),
             untaxed=amounts["amount_untaxed"],
             tax=amounts["amount_tax"],
             total=amounts["amount_total"],
         )
     if not amounts["amount_total"]:
-        raise FapiaoRuleError("amount_total", _("the 价税合计 of a red-letter form cannot be 0."))
+        raise FapiaoRuleError(
+            "amount_total",
+            _(
+                "the 价税合计 of a red-letter form cannot be 0. Correct the row or export the list again."
+            ),
+        )
     return FormRow(
         row=row,
         number=number,
@@ -387,7 +405,11 @@ def _form_digits(value, field):
         )
     text = _SPACES.sub("", to_halfwidth(_text(value))).lstrip("'")
     if not is_form_number(text):
-        raise FapiaoRuleError(field, _("%(value)s is not a 20-digit number."), value=text or "—")
+        raise FapiaoRuleError(
+            field,
+            _("%(value)s is not a 20-digit number. Correct the row or export the list again."),
+            value=text or "—",
+        )
     return text
 
 
@@ -399,7 +421,11 @@ def _amount(value, field):
     except Exception:
         amount = None
     if amount is None or not amount.is_finite() or abs(amount) >= Decimal(10) ** 13:
-        raise FapiaoRuleError(field, _("%(value)s is not an amount."), value=_text(value) or "—")
+        raise FapiaoRuleError(
+            field,
+            _("%(value)s is not an amount. Correct the row or export the list again."),
+            value=_text(value) or "—",
+        )
     return amount
 
 
