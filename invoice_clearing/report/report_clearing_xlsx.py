@@ -3,6 +3,7 @@
 import tempfile
 
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..tools import clearing_xlsx as xlsx
@@ -83,9 +84,63 @@ class ReportClearingXlsx(models.AbstractModel):
                 ],
             },
         ]
+        forms = self._red_forms(clearing)
+        if forms:
+            sheets.append(
+                {
+                    "name": self.env._("Red-letter Forms"),
+                    "columns": self._red_form_columns(),
+                    "rows": self._red_form_rows(forms),
+                }
+            )
         xlsx.write_workbook(sheets, output)
         name = clearing.name.replace("/", "-")
         return f"{name}-{number}-of-{count}.xlsx" if part else f"{name}.xlsx"
+
+    @api.model
+    def _red_forms(self, clearing):
+        """The red-letter confirmation forms (红字确认单) of the scope: of its blue fapiao, or used
+        by its red-letter fapiao."""
+        scope = clearing._scope_domain()
+        return self.env["invoice.clearing.red.confirmation"].search(
+            Domain("company_id", "=", clearing.company_id.id)
+            & (Domain("blue_fapiao_id", "any", scope) | Domain("red_fapiao_id", "any", scope)),
+            order="requested_at, name",
+        )
+
+    def _red_form_columns(self):
+        Form = self.env["invoice.clearing.red.confirmation"]
+        return [
+            (_field_label(Form, "name"), xlsx.TEXT),
+            (_field_label(Form, "blue_fapiao_id"), xlsx.TEXT),
+            (_field_label(Form, "initiator"), xlsx.TEXT),
+            (_field_label(Form, "reason"), xlsx.TEXT),
+            (_field_label(Form, "amount_total"), xlsx.NUMBER),
+            (_field_label(Form, "state"), xlsx.TEXT),
+            (_field_label(Form, "status_code"), xlsx.TEXT),
+            (_field_label(Form, "requested_at"), xlsx.DATE),
+            (_field_label(Form, "red_fapiao_id"), xlsx.TEXT),
+        ]
+
+    def _red_form_rows(self, forms):
+        labels = {
+            name: dict(forms._fields[name]._description_selection(self.env))
+            for name in ("initiator", "reason", "state", "status_code")
+        }
+        return [
+            (
+                form.name,
+                form.blue_fapiao_id.number,
+                labels["initiator"].get(form.initiator),
+                labels["reason"].get(form.reason),
+                form.amount_total,
+                labels["state"].get(form.state),
+                labels["status_code"].get(form.status_code),  # "02 销方录入待购方确认"
+                form.requested_at and form.requested_at.date(),
+                form.red_fapiao_id.number,
+            )
+            for form in forms
+        ]
 
     @api.model
     def _quota_rows(self, clearing):

@@ -257,6 +257,27 @@ class TestXlsxExport(ReportsCommon):
         self.assertIn("26442000000000000001", numbers)
         self.assertIn("3200191130", [row[columns.index("Fapiao Code")] for row in rows])
 
+    def test_xlsx_lists_the_red_letter_forms_of_the_scope(self):
+        """A pending 红字确认单 of a fapiao in the scope (a warning of the check) is listed."""
+        blue = self.month_fapiao[0]
+        form = self.red_form(blue, "26442000000000007001", state="pending")
+        clearing = self.cleared()
+        _name, content = (
+            self.env["report.invoice_clearing.clearing_xlsx"]
+            .with_user(self.auditor)
+            ._generate(clearing.with_user(self.auditor))
+        )
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        self.assertEqual(book.sheetnames[-1], "Red-letter Forms")
+        rows = list(book["Red-letter Forms"].iter_rows(values_only=True))
+        self.assertEqual(len(rows), 2, "the header and the one form")
+        number, blue_number, _initiator, _reason, total, state, code, requested, red = rows[1]
+        self.assertEqual((number, blue_number, red), (form.name, blue.number, None))
+        self.assertAlmostEqual(total, form.amount_total)
+        self.assertEqual(state, "Pending")
+        self.assertTrue(code.startswith(form.status_code))
+        self.assertEqual(requested.date(), form.requested_at.date())
+
     def test_xlsx_action(self):
         clearing = self.cleared()
         action = clearing.with_user(self.auditor).action_export_xlsx()
