@@ -443,6 +443,20 @@ class InvoiceClearingQuota(models.Model):
                 problems.append(clearing._problem("warning", message, *link))
         return problems
 
+    def _usage_text(self):
+        """One line for the clearing's reports (summary PDF, XLSX): granted, used, remaining."""
+        self.ensure_one()
+        return self.env._(
+            "%(month)s: granted %(granted)s, used %(used)s (%(percent)s%%), remaining "
+            "%(remaining)s%(suspended)s",
+            month=self.date.strftime("%Y-%m"),
+            granted=f"{self.amount_granted:,.2f}",
+            used=f"{self.amount_used:,.2f}",
+            percent=f"{self.usage_percent:g}",
+            remaining=f"{self.amount_remaining:,.2f}",
+            suspended=self.env._(", suspended") if self.suspended else "",
+        )
+
     def action_open_fapiao(self):
         """The fapiao of the quota's month: what used it."""
         self.ensure_one()

@@ -35,6 +35,7 @@ class ReportClearingSummary(models.AbstractModel):
             "grand_totals": {c.id: self._totals(c.summary_line_ids) for c in clearings},
             "fapiao_lists": {c.id: self._fapiao_list(c, limit) for c in clearings},
             "tieouts": {c.id: self._tieout(c) for c in clearings},
+            "quotas": {c.id: c.quota_id and c.quota_id._usage_text() for c in clearings},
             "list_limit": limit,
             "fmt": self._fmt,
         }

@@ -148,21 +148,7 @@ class ReportClearingXlsx(models.AbstractModel):
         quota = clearing.quota_id
         if not quota:
             return []
-        return [
-            (
-                self.env._("Invoicing Quota"),
-                self.env._(
-                    "%(month)s: granted %(granted)s, used %(used)s (%(percent)s%%), remaining "
-                    "%(remaining)s%(suspended)s",
-                    month=quota.date.strftime("%Y-%m"),
-                    granted=f"{quota.amount_granted:,.2f}",
-                    used=f"{quota.amount_used:,.2f}",
-                    percent=f"{quota.usage_percent:g}",
-                    remaining=f"{quota.amount_remaining:,.2f}",
-                    suspended=self.env._(", suspended") if quota.suspended else "",
-                ),
-            )
-        ]
+        return [(self.env._("Invoicing Quota"), quota._usage_text())]
 
     @api.model
     def _period(self, clearing):

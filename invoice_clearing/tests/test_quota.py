@@ -200,10 +200,15 @@ class TestQuota(ClearingCommon):
             openpyxl.load_workbook(io.BytesIO(content))["Summary"].iter_rows(values_only=True)
         )
         quota_row = next(row for row in rows if row[0] == "Invoicing Quota")
-        self.assertEqual(
-            quota_row[1],
-            "2026-10: granted 10,000.00, used 2,246.00 (22.46%), remaining 7,754.00",
+        line = "2026-10: granted 10,000.00, used 2,246.00 (22.46%), remaining 7,754.00"
+        self.assertEqual(quota_row[1], line)
+        # ... and the summary PDF (开票汇总表) prints the same line under its title.
+        html, _kind = (
+            self.env["ir.actions.report"]
+            .with_user(self.auditor_user)
+            ._render_qweb_html("invoice_clearing.action_report_clearing_summary", clearing.ids)
         )
+        self.assertIn(f"Invoicing quota (授信额度) {line}", " ".join(html.decode().split()))
 
     # ------------------------------------------------------------------ access
     def test_managers_write_users_and_auditors_read(self):
