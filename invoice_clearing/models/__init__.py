@@ -1,4 +1,5 @@
 from . import invoice_clearing_audited
+from . import invoice_clearing_fapiao_line
 from . import invoice_clearing_fapiao
 from . import invoice_clearing_fapiao_file
 from . import invoice_clearing_check

@@ -17,6 +17,7 @@ from odoo.tools import SQL
 from ..tools import clearing_summary, fapiao_number, tieout
 from ..tools.periods import month_start
 from .invoice_clearing_fapiao import AMOUNT_BROKEN
+from .invoice_clearing_fapiao_line import LINE_TABLE, rate_columns, rate_join_condition
 
 
 class InvoiceClearingCheck(models.AbstractModel):
@@ -53,15 +54,34 @@ class InvoiceClearingCheck(models.AbstractModel):
         """One dict per (fapiao_type, tax_rate), aggregated by PostgreSQL over the scope.
 
         The database groups by four plain keys in one pass over the scope; the few groups are
-        folded into summary lines by clearing_summary.fold_groups.
+        folded into summary lines by clearing_summary.fold_groups. A fapiao with several rates
+        adds its amounts to each of its rates and counts once, at its main rate.
         """
         self.ensure_one()
         self.env["invoice.clearing.fapiao"].flush_model()  # SQL below reads pending ORM writes too
-        keys = SQL("fapiao_type, tax_rate, coalesce(is_red, false), void_date IS NOT NULL")
+        self.env["invoice.clearing.fapiao.line"].flush_model()
         query = self._scope_query()
+        fapiao, line = query.table, "rate_line"
+        query.add_join("LEFT JOIN", line, LINE_TABLE, rate_join_condition(fapiao, line))
+        rated = rate_columns(fapiao, line)
+        keys = SQL(
+            "%s, %s, coalesce(%s, false), %s IS NOT NULL",
+            SQL.identifier(fapiao, "fapiao_type"),
+            rated["tax_rate"],
+            SQL.identifier(fapiao, "is_red"),
+            SQL.identifier(fapiao, "void_date"),
+        )
         query.groupby = keys
         self.env.cr.execute(
-            query.select(keys, SQL("count(*), sum(amount_untaxed), sum(amount_tax)"))
+            query.select(
+                keys,
+                SQL(
+                    "count(*) FILTER (WHERE %s), sum(%s), sum(%s)",
+                    rated["counted"],
+                    rated["amount_untaxed"],
+                    rated["amount_tax"],
+                ),
+            )
         )
         return clearing_summary.fold_groups(self.env.cr.fetchall())
 

@@ -6,12 +6,14 @@ from odoo.tools import SQL
 
 from ..tools import bureau_export, fapiao_amount, fapiao_number, tax_id
 from ..tools.rule_error import FapiaoRuleError
+from .invoice_clearing_fapiao_line import VIA_FAPIAO
 
 # A fapiao whose amounts break 金额 + 税额 = 价税合计 or 税额 = 金额 × 税率 (±0.06). One text for the
 # check's query and the partial index below, so PostgreSQL matches them and the check reads only
 # the (few) broken fapiao instead of the whole period.
 AMOUNT_BROKEN = """(abs(amount_untaxed + amount_tax - amount_total) > 0.01
-    OR (tax_exempt IS NOT TRUE AND abs(amount_tax - round(amount_untaxed * tax_rate::numeric / 100, 2)) > 0.06)
+    OR (tax_exempt IS NOT TRUE AND multi_rate IS NOT TRUE
+        AND abs(amount_tax - round(amount_untaxed * tax_rate::numeric / 100, 2)) > 0.06)
     OR (tax_exempt IS TRUE AND amount_tax <> 0))"""
 # Set by clearing, voiding and red-letter reversal only (under sudo), never by a user's write.
 PROTECTED_FIELDS = frozenset({"clearing_id", "state", "void_date"})
@@ -73,6 +75,19 @@ class InvoiceClearingFapiao(models.Model):
         "Tax Rate (%)", digits=(5, 2), tracking=True, aggregator=False, help="税率, e.g. 13.0"
     )
     tax_exempt = fields.Boolean(help="免税 / 不征税: tax is shown as *** and must be 0")
+    rate_line_ids = fields.One2many(
+        "invoice.clearing.fapiao.line",
+        "fapiao_id",
+        "Rate Lines",
+        help="税率明细: only on a fapiao with several tax rates (one 数电 number, lines at 13% and "
+        "6%). The fapiao's rate is then its largest line's.",
+    )
+    multi_rate = fields.Boolean(
+        "Several Rates",
+        compute="_compute_multi_rate",
+        store=True,
+        help="The fapiao has rate lines: the summary and the tie-out read them",
+    )
     is_red = fields.Boolean(
         "Red-letter", tracking=True, help="红字 (负数) fapiao reversing a blue one"
     )
@@ -154,6 +169,11 @@ class InvoiceClearingFapiao(models.Model):
         for fapiao in self:
             fapiao.display_name = f"{fapiao.code} {fapiao.number}" if fapiao.code else fapiao.number
 
+    @api.depends("rate_line_ids")
+    def _compute_multi_rate(self):
+        for fapiao in self:
+            fapiao.multi_rate = bool(fapiao.rate_line_ids)
+
     @api.depends("void_date", "is_red", "amount_total", "red_fapiao_ids.amount_total",
                  "red_fapiao_ids.void_date")  # fmt: skip
     def _compute_state(self):
@@ -186,7 +206,8 @@ class InvoiceClearingFapiao(models.Model):
              v.get("number"), None)
             for v in vals_list
         )  # fmt: skip
-        fapiao = super().create(vals_list)
+        fapiao = super(InvoiceClearingFapiao, self._lines_via_fapiao(vals_list)).create(vals_list)
+        fapiao = fapiao.with_env(self.env)
         self.env["invoice.clearing.red.confirmation"]._use_for_red_fapiao(fapiao)
         self.env["invoice.clearing.quota"]._notify_usage_of_fapiao(fapiao)
         return fapiao
@@ -204,11 +225,60 @@ class InvoiceClearingFapiao(models.Model):
                  vals.get("code", f.code), vals.get("number", f.number), f.id)
                 for f in self
             )  # fmt: skip
-        result = super().write(vals)
+        result = super(InvoiceClearingFapiao, self._lines_via_fapiao([vals])).write(vals)
         self.env["invoice.clearing.quota"]._fapiao_changed(vals)
         if RED_FORM_FIELDS & vals.keys():
             self.env["invoice.clearing.red.confirmation"]._use_for_red_fapiao(self)
         return result
+
+    def _lines_via_fapiao(self, vals_list):
+        """`self`, told that its rate lines come with its own values: the fapiao's constraint
+        then checks them once they are all written, not each line on its way."""
+        if any("rate_line_ids" in vals for vals in vals_list):
+            return self.with_context(**{VIA_FAPIAO: True})
+        return self
+
+    def _check_fapiao_lines_alone(self):
+        """Rate lines written on their own (not through their fapiao) still add up to it."""
+        if not self.env.context.get(VIA_FAPIAO):
+            self._check_amounts()
+
+    @api.model
+    def _rate_line_vals(self, lines):
+        """Values of one fapiao for `lines` (tax_rate, tax_exempt, amount_untaxed, amount_tax):
+        its own rate and amounts for one line; for several, their sums, its main rate and the
+        rate lines."""
+        if len(lines) == 1:
+            rate, exempt, untaxed, tax = lines[0]
+            return {
+                "tax_rate": float(rate),
+                "tax_exempt": bool(exempt),
+                "amount_untaxed": float(untaxed),
+                "amount_tax": float(tax),
+                "amount_total": float(
+                    fapiao_amount.to_cents(untaxed) + fapiao_amount.to_cents(tax)
+                ),
+            }
+        header = fapiao_amount.rate_lines_header(lines)
+        return {
+            **{
+                name: float(header[name])
+                for name in ("amount_untaxed", "amount_tax", "amount_total")
+            },
+            "tax_rate": header["tax_rate"],
+            "tax_exempt": header["tax_exempt"],
+            "rate_line_ids": [
+                fields.Command.create(
+                    {
+                        "tax_rate": float(rate),
+                        "tax_exempt": bool(exempt),
+                        "amount_untaxed": float(untaxed),
+                        "amount_tax": float(tax),
+                    }
+                )
+                for rate, exempt, untaxed, tax in lines
+            ],
+        }
 
     @api.model
     def import_files(self, company_id, files):
@@ -373,9 +443,12 @@ class InvoiceClearingFapiao(models.Model):
                     )
                 )
 
-    @api.constrains(*AMOUNT_FIELDS)
+    @api.constrains(*AMOUNT_FIELDS, "rate_line_ids")
     def _check_amounts(self):
+        """The amount identities; with rate lines, the rate test is each line's (their own
+        constraint) and the lines must add up to the fapiao."""
         for fapiao in self:
+            lines = fapiao.rate_line_ids
             problems = fapiao_amount.check_amounts(
                 fapiao.amount_untaxed,
                 fapiao.amount_tax,
@@ -383,7 +456,19 @@ class InvoiceClearingFapiao(models.Model):
                 fapiao.tax_rate,
                 fapiao.is_red,
                 tax_exempt=fapiao.tax_exempt,
+                rate_lines=bool(lines),
             )
+            if lines:
+                problems += fapiao_amount.check_rate_lines(
+                    fapiao.amount_untaxed,
+                    fapiao.amount_tax,
+                    fapiao.tax_rate,
+                    fapiao.tax_exempt,
+                    [
+                        (line.tax_rate, line.tax_exempt, line.amount_untaxed, line.amount_tax)
+                        for line in lines
+                    ],
+                )
             if problems:
                 raise ValidationError(
                     "\n".join(self._error_for(fapiao, problem) for problem in problems)

@@ -72,16 +72,6 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
                         vat=company_vat or self.env._("no tax ID"),
                     ),
                 )
-            if len(by_rate) > 1:
-                raise self._file_error(
-                    name,
-                    self.env._(
-                        "fapiao %(number)s has lines at several tax rates (%(rates)s%%); the "
-                        "register holds one rate per fapiao number. Register it by hand.",
-                        number=parsed.number,
-                        rates=", ".join(f"{rate:g}" for rate, _exempt in sorted(by_rate)),
-                    ),
-                )
             key = (parsed.code, parsed.number)
             if key in seen:
                 raise self._file_error(
@@ -93,15 +83,13 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
                     ),
                 )
             seen[key] = name
-            ((rate, exempt),) = by_rate
             proposals.append(
                 {
                     "name": name,
                     "data": data,
                     "parsed": parsed,
                     "kind": parsed.fapiao_type or ("digital_general" if not parsed.code else None),
-                    "rate": rate,
-                    "tax_exempt": exempt,
+                    "by_rate": by_rate,
                     "buyer_vat": tax_id.normalize_tax_id(parsed.buyer_vat),
                     "given": "move_id" in file or bool(given_default),
                     "move_id": file.get("move_id") if "move_id" in file else given_default,
@@ -188,15 +176,33 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
             "code": parsed.code or False,
             "number": parsed.number,
             "issue_date": parsed.issue_date,
-            "tax_rate": float(proposal["rate"]),
-            "tax_exempt": proposal["tax_exempt"],
-            "amount_untaxed": float(parsed.amount_untaxed),
-            "amount_tax": float(parsed.amount_tax),
-            "amount_total": float(parsed.amount_total),
+            **self._amount_vals(proposal),
             "is_red": parsed.is_red,
             "origin_fapiao_id": origin_id or False,
             "red_reference": parsed.red_reference if parsed.is_red else False,
         }
+
+    @api.model
+    def _amount_vals(self, proposal):
+        """The amounts as the file prints them; the rate, or the rate lines of a fapiao with
+        several rates (its main rate from them)."""
+        parsed = proposal["parsed"]
+        lines = [
+            (rate, exempt, untaxed, tax)
+            for (rate, exempt), (untaxed, tax, _total) in sorted(proposal["by_rate"].items())
+        ]
+        vals = self.env["invoice.clearing.fapiao"]._rate_line_vals(lines)
+        vals.update(
+            amount_untaxed=float(parsed.amount_untaxed),
+            amount_tax=float(parsed.amount_tax),
+            amount_total=float(parsed.amount_total),
+        )
+        return vals
+
+    @api.model
+    def _rates_text(self, proposal):
+        """The rates of a proposal's fapiao for people: "13" or "13, 6" (percent)."""
+        return ", ".join(f"{rate:g}" for rate, _exempt in sorted(proposal["by_rate"], reverse=True))
 
     # ------------------------------------------------------------ checks
     @api.model

@@ -23,13 +23,23 @@ _logger = logging.getLogger(__name__)
 NAMED_AT_MOST = 50  # changed records named in a finding; the rest are counted
 DIGEST_CHUNK = 20_000  # rows per round trip while streaming the fapiao digest
 # The content of a fapiao that a clearing certifies, one text per fapiao (state is derived; red-letter
-# of a frozen fapiao stays possible, so the derived red state is not part of it).
+# of a frozen fapiao stays possible, so the derived red state is not part of it). The rate lines of
+# a fapiao with several rates close the text; concat_ws skips the NULL of a fapiao without, so
+# its text, and every hash sealed before rate lines existed, is unchanged.
 HASHED_COLUMNS = SQL(
     """concat_ws('|', id, fapiao_type, coalesce(code, ''), number, issue_date, partner_id,
                  coalesce(buyer_vat, ''), amount_untaxed::numeric(16, 2),
                  amount_tax::numeric(16, 2), amount_total::numeric(16, 2),
                  tax_rate::numeric(6, 2), coalesce(tax_exempt, false), coalesce(is_red, false),
-                 coalesce(origin_fapiao_id, 0), coalesce(void_date::text, ''))"""
+                 coalesce(origin_fapiao_id, 0), coalesce(void_date::text, ''),
+                 CASE WHEN multi_rate THEN (
+                     SELECT string_agg(concat_ws(':', l.tax_rate::numeric(6, 2),
+                                                 coalesce(l.tax_exempt, false),
+                                                 l.amount_untaxed::numeric(16, 2),
+                                                 l.amount_tax::numeric(16, 2)),
+                                       ';' ORDER BY l.tax_rate, l.tax_exempt, l.id)
+                       FROM invoice_clearing_fapiao_line l
+                      WHERE l.fapiao_id = invoice_clearing_fapiao.id) END)"""
 )
 # The key a header field is hashed under where it is not the field's name (hashed since version 1).
 HEADER_KEYS = {"company_id": "company", "filing_line_ids": "filing"}
@@ -46,6 +56,7 @@ class InvoiceClearingIntegrity(models.AbstractModel):
     def _fingerprint_rows(self, clearing):
         """[(fapiao id, 8-byte digest)] of the fapiao frozen by `clearing`, computed by PostgreSQL."""
         self.env["invoice.clearing.fapiao"].flush_model()
+        self.env["invoice.clearing.fapiao.line"].flush_model()
         self.env.cr.execute(
             SQL(
                 """SELECT id, substring(sha256(convert_to(%s, 'UTF8')) FROM 1 FOR 8)
@@ -61,6 +72,7 @@ class InvoiceClearingIntegrity(models.AbstractModel):
         """Packed by PostgreSQL in `clearing_integrity.pack_fingerprints`'s format (12 bytes a
         fapiao), so that a million fapiao never become a million Python objects."""
         self.env["invoice.clearing.fapiao"].flush_model()
+        self.env["invoice.clearing.fapiao.line"].flush_model()
         self.env.cr.execute(
             SQL(
                 """SELECT string_agg(int4send(id)

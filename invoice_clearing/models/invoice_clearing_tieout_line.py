@@ -9,6 +9,7 @@ from odoo.tools import SQL
 
 from ..tools import tieout
 from ..tools.periods import month_start
+from .invoice_clearing_fapiao_line import rate_columns, rate_join
 
 CUSTOMER_MOVES = ("out_invoice", "out_refund")
 
@@ -62,7 +63,12 @@ class InvoiceClearingTieoutLine(models.Model):
         One query groups the ledger and the fapiao of the scope per rate (see _tieout_query);
         tools/tieout.fold adds the filing record and the unexplained rest.
         """
-        for model in ("account.move", "account.move.line", "invoice.clearing.fapiao"):
+        for model in (
+            "account.move",
+            "account.move.line",
+            "invoice.clearing.fapiao",
+            "invoice.clearing.fapiao.line",
+        ):
             self.env[model].flush_model()  # the SQL reads pending ORM writes too
         rows = self.env.execute_query(self._tieout_query(clearing))
         filed = {
@@ -103,10 +109,21 @@ class InvoiceClearingTieoutLine(models.Model):
         Fapiao = self.env["invoice.clearing.fapiao"]
         Move, Line = self.env["account.move"], self.env["account.move.line"]
         fapiao_table = SQL.identifier(Fapiao._table)
-        in_scope = SQL(
-            "SELECT id, move_id, round(tax_rate::numeric, 2) AS rate, amount_untaxed, amount_tax"
-            " FROM %s WHERE void_date IS NULL AND id IN %s",
+        # A fapiao with several rates contributes one row per rate line (see rate_columns).
+        rated = rate_columns("f", "rl")
+        rate_rows = SQL(
+            """SELECT f.id, f.move_id, round(%s::numeric, 2) AS rate, %s AS amount_untaxed,
+                      %s AS amount_tax
+                 FROM %s f %s""",
+            rated["tax_rate"],
+            rated["amount_untaxed"],
+            rated["amount_tax"],
             fapiao_table,
+            rate_join("f", "rl"),
+        )
+        in_scope = SQL(
+            "%s WHERE f.void_date IS NULL AND f.id IN %s",
+            rate_rows,
             clearing._scope_query().subselect(),
         )
         ledger_where = self._ledger_where(clearing)
@@ -129,10 +146,9 @@ base_lines AS (
      WHERE l.move_id IN (SELECT id FROM moves) AND l.display_type = 'product'
 ),
 other AS (
-    SELECT f.move_id, round(f.tax_rate::numeric, 2) AS rate, f.amount_untaxed, f.amount_tax
-      FROM %(fapiao)s f
+    SELECT move_id, rate, amount_untaxed, amount_tax FROM (%(rate_rows)s
      WHERE f.move_id IN (SELECT id FROM moves) AND f.void_date IS NULL
-       AND f.id NOT IN (SELECT id FROM scope)
+       AND f.id NOT IN (SELECT id FROM scope)) other_rows
 ),
 pairs AS (
     SELECT move_id, rate, sum(lb) AS lb, sum(lt) AS lt, sum(fb) AS fb, sum(ft) AS ft,
@@ -180,7 +196,7 @@ SELECT rate, sum(lb), sum(lt), sum(fb), sum(ft),
             move=SQL.identifier(Move._table),
             line=SQL.identifier(Line._table),
             tax=SQL.identifier(self.env["account.tax"]._table),
-            fapiao=fapiao_table,
+            rate_rows=rate_rows,
             rel=SQL.identifier(tax_rel.relation),
             rel_line=SQL.identifier(tax_rel.column1),
             rel_tax=SQL.identifier(tax_rel.column2),

@@ -10,6 +10,7 @@ from . import test_deadline
 from . import test_fapiao
 from . import test_fapiao_files
 from . import test_fapiao_files_rpc
+from . import test_fapiao_rate_lines
 from . import test_fapiao_rpc
 from . import test_frozen_invoice
 from . import test_frozen_invoice_rpc

@@ -11,7 +11,7 @@ class TestInstall(TransactionCase):
     def test_module_installed(self):
         module = self.env["ir.module.module"].search([("name", "=", "invoice_clearing")])
         self.assertEqual(module.state, "installed")
-        self.assertEqual(module.latest_version, "19.0.1.2.0")
+        self.assertEqual(module.latest_version, "19.0.1.3.0")
         # The Apps page shows the addon's own icon and its description page (static/description).
         module.update_list()
         self.assertEqual(module.icon, "/invoice_clearing/static/description/icon.png")

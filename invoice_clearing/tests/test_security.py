@@ -255,6 +255,7 @@ MATRIX = [
         "fapiao_write_clearing_id", NOBODY, _on("fapiao"), "clearing_id", lambda c: c.cleared().id
     ),
     _write("fapiao_write_state", NOBODY, _on("fapiao"), "state", "void"),
+    _read("fapiao_line", "fapiao_line", "amount_untaxed"),
     _write("fapiao_write_void_date", NOBODY, _on("paper"), "void_date", date(2026, 11, 6)),
     _create(
         "fapiao_create_cleared",
@@ -622,6 +623,11 @@ class TestAccessMatrix(ClearingCommon):
         cls.paper = cls.create_fapiao(
             kind="vat_special", number="00007777", issue_date=date(2026, 11, 5), uploaded=True
         )
+        Fapiao = cls.env["invoice.clearing.fapiao"].sudo()
+        cls.fapiao_line = Fapiao.create({
+            **cls.fapiao_vals(number="26442000000000077009", issue_date=date(2026, 11, 6)),
+            **Fapiao._rate_line_vals([(13.0, False, 100.0, 13.0), (6.0, False, 50.0, 3.0)]),
+        }).rate_line_ids[0]  # fmt: skip
         cls.draft = cls._clearing(scope="period", filing=True)
         cls.other_draft = cls._clearing(scope="date", date_from=MONTH)
         cls.draft.sudo().action_check()

@@ -17,6 +17,7 @@ from .test_clearing import MONTH, MONTH_END, ClearingCommon
 # (model, attribute of the fixture in company B, attribute in company A or None)
 MODELS = [
     ("invoice.clearing.fapiao", "b_fapiao", "fapiao_a"),
+    ("invoice.clearing.fapiao.line", "b_fapiao_line", "fapiao_line_a"),
     ("invoice.clearing", "b_clearing", "clearing_a"),
     ("invoice.clearing.summary.line", "b_summary", "summary_a"),
     ("invoice.clearing.filing.line", "b_filing", "filing_a"),
@@ -52,6 +53,17 @@ class TestMultiCompany(ClearingCommon):
             issue_date=date(2026, 10, 5),
         )  # fmt: skip
         cls.fapiao_a = cls.month_fapiao[0]
+        Fapiao = cls.env["invoice.clearing.fapiao"].sudo()
+        for attr, company, number in (
+            ("b_fapiao_line", cls.company_b, "26442000000000055002"),
+            ("fapiao_line_a", cls.company, "26442000000000055003"),
+        ):
+            multi_rate = Fapiao.create({
+                **cls.fapiao_vals(number=number, company_id=company.id, uploaded=True,
+                                  issue_date=date(2026, 10, 5)),
+                **Fapiao._rate_line_vals([(13.0, False, 100.0, 13.0), (6.0, False, 50.0, 3.0)]),
+            })  # fmt: skip
+            setattr(cls, attr, multi_rate.rate_line_ids[0])
         cls.b_clearing, cls.clearing_a = (
             Sudo.with_company(company).create({
                 "company_id": company.id, "scope": "period", "date_to": MONTH_END,

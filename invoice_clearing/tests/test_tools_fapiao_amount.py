@@ -340,3 +340,56 @@ class TestFapiaoAmount(ToolsCase):
     )
     def test_line_rate(self, taxes, expected):
         assert fa.line_rate(taxes) == expected
+
+
+class TestRateLines(ToolsCase):
+    """A fapiao with several rates: its figures from its lines, and its lines against it."""
+
+    LINES = [(13.0, False, "1000.00", "130.00"), (6.0, False, "2000.00", "120.00")]
+
+    def test_header_sums_the_lines_and_takes_the_largest_line_rate(self):
+        header = fa.rate_lines_header(self.LINES)
+        assert header == {
+            "amount_untaxed": Decimal("3000.00"),
+            "amount_tax": Decimal("250.00"),
+            "amount_total": Decimal("3250.00"),
+            "tax_rate": 6.0,
+            "tax_exempt": False,
+        }
+
+    def test_header_of_a_red_fapiao_compares_absolute_amounts(self):
+        lines = [(13.0, False, "-900.00", "-117.00"), (0.0, True, "-100.00", "0")]
+        header = fa.rate_lines_header(lines)
+        assert (header["tax_rate"], header["amount_total"]) == (13.0, Decimal("-1117.00"))
+
+    def test_a_tie_goes_to_the_higher_rate(self):
+        lines = [(6.0, False, "100", "6"), (13.0, False, "100", "13")]
+        assert fa.rate_lines_header(lines)["tax_rate"] == 13.0
+
+    def test_consistent_lines_have_no_problem(self):
+        assert fa.check_rate_lines("3000", "250", 6.0, False, self.LINES) == []
+
+    def test_lines_must_add_up_to_the_fapiao(self):
+        (problem,) = fa.check_rate_lines("3000", "260", 6.0, False, self.LINES)
+        assert problem.field == "amount_untaxed"
+        for text in ("3000.00", "250.00", "260.00", "agree"):
+            assert text in str(problem), text
+
+    def test_the_fapiao_rate_must_be_a_line_rate(self):
+        (problem,) = fa.check_rate_lines("3000", "250", 9.0, False, self.LINES)
+        assert problem.field == "tax_rate"
+        assert "9%" in str(problem) and "13, 6%" in str(problem)
+
+    def test_a_rate_listed_twice_is_refused(self):
+        lines = [*self.LINES, (13.0, False, "0", "0")]
+        problems = fa.check_rate_lines("3000", "250", 6.0, False, lines)
+        assert fields_of(problems) == ["tax_rate"]
+        assert "13%" in str(problems[0]) and "twice" in str(problems[0])
+
+    def test_a_fapiao_with_rate_lines_is_not_checked_against_its_main_rate(self):
+        # 3000 × 6 % is 180, not 250: the lines carry the rates.
+        assert fa.check_amounts("3000", "250", "3250", 6.0, False) != []
+        assert fa.check_amounts("3000", "250", "3250", 6.0, False, rate_lines=True) == []
+        # The other identities still hold.
+        problems = fa.check_amounts("3000", "250", "3200", 6.0, False, rate_lines=True)
+        assert fields_of(problems) == ["amount_total"]

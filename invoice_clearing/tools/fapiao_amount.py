@@ -89,10 +89,14 @@ def _show_rate(rate):
     return f"{rate:f}"
 
 
-def check_amounts(amount_untaxed, amount_tax, amount_total, tax_rate, is_red, tax_exempt=False):
+def check_amounts(
+    amount_untaxed, amount_tax, amount_total, tax_rate, is_red, tax_exempt=False, rate_lines=False
+):
     """Every problem of a fapiao's amounts, as FapiaoRuleError instances (not raised).
 
     `tax_rate` is a percent (13.0, 1.5); `tax_exempt` covers 免税 and 不征税, whose tax is 0.
+    With `rate_lines` the fapiao has several rates: its tax is checked per line
+    (`check_rate_lines`), not against its main rate.
     """
     parsed, problems = [], []
     for parse, value, field in (
@@ -160,7 +164,9 @@ def check_amounts(amount_untaxed, amount_tax, amount_total, tax_rate, is_red, ta
             )
         )
     expected = (untaxed * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-    if tax_exempt:
+    if rate_lines:
+        pass
+    elif tax_exempt:
         if tax:
             problems.append(
                 FapiaoRuleError(
@@ -190,7 +196,7 @@ def check_amounts(amount_untaxed, amount_tax, amount_total, tax_rate, is_red, ta
             )
         )
     sign_problem = _sign_problem(
-        untaxed, tax, total, is_red, zero_tax_ok=tax_exempt or not expected
+        untaxed, tax, total, is_red, zero_tax_ok=tax_exempt or not expected or rate_lines
     )
     if sign_problem:
         problems.append(sign_problem)
@@ -229,6 +235,81 @@ def assert_amounts(*args, **kwargs):
     problems = check_amounts(*args, **kwargs)
     if problems:
         raise problems[0]
+
+
+def rate_lines_header(lines):
+    """The fapiao-level figures of a fapiao with several rates (one 数电 number, lines at 13 % and
+    6 %): amount and tax summed, and its main rate, the rate of its largest line (the higher rate
+    on a tie), where the monthly summary counts the fapiao once.
+
+    `lines`: (tax_rate, tax_exempt, amount_untaxed, amount_tax). Returns a dict of the fapiao's
+    amount_untaxed, amount_tax, amount_total (Decimal), tax_rate (float) and tax_exempt.
+    """
+    untaxed = sum((to_cents_of(line[2], "amount_untaxed") for line in lines), Decimal(0))
+    tax = sum((to_cents_of(line[3], "amount_tax") for line in lines), Decimal(0))
+    main = max(lines, key=lambda line: (abs(to_cents_of(line[2], "amount_untaxed")), line[0]))
+    return {
+        "amount_untaxed": untaxed,
+        "amount_tax": tax,
+        "amount_total": untaxed + tax,
+        "tax_rate": float(main[0]),
+        "tax_exempt": bool(main[1]),
+    }
+
+
+def check_rate_lines(amount_untaxed, amount_tax, tax_rate, tax_exempt, lines):
+    """Problems (FapiaoRuleError, not raised) of a fapiao's rate lines against the fapiao: they
+    add up to its amount and tax, no rate appears twice, and the fapiao's rate is one of theirs.
+
+    `lines`: (tax_rate, tax_exempt, amount_untaxed, amount_tax); each line's own identities are
+    `check_amounts`'.
+    """
+    problems = []
+    keys = [(_rate(line[0]), bool(line[1])) for line in lines]
+    twice = sorted({rate for rate, exempt in keys if keys.count((rate, exempt)) > 1})
+    if twice:
+        problems.append(
+            FapiaoRuleError(
+                "tax_rate",
+                _(
+                    "The rate lines list %(rate)s%% twice. Enter one line per tax rate, with "
+                    "the amounts of that rate added up."
+                ),
+                rate=_show_rate(twice[0]),
+            )
+        )
+    untaxed = to_cents_of(amount_untaxed, "amount_untaxed")
+    tax = to_cents_of(amount_tax, "amount_tax")
+    lines_untaxed = sum((to_cents_of(line[2], "amount_untaxed") for line in lines), Decimal(0))
+    lines_tax = sum((to_cents_of(line[3], "amount_tax") for line in lines), Decimal(0))
+    if abs(lines_untaxed - untaxed) > TOTAL_TOLERANCE or abs(lines_tax - tax) > TOTAL_TOLERANCE:
+        problems.append(
+            FapiaoRuleError(
+                "amount_untaxed",
+                _(
+                    "The rate lines add up to amount %(lines_untaxed)s and tax %(lines_tax)s, "
+                    "but the fapiao says amount %(untaxed)s and tax %(tax)s. Correct the lines "
+                    "or the fapiao's amounts so that they agree."
+                ),
+                lines_untaxed=lines_untaxed,
+                lines_tax=lines_tax,
+                untaxed=untaxed,
+                tax=tax,
+            )
+        )
+    if (_rate(tax_rate), bool(tax_exempt)) not in keys:
+        problems.append(
+            FapiaoRuleError(
+                "tax_rate",
+                _(
+                    "The fapiao's rate %(rate)s%% is none of its rate lines' rates "
+                    "(%(rates)s%%). Set the rate of its largest line as the fapiao's rate."
+                ),
+                rate=_show_rate(_rate(tax_rate)),
+                rates=", ".join(_show_rate(rate) for rate, _exempt in keys),
+            )
+        )
+    return problems
 
 
 def rates_fitting(amount_untaxed, amount_tax):

@@ -74,7 +74,7 @@ class InvoiceClearingFapiaoFileImport(models.TransientModel):
                         "issue_date": parsed.issue_date,
                         "partner_id": proposal["partner_id"],
                         "buyer_name": parsed.buyer_name or False,
-                        "tax_rate": float(proposal["rate"]),
+                        "tax_rates": Service._rates_text(proposal),
                         "amount_total": float(parsed.amount_total),
                         "is_red": parsed.is_red,
                         "origin_number": parsed.origin_number or False,

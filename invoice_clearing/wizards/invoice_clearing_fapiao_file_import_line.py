@@ -21,7 +21,7 @@ class InvoiceClearingFapiaoFileImportLine(models.TransientModel):
     issue_date = fields.Date()
     partner_id = fields.Many2one("res.partner", "Buyer")
     buyer_name = fields.Char("Buyer on the Fapiao", help="购买方名称 as printed on the fapiao")
-    tax_rate = fields.Float("Tax Rate (%)", digits=(5, 2))
+    tax_rates = fields.Char("Tax Rates (%)", help="税率: several on a fapiao with rate lines")
     amount_total = fields.Monetary("Total")
     is_red = fields.Boolean("Red-letter")
     origin_number = fields.Char("Reversed Fapiao", help="The blue fapiao a red-letter one reverses")

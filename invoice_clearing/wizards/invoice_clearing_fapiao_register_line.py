@@ -11,7 +11,11 @@ class InvoiceClearingFapiaoRegisterLine(models.TransientModel):
         "invoice.clearing.fapiao.register", required=True, ondelete="cascade"
     )
     currency_id = fields.Many2one(related="wizard_id.currency_id")
-    number = fields.Char("Fapiao Number", help="发票号码 (8 or 20 digits)")
+    number = fields.Char(
+        "Fapiao Number",
+        help="发票号码 (8 or 20 digits). The same number on several lines registers one fapiao "
+        "with a rate line per rate.",
+    )
     tax_rate = fields.Float("Tax Rate (%)", digits=(5, 2))
     amount_untaxed = fields.Monetary("Amount")
     amount_tax = fields.Monetary("Tax")
