@@ -280,6 +280,12 @@ class InvoiceClearingFapiao(models.Model):
             ],
         }
 
+    def _rates_label(self):
+        """The fapiao's rate for people, each rate of its lines where it has several: "13% / 6%"."""
+        self.ensure_one()
+        rates = self.rate_line_ids.mapped("tax_rate") if self.multi_rate else [self.tax_rate]
+        return " / ".join(f"{rate:g}%" for rate in rates)
+
     @api.model
     def import_files(self, company_id, files):
         """Register fapiao from their own files (数电 XML, OFD, PDF with text), attached to them.

@@ -114,7 +114,7 @@ class ReportClearingSummary(models.AbstractModel):
         fapiao = Fapiao.search_fetch(
             domain,
             ["fapiao_type", "code", "number", "issue_date", "partner_id", "buyer_vat",
-             "amount_untaxed", "tax_rate", "amount_tax", "amount_total", "state"],
+             "amount_untaxed", "tax_rate", "multi_rate", "amount_tax", "amount_total", "state"],
             order="issue_date, fapiao_type, code, number",
             limit=limit,
         )  # fmt: skip
@@ -127,7 +127,7 @@ class ReportClearingSummary(models.AbstractModel):
                 "buyer": f.partner_id.name or "",
                 "buyer_vat": f.buyer_vat or "",
                 "amount": self._fmt(f.amount_untaxed),
-                "rate": f"{f.tax_rate:g}%",
+                "rate": f._rates_label(),
                 "tax": self._fmt(f.amount_tax),
                 "total": self._fmt(f.amount_total),
                 "state": states.get(f.state, ""),

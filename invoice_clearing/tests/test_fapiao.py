@@ -204,6 +204,27 @@ class TestInvoiceFapiao(FapiaoCommon):
         self.assertEqual(fapiao.partner_id, self.buyer)
         self.assertFalse(any(fapiao.mapped("is_red")))
 
+    def test_credit_note_wizard_proposes_the_confirmed_form(self):
+        invoice = self.posted_invoice([(1000.0, self.tax_13)])
+        blue = self._register(invoice, ["26442000000000000041"])
+        refund = self._reverse_invoice(invoice, post=True)
+        Wizard = self.env["invoice.clearing.fapiao.register"].with_user(self.clerk)
+        self.red_form(blue, "26442000000000000089", state="pending")
+        self.assertFalse(Wizard.create({"move_id": refund.id}).red_reference, "not confirmed")
+        self.red_form(blue, "26442000000000000090")
+        wizard = Wizard.create({"move_id": refund.id})
+        self.assertEqual(wizard.red_reference, "26442000000000000090")
+        self.assertEqual(wizard.line_ids.origin_fapiao_id, blue)
+        wizard.line_ids.number = "26442000000000000042"
+        wizard.action_confirm()
+        self.assertEqual(refund.fapiao_ids.red_reference, "26442000000000000090")
+        # Two confirmed forms: the clerk chooses.
+        self.red_form(blue, "26442000000000000091", amount_untaxed=-10.0, amount_tax=-1.3,
+                      amount_total=-11.3)  # fmt: skip
+        self.red_form(blue, "26442000000000000092", amount_untaxed=-10.0, amount_tax=-1.3,
+                      amount_total=-11.3)  # fmt: skip
+        self.assertFalse(Wizard.create({"move_id": refund.id}).red_reference)
+
     def test_credit_note_fapiao_is_red_and_reverses_the_original(self):
         invoice = self.posted_invoice([(1000.0, self.tax_13)])
         blue = self._register(invoice, ["26442000000000000021"])

@@ -69,6 +69,14 @@ class TestFapiaoRateLines(ClearingCommon):
             "its tax is right per rate, though not at its main rate alone",
         )
 
+    def test_summary_pdf_lists_each_rate_of_the_fapiao(self):
+        fapiao = self.multi_rate_fapiao()
+        Report = self.env["report.invoice_clearing.report_clearing_summary"]
+        rows = Report._fapiao_list(self.new_clearing(), 1000)["rows"]
+        (row,) = [row for row in rows if row["number"] == fapiao.number]
+        self.assertEqual(row["rate"], "13% / 6%")
+        self.assertIn("13%", [row["rate"] for row in rows if row["number"] != fapiao.number])
+
     def test_tieout_compares_each_rate(self):
         invoice = self.posted_invoice([(100.0, self.tax_13), (50.0, self.tax_6)], date=OCTOBER)
         clearing = self.new_clearing()

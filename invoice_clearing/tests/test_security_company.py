@@ -55,8 +55,8 @@ class TestMultiCompany(ClearingCommon):
         cls.fapiao_a = cls.month_fapiao[0]
         Fapiao = cls.env["invoice.clearing.fapiao"].sudo()
         for attr, company, number in (
-            ("b_fapiao_line", cls.company_b, "26442000000000055002"),
-            ("fapiao_line_a", cls.company, "26442000000000055003"),
+            ("b_fapiao_line", cls.company_b, "26442000000000055012"),
+            ("fapiao_line_a", cls.company, "26442000000000055013"),
         ):
             multi_rate = Fapiao.create({
                 **cls.fapiao_vals(number=number, company_id=company.id, uploaded=True,
