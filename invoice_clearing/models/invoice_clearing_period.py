@@ -267,8 +267,8 @@ SELECT st.id * %(factor)s + EXTRACT(YEAR FROM st.date)::int * 12
             period.days_left = (period.deadline - today).days if period.deadline else 0
 
     def _compute_quota_use(self):
-        """Share of the month's invoicing quota (授信额度) used, in one query for the rows shown;
-        0 for a month without a recorded quota."""
+        """Share of the month's invoicing quota (授信额度) used: one search for the rows shown,
+        then the quotas' own `usage_percent`; 0 for a month without a recorded quota."""
         usage = self.env["invoice.clearing.quota"]._usage_by_company_month(
             self.company_id, set(self.mapped("date"))
         )

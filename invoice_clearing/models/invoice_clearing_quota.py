@@ -195,38 +195,19 @@ class InvoiceClearingQuota(models.Model):
     @api.model
     def _usage_by_company_month(self, companies, months):
         """{(company_id, month_start): usage percent} of the quotas recorded for `companies`
-        (records or ids) and `months` (any day of each), in one query: for overviews such as the
-        cockpit. A month without a recorded quota is absent. Plain SQL, no record rule: pass
-        the companies the user works in."""
+        (records or ids) and `months` (any day of each): for overviews such as the period
+        overview. One search, then the `usage_percent` every quota computes (one query for them
+        all): the usage is worked out in one place. A month without a recorded quota is absent;
+        the user's record rules apply, as to the overview's rows."""
         company_ids = companies.ids if hasattr(companies, "ids") else list(companies)
         starts = sorted({month_start(m) for m in months})
         if not company_ids or not starts:
             return {}
-        self.flush_model(["company_id", "date", "amount_granted"])
-        self.env["invoice.clearing.fapiao"].flush_model()
-        keys = SQL(
-            "(SELECT company_id, date AS month FROM %s WHERE company_id = ANY(%s) "
-            "AND date = ANY(%s::date[])) AS k",
-            SQL.identifier(self._table),
-            company_ids,
-            starts,
+        quotas = self.search_fetch(
+            Domain("company_id", "in", company_ids) & Domain("date", "in", starts),
+            ["company_id", "date", "amount_granted"],
         )
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT q.company_id, q.date, q.amount_granted, COALESCE(u.used, 0)
-                     FROM %(quota)s q
-                LEFT JOIN (%(used)s) u ON u.company_id = q.company_id AND u.month = q.date
-                    WHERE q.company_id = ANY(%(companies)s) AND q.date = ANY(%(months)s::date[])""",
-                quota=SQL.identifier(self._table),
-                used=self._used_sql(keys),
-                companies=company_ids,
-                months=starts,
-            )
-        )
-        return {
-            (company, month): rules.usage_percent(float(granted or 0.0), float(used))
-            for company, month, granted, used in rows
-        }
+        return {(quota.company_id.id, quota.date): quota.usage_percent for quota in quotas}
 
     @api.model
     def _warning_percent(self):

@@ -164,8 +164,8 @@ class InvoiceClearingRedConfirmation(models.Model):
         return super().write(vals)
 
     def _check_not_registered(self, candidates):
-        """Refuse a number already registered in the company, naming the existing form (the unique
-        index still guards against two sessions racing)."""
+        """Refuse numbers already registered in their company, naming each existing form (the
+        unique index still guards against two sessions racing). One query for the batch."""
         seen = set()
         for company_id, name, _form_id in candidates:
             if (company_id, name) in seen:
@@ -173,22 +173,36 @@ class InvoiceClearingRedConfirmation(models.Model):
                     self.env._("Form %(number)s appears twice in what you register.", number=name)
                 )
             seen.add((company_id, name))
+        names = {name for _company_id, name, _form_id in candidates if name}
+        if not names:
+            return
         # sudo: the duplicate is named even where the user may not read it
-        for company_id, name, form_id in candidates:
-            existing = self.sudo().search(
-                [("company_id", "=", company_id), ("name", "=", name), ("id", "!=", form_id)],
-                limit=1,
-            )
-            if existing:
-                raise ValidationError(
+        found = self.sudo().search_fetch(
+            [
+                ("company_id", "in", list({company_id for company_id, _n, _f in candidates})),
+                ("name", "in", list(names)),
+            ],
+            ["company_id", "name"],
+        )
+        by_key = {(form.company_id.id, form.name): form for form in found}
+        existing = [
+            by_key[company_id, name]
+            for company_id, name, form_id in candidates
+            if (company_id, name) in by_key and by_key[company_id, name].id != form_id
+        ]
+        if existing:
+            raise ValidationError(
+                "\n".join(
                     self.env._(
                         "Red-letter confirmation form %(number)s is already registered (blue "
                         "fapiao %(fapiao)s, %(state)s). Open the existing form.",
-                        number=name,
-                        fapiao=existing.blue_fapiao_id.display_name,
-                        state=existing._state_label(),
+                        number=form.name,
+                        fapiao=form.blue_fapiao_id.display_name,
+                        state=form._state_label(),
                     )
+                    for form in existing
                 )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):

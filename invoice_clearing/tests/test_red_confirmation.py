@@ -164,6 +164,33 @@ class TestRedConfirmation(ClearingCommon):
         with self.assertRaises(AccessError):
             theirs.with_user(self.clerk).read(["name"])
 
+    def test_a_list_names_every_form_already_registered_in_one_query(self):
+        """Several forms created at once (RPC, Odoo's import): every number already registered
+        is named, nothing is created, and the check does not query once per form."""
+        second = "26312000000000000020"
+        self.new_form()
+        self.new_form(number=second)
+
+        def create_list(numbers):
+            vals = {"blue_fapiao_id": self.blue.id, "amount_untaxed": -100.0,
+                    "amount_tax": -13.0, "amount_total": -113.0}  # fmt: skip
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            with self.assertRaises(ValidationError) as caught:
+                self.Form.with_user(self.clerk).create([{"name": n, **vals} for n in numbers])
+            return str(caught.exception), self.env.cr.sql_log_count - before
+
+        count = self.Form.search_count([])
+        fresh = [f"263120000000000000{n}" for n in range(30, 36)]
+        message, _queries = create_list([FORM, fresh[0], second, fresh[1]])
+        self.assertIn(f"form {FORM} is already registered", message)
+        self.assertIn(f"form {second} is already registered", message)
+        self.assertNotIn(fresh[0], message)
+        self.assertEqual(self.Form.search_count([]), count, "nothing created")
+        _message, short = create_list([fresh[0], FORM, second])
+        _message, long = create_list([*fresh, FORM, second])
+        self.assertEqual(long, short, "the same queries for 3 forms as for 8")
+
     def test_refuse_and_withdraw(self):
         refused = self.new_form(initiator="buyer")
         refused.action_submit()
