@@ -40,6 +40,7 @@ from . import test_tools_periods
 from . import test_tools_quota
 from . import test_tools_reconcile
 from . import test_tools_red_confirmation_export
+from . import test_tools_spreadsheet
 from . import test_tools_tax_id
 from . import test_tools_tieout
 from . import test_tours

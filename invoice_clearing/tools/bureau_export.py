@@ -129,7 +129,6 @@ _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 counting Excel's pha
 _MIN_SERIAL, _MAX_SERIAL = 36526, 73051  # 2000-01-01 .. 2099-12-31: plausible fapiao dates
 _RATE_PRECISION = Decimal("0.0001")
 _FLOAT_TEXT = re.compile(r"\d+(\.\d*)?[eE][+-]?\d+|\d+\.\d*")
-_CURRENCY = re.compile(r"[¥￥]")
 
 
 class ExportError(FapiaoRuleError):
@@ -315,35 +314,33 @@ def _header_key(value):
 
 def _find_header(rows, sheet, required):
     """(column index by canonical name, header row number) from the first rows of a sheet."""
-    for number, row in enumerate(rows, start=1):
-        columns = {}
-        for index, value in enumerate(row or ()):
-            key = _BY_HEADER.get(_header_key(value))
-            if key and key not in columns:
-                columns[key] = index
-        if len(columns) >= 4 and ({"number", "digital_number"} & columns.keys()):
-            missing = [COLUMN_LABELS[key] for key in required if key not in columns]
-            if missing:
-                raise ExportError(
-                    _(
-                        "Sheet %(sheet)s, row %(row)s: the header has no column %(columns)s. "
-                        "Import the unchanged export of 全量发票查询."
-                    ),
-                    sheet=sheet,
-                    row=number,
-                    columns=", ".join(missing),
-                )
-            return columns, number
-        if number >= MAX_HEADER_ROW:
-            break
-    raise ExportError(
-        _(
-            "This is not a 全量发票查询 export: none of the first %(max)s rows of %(sheet)s names "
-            "the columns 发票号码 or 数电发票号码, 开票日期, 金额, 税额, 价税合计. Import the file "
-            "exported from 税务数字账户 → 全量发票查询."
+    return spreadsheet.find_header(
+        rows,
+        HEADERS,
+        required,
+        normalize=_header_key,
+        is_header=lambda columns: (
+            len(columns) >= 4 and bool({"number", "digital_number"} & columns.keys())
         ),
-        max=MAX_HEADER_ROW,
-        sheet=sheet,
+        missing=lambda row, columns: ExportError(
+            _(
+                "Sheet %(sheet)s, row %(row)s: the header has no column %(columns)s. "
+                "Import the unchanged export of 全量发票查询."
+            ),
+            sheet=sheet,
+            row=row,
+            columns=columns,
+        ),
+        not_found=lambda: ExportError(
+            _(
+                "This is not a 全量发票查询 export: none of the first %(max)s rows of %(sheet)s names "
+                "the columns 发票号码 or 数电发票号码, 开票日期, 金额, 税额, 价税合计. Import the file "
+                "exported from 税务数字账户 → 全量发票查询."
+            ),
+            max=MAX_HEADER_ROW,
+            sheet=sheet,
+        ),
+        max_row=MAX_HEADER_ROW,
     )
 
 
@@ -452,24 +449,15 @@ def _chain(first, rest):
 
 
 def _add_error(parsed, sheet, row, error):
-    if len(parsed.errors) < MAX_ERRORS:
-        parsed.errors.append(
-            FapiaoRuleError(
-                error.field,
-                _("Sheet %(sheet)s, row %(row)s: %(error)s"),
-                sheet=sheet,
-                row=row,
-                error=error,
-            )
-        )
-    elif len(parsed.errors) == MAX_ERRORS:
-        parsed.errors.append(
-            FapiaoRuleError(
-                "file",
-                _("More rows cannot be used; only the first %(max)s errors are listed."),
-                max=MAX_ERRORS,
-            )
-        )
+    spreadsheet.add_row_error(
+        parsed.errors,
+        error,
+        _("Sheet %(sheet)s, row %(row)s: %(error)s"),
+        MAX_ERRORS,
+        _("More rows cannot be used; only the first %(max)s errors are listed."),
+        sheet=sheet,
+        row=row,
+    )
 
 
 def _is_blank(row):
@@ -613,22 +601,20 @@ def normalize_name(value):
 
 def _amount(value, field):
     """An amount in cents; numbers beyond any fapiao's (or Decimal's precision) are refused."""
-    if not (isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)):
-        value = _CURRENCY.sub("", _text(value))
-    try:
-        amount = fapiao_amount.to_cents_of(value, field)
-    except InvalidOperation:
-        amount = None
-    if amount is None or abs(amount) >= MAX_AMOUNT:
-        raise FapiaoRuleError(
+    return spreadsheet.cell_amount(
+        value,
+        field,
+        MAX_AMOUNT,
+        lambda shown: FapiaoRuleError(
             field,
             _(
                 "The %(label)s %(value)s is not a fapiao amount. Import the unchanged export of 全量发票查询."
             ),
             label=fapiao_amount.AMOUNT_LABELS[field],
-            value=value,
-        )
-    return amount
+            value=shown,
+        ),
+        amount_errors=True,
+    )
 
 
 def parse_date(value):
@@ -855,6 +841,3 @@ def _csv_cell(value):
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     return "" if value is None else value
-
-
-_BY_HEADER = {_header_key(v): key for key, variants in HEADERS.items() for v in variants}

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from . import fapiao_amount, spreadsheet
+from . import spreadsheet
 from .fapiao_number import DIGITAL_NUMBER_LENGTH, to_halfwidth
 from .rule_error import FapiaoRuleError, _
 from .spreadsheet import cell_text as _text
@@ -49,6 +49,7 @@ REMIND_HOURS = 24  # the responsible user is reminded once, this long before it 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_HEADER_ROW = 30
 MAX_ERRORS = 200
+MAX_AMOUNT = Decimal(10) ** 13  # far above any form's 价税合计
 
 # Selection labels: Odoo translates them as the fields' selections (no `_` here).
 STATES = [
@@ -148,7 +149,6 @@ def _key(value):
     return text.removesuffix("(元)")
 
 
-_BY_HEADER = {_key(v): key for key, variants in HEADERS.items() for v in variants}
 INITIATOR_TEXTS = {
     **dict.fromkeys(("销方", "销售方", "销方发起", "销方录入", "销售方发起", "seller", "1", "01"),
                     "seller"),
@@ -267,29 +267,27 @@ def _csv_rows(data):
 
 
 def _find_header(sheet, rows):
-    for index, row in enumerate(rows[:MAX_HEADER_ROW]):
-        columns = {}
-        for position, value in enumerate(row or ()):
-            key = _BY_HEADER.get(_key(value))
-            if key and key not in columns:
-                columns[key] = position
-        if "number" in columns and len(columns) >= 3:
-            missing = [COLUMN_LABELS[key] for key in REQUIRED if key not in columns]
-            if missing:
-                raise FormExportError(
-                    _("Sheet %(sheet)s, row %(row)s: the header has no column %(columns)s."),
-                    sheet=sheet,
-                    row=index + 1,
-                    columns=", ".join(missing),
-                )
-            return columns, index + 1
-    raise FormExportError(
-        _(
-            "This is not a list of 红字确认单: none of the first %(max)s rows of %(sheet)s names "
-            "the column 红字确认单编号. Import the list exported from the platform."
+    return spreadsheet.find_header(
+        rows,
+        HEADERS,
+        REQUIRED,
+        normalize=_key,
+        is_header=lambda columns: "number" in columns and len(columns) >= 3,
+        missing=lambda row, columns: FormExportError(
+            _("Sheet %(sheet)s, row %(row)s: the header has no column %(columns)s."),
+            sheet=sheet,
+            row=row,
+            columns=columns,
         ),
-        max=MAX_HEADER_ROW,
-        sheet=sheet,
+        not_found=lambda: FormExportError(
+            _(
+                "This is not a list of 红字确认单: none of the first %(max)s rows of %(sheet)s names "
+                "the column 红字确认单编号. Import the list exported from the platform."
+            ),
+            max=MAX_HEADER_ROW,
+            sheet=sheet,
+        ),
+        max_row=MAX_HEADER_ROW,
     )
 
 
@@ -329,17 +327,15 @@ def _parse_rows(sheet, rows):
 
 
 def _add_error(parsed, sheet, row, error):
-    if len(parsed.errors) < MAX_ERRORS:
-        parsed.errors.append(
-            FapiaoRuleError(
-                error.field,
-                _("Sheet %(sheet)s, row %(row)s, column %(column)s: %(error)s"),
-                sheet=sheet,
-                row=row,
-                column=COLUMN_LABELS.get(error.field, error.field),
-                error=error,
-            )
-        )
+    spreadsheet.add_row_error(
+        parsed.errors,
+        error,
+        _("Sheet %(sheet)s, row %(row)s, column %(column)s: %(error)s"),
+        MAX_ERRORS,
+        sheet=sheet,
+        row=row,
+        column=COLUMN_LABELS.get(error.field, error.field),
+    )
 
 
 def _parse_row(row, cells):
@@ -414,19 +410,16 @@ def _form_digits(value, field):
 
 
 def _amount(value, field):
-    if not isinstance(value, (int, float, Decimal)) or isinstance(value, bool):
-        value = _text(value).replace("¥", "").replace("￥", "")
-    try:
-        amount = fapiao_amount.to_cents_of(value, field)
-    except Exception:
-        amount = None
-    if amount is None or not amount.is_finite() or abs(amount) >= Decimal(10) ** 13:
-        raise FapiaoRuleError(
+    return spreadsheet.cell_amount(
+        value,
+        field,
+        MAX_AMOUNT,
+        lambda shown: FapiaoRuleError(
             field,
             _("%(value)s is not an amount. Correct the row or export the list again."),
-            value=_text(value) or "—",
-        )
-    return amount
+            value=_text(shown) or "—",
+        ),
+    )
 
 
 def parse_status(value):

@@ -2,15 +2,22 @@
 
 Shared by the readers of the bureau's 全量发票查询 export (bureau_export.py) and of the platform's
 list of 红字确认单 (red_confirmation_export.py): which xlsx reader to use, how a CSV's encoding and
-delimiter are found. The callers turn `Unreadable` into a message about their own file.
+delimiter are found, where the header stands below the title rows, how an amount cell is read and
+how row errors are collected. The callers turn `Unreadable` into a message about their own file and
+pass their own messages to the rest: each export is named in its own words.
 """
 
 import codecs
 import csv
 import io
+import itertools
 import re
 import zipfile
 from datetime import datetime
+from decimal import Decimal
+
+from . import fapiao_amount
+from .rule_error import FapiaoRuleError
 
 # Readers of xlsx, fastest first: python-calamine (Rust, optional: ~4x faster than openpyxl on a
 # month of 100,000 rows, see the README's benchmark) when installed, openpyxl otherwise.
@@ -22,6 +29,7 @@ _EXACT_FLOAT = 2**53  # below this an integral float is the integer Excel stored
 # A formula element in a worksheet's XML: <f>, <f t="shared" ...>, <x:f/>.
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _SCAN_CHUNK = 1 << 20
+_CURRENCY = re.compile(r"[¥￥]")
 
 
 class Unreadable(Exception):
@@ -143,3 +151,57 @@ def csv_rows(text, delimiter):
 
 # Comma as the platforms write it; tab or semicolon when Excel re-saved it in another locale.
 CSV_DELIMITERS = ",\t;"
+
+
+def find_header(rows, aliases, required, *, normalize, is_header, missing, not_found, max_row):
+    """(column index by name, header row number) of a sheet whose header stands below title rows.
+
+    The header is the first of the first `max_row` rows whose cells name columns that `is_header`
+    accepts (a dict of column name -> index). `aliases` gives each column's name the header texts
+    that name it, the first being its label; cells and texts are compared after `normalize`. The
+    caller's errors are raised: `missing(row, labels)` when the header lacks `required` columns
+    (their labels joined by commas), `not_found()` when no row is a header.
+    """
+    by_text = {normalize(text): name for name, texts in aliases.items() for text in texts}
+    for number, row in enumerate(itertools.islice(rows, max_row), start=1):
+        columns = {}
+        for index, value in enumerate(row or ()):
+            name = by_text.get(normalize(value))
+            if name and name not in columns:
+                columns[name] = index
+        if is_header(columns):
+            labels = [aliases[name][0] for name in required if name not in columns]
+            if labels:
+                raise missing(number, ", ".join(labels))
+            return columns, number
+    raise not_found()
+
+
+def cell_amount(value, field, limit, refuse, *, amount_errors=False):
+    """The amount of a cell in cents (a Decimal): a number as it is, text without its ¥ or ￥.
+
+    `refuse(value)` builds the caller's error for an amount of `limit` or more and for a cell that
+    is no number, `value` being the cell as read (text without its currency sign). With
+    `amount_errors`, a cell that is no number or beyond any fapiao keeps fapiao_amount's error.
+    """
+    if not isinstance(value, (int, float, Decimal)) or isinstance(value, bool):
+        value = _CURRENCY.sub("", cell_text(value))
+    try:
+        amount = fapiao_amount.to_cents_of(value, field)
+    except FapiaoRuleError:
+        if amount_errors:
+            raise
+        raise refuse(value) from None
+    if abs(amount) >= limit:
+        raise refuse(value)
+    return amount
+
+
+def add_row_error(errors, error, template, limit, overflow=None, **params):
+    """Append the row's FapiaoRuleError `error` to `errors` as the caller's `template` (placed by
+    `params`, `error` its last part) while fewer than `limit` are listed, then `overflow` once
+    (a template of the `max` listed): a broken file is not worth listing further."""
+    if len(errors) < limit:
+        errors.append(FapiaoRuleError(error.field, template, **params, error=error))
+    elif overflow and len(errors) == limit:
+        errors.append(FapiaoRuleError("file", overflow, max=limit))

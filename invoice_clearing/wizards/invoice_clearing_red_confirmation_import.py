@@ -1,8 +1,6 @@
 """Import the platform's list of red-letter confirmation forms (红字确认单): create or update
 them by number, all or nothing."""
 
-import base64
-import binascii
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
@@ -18,25 +16,17 @@ PLATFORM_TZ = ZoneInfo("Asia/Shanghai")  # the platform writes China time
 
 class InvoiceClearingRedConfirmationImport(models.TransientModel):
     _name = "invoice.clearing.red.confirmation.import"
+    _inherit = ["invoice.clearing.upload.mixin"]
     _description = "Import Red-letter Confirmation Forms"
 
     file = fields.Binary(
-        "Form List", required=True, help="xlsx or CSV list of 红字确认单 exported from the platform"
+        "Form List", help="xlsx or CSV list of 红字确认单 exported from the platform"
     )
-    file_name = fields.Char()
-    company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company,
-        domain=lambda self: [("id", "in", self.env.companies.ids)],
-    )  # fmt: skip
 
     def action_import(self):
         self.ensure_one()
-        try:
-            data = base64.b64decode(self.file or b"", validate=True)
-        except (binascii.Error, ValueError):
-            raise UserError(self.env._("The uploaded file is damaged. Upload it again.")) from None
         forms = self.env["invoice.clearing.red.confirmation"]._import_rows(
-            self.company_id, self._parse(data)
+            self.company_id, self._parse(self._upload_data())
         )
         return {
             "type": "ir.actions.act_window",
