@@ -183,6 +183,49 @@ class TestTours(HttpCase):
             )
         )
 
+    def test_clerk_registers_one_fapiao_at_two_rates(self):
+        """The invoice's lines at 13 % and 6 % get one 数电 number: one fapiao, two rate lines."""
+        clerk = self.env.ref("invoice_clearing.demo_user_clerk")
+        clerk.lang = "zh_CN"
+        taxes = {
+            rate: self.env["account.tax"].search(
+                [
+                    ("company_id", "=", self.company.id),
+                    ("type_tax_use", "=", "sale"),
+                    ("amount", "=", rate),
+                    ("amount_type", "=", "percent"),
+                ],
+                limit=1,
+            )
+            for rate in (13.0, 6.0)
+        }
+        invoice = (
+            self.env["account.move"]
+            .with_company(self.company)
+            .create({
+                "move_type": "out_invoice",
+                "partner_id": self.env.ref("invoice_clearing.demo_customer_01").id,
+                "invoice_date": fields.Date.today(),
+                "invoice_line_ids": [
+                    Command.create({"name": name, "quantity": 1, "price_unit": price,
+                                    "tax_ids": [Command.set(taxes[rate].ids)]})
+                    for name, price, rate in (("办公用品", 1000.0, 13.0), ("咨询服务", 200.0, 6.0))
+                ],
+            })
+        )  # fmt: skip
+        invoice.action_post()
+        self.start_tour(
+            f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}",
+            "invoice_clearing_rate_lines",
+            login="clerk",
+        )
+        fapiao = invoice.fapiao_ids
+        self.assertEqual(fapiao.number, "26312000000066666666")
+        self.assertEqual(
+            (fapiao.multi_rate, fapiao.tax_rate, fapiao.amount_total), (True, 13.0, 1342.0)
+        )
+        self.assertEqual(sorted(fapiao.rate_line_ids.mapped("tax_rate")), [6.0, 13.0])
+
     def test_manager_sees_the_quota_from_the_register(self):
         """This month's demo quota is past the warning: the register leads to it and its fapiao."""
         quota = self.env["invoice.clearing.quota"].search(

@@ -1,0 +1,63 @@
+import { registry } from "@web/core/registry";
+
+const NUMBER = "26312000000066666666";
+
+/**
+ * A clearing user (开票员, in Chinese) registers the one 数电 fapiao of an invoice at 13 % and 6 %:
+ * the same number on both lines of the wizard, then the fapiao shows its rate lines (税率明细).
+ */
+registry.category("web_tour.tours").add("invoice_clearing_rate_lines", {
+    steps: () => [
+        {
+            content: "Register the invoice's fapiao",
+            trigger: ".o_form_view button[name=action_register_fapiao]",
+            run: "click",
+        },
+        {
+            content: "One line per rate: 13 % first",
+            trigger: ".modal .o_data_row:nth-child(1) td[name=number]",
+            run: "click",
+        },
+        {
+            content: "The fapiao's number on the 13 % line",
+            trigger: ".modal .o_data_row:nth-child(1) td[name=number] input",
+            run: `edit ${NUMBER}`,
+        },
+        {
+            content: "Then the 6 % line",
+            trigger: ".modal .o_data_row:nth-child(2) td[name=number]",
+            run: "click",
+        },
+        {
+            content: "The same number: one fapiao with both rates",
+            trigger: ".modal .o_data_row:nth-child(2) td[name=number] input",
+            run: `edit ${NUMBER}`,
+        },
+        {
+            content: "Register",
+            trigger: ".modal button[name=action_confirm]",
+            run: "click",
+        },
+        {
+            content: "The wizard is closed: the invoice's fapiao are listed",
+            trigger: `body:not(:has(.modal)) .o_list_view .o_data_row:contains(${NUMBER})`,
+        },
+        {
+            content: "The invoice has one fapiao: open it",
+            trigger: `.o_list_view .o_data_row:contains(${NUMBER}) .o_data_cell[name=number]`,
+            run: "click",
+        },
+        {
+            content: "Its form is open, with its rate lines (税率明细)",
+            trigger: ".o_form_view .o_field_widget[name=rate_line_ids] .o_data_row",
+        },
+        {
+            content: "Its rate lines show 13 %",
+            trigger: ".o_form_view .o_field_widget[name=rate_line_ids] .o_data_row:contains(13.00):contains(1,000.00)",
+        },
+        {
+            content: "and 6 %",
+            trigger: ".o_form_view .o_field_widget[name=rate_line_ids] .o_data_row:contains(6.00):contains(200.00)",
+        },
+    ],
+});
