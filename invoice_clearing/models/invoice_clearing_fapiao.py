@@ -82,6 +82,11 @@ class InvoiceClearingFapiao(models.Model):
         help="税率明细: only on a fapiao with several tax rates (one 数电 number, lines at 13% and "
         "6%). The fapiao's rate is then its largest line's.",
     )
+    rates_label = fields.Char(
+        "Tax Rates",
+        compute="_compute_rates_label",
+        help="税率: the fapiao's rate, or each rate of its rate lines (13% / 6%)",
+    )
     multi_rate = fields.Boolean(
         "Several Rates",
         compute="_compute_multi_rate",
@@ -168,6 +173,11 @@ class InvoiceClearingFapiao(models.Model):
     def _compute_display_name(self):
         for fapiao in self:
             fapiao.display_name = f"{fapiao.code} {fapiao.number}" if fapiao.code else fapiao.number
+
+    @api.depends("tax_rate", "multi_rate", "rate_line_ids.tax_rate")
+    def _compute_rates_label(self):
+        for fapiao in self:
+            fapiao.rates_label = fapiao._rates_label()
 
     @api.depends("rate_line_ids")
     def _compute_multi_rate(self):

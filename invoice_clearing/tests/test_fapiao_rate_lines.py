@@ -49,6 +49,9 @@ class TestFapiaoRateLines(ClearingCommon):
             ],
             [(13.0, 100.0, 113.0), (6.0, 50.0, 53.0)],
         )
+        self.assertEqual(fapiao.rates_label, "13% / 6%")
+        single = self.month_fapiao[0]
+        self.assertEqual(single.rates_label, f"{single.tax_rate:g}%")
 
     def test_summary_splits_the_amounts_and_counts_the_fapiao_once(self):
         clearing = self.new_clearing()

@@ -43,6 +43,10 @@ registry.category("web_tour.tours").add("invoice_clearing_rate_lines", {
             trigger: `body:not(:has(.modal)) .o_list_view .o_data_row:contains(${NUMBER})`,
         },
         {
+            content: "The register shows both rates of the fapiao",
+            trigger: `.o_list_view .o_data_row:contains(${NUMBER}) .o_data_cell[name=rates_label]:contains(13% / 6%)`,
+        },
+        {
             content: "The invoice has one fapiao: open it",
             trigger: `.o_list_view .o_data_row:contains(${NUMBER}) .o_data_cell[name=number]`,
             run: "click",

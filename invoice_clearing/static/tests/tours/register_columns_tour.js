@@ -32,7 +32,7 @@ registry.category("web_tour.tours").add("invoice_clearing_register_columns", {
             run() {
                 assertNotCut(".o_data_row .o_data_cell[name=number]");
                 assertNotCut(".o_data_row .o_data_cell[name=code]");
-                for (const name of ["code", "number", "issue_date", "tax_rate", "uploaded"]) {
+                for (const name of ["code", "number", "issue_date", "rates_label", "uploaded"]) {
                     assertNotCut(`th[data-name=${name}] span.text-truncate`);
                 }
             },
