@@ -120,14 +120,9 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
         Fapiao = self.env["invoice.clearing.fapiao"].with_company(company)
         created = Fapiao
         with self.env.cr.savepoint():
-            # Blue fapiao first: a red-letter one in the same batch may reverse one of them.
-            for proposal in sorted(proposals, key=lambda p: p["parsed"].is_red):
-                parsed = proposal["parsed"]
-                origin = proposal["origin_id"]
-                if not origin and parsed.is_red:
-                    origin = created.filtered(lambda f, n=parsed.origin_number: f.number == n).id
+            for proposal in proposals:
                 try:
-                    fapiao = Fapiao.create(self._fapiao_vals(company, proposal, origin))
+                    fapiao = Fapiao.create(self._fapiao_vals(company, proposal))
                 except (ValidationError, UserError) as error:
                     raise self._file_error(proposal["name"], error.args[0]) from None
                 self.env["ir.attachment"].create(
@@ -153,7 +148,7 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
         return created
 
     @api.model
-    def _fapiao_vals(self, company, proposal, origin_id):
+    def _fapiao_vals(self, company, proposal):
         parsed = proposal["parsed"]
         if not proposal["partner_id"]:
             raise self._file_error(
@@ -165,13 +160,13 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
                     buyer=parsed.buyer_name or "?",
                 ),
             )
-        if parsed.is_red and not origin_id:
+        if parsed.is_red and not proposal["origin_id"]:
             raise self._file_error(
                 proposal["name"],
                 self.env._(
                     "red-letter fapiao %(number)s reverses fapiao %(origin)s, which is not "
-                    "registered for %(company)s. Register the blue fapiao first (or upload "
-                    "both files together).",
+                    "registered for %(company)s. Register the blue fapiao first, then upload "
+                    "this file again.",
                     number=parsed.number,
                     origin=parsed.origin_number,
                     company=company.name,
@@ -188,7 +183,7 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
             "issue_date": parsed.issue_date,
             **self._amount_vals(proposal),
             "is_red": parsed.is_red,
-            "origin_fapiao_id": origin_id or False,
+            "origin_fapiao_id": proposal["origin_id"] or False,
             "red_reference": parsed.red_reference if parsed.is_red else False,
         }
 

@@ -148,11 +148,11 @@ class TestFapiaoFiles(FapiaoCommon):
             [upload("red.xml", self.red_xml(blue="26312000000000054321"))],
             "red.xml", "26312000000000054321",
         )  # fmt: skip
-        # With its blue fapiao in the same batch, a red 数电 fapiao still needs its confirmed
-        # form, which can only name a blue fapiao already registered: nothing is registered.
+        # A red 数电 fapiao needs its confirmed form, which can only name a blue fapiao already
+        # registered: its blue fapiao in the same batch does not count, nothing is registered.
         self.assertRefused(
-            [upload("red.xml", self.red_xml()), upload("blue.xml", self.xml())],
-            "red.xml", FORM_NUMBER,
+            [upload("blue.xml", self.xml()), upload("red.xml", self.red_xml())],
+            "red.xml", NUMBER, "Register the blue fapiao first",
         )  # fmt: skip
 
     def test_a_batch_is_read_with_the_queries_of_one_file(self):
