@@ -13,11 +13,21 @@ from decimal import Decimal
 
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
 
 from ..tools import digital_fapiao, fapiao_number, periods, reconcile, tax_id
 from ..tools.rule_error import FapiaoRuleError
 
 INVOICE_TYPES = ("out_invoice", "out_refund")
+
+
+def _first_by(records, key):
+    """{key(record): the first of `records` with that key}: what one query read for the whole
+    batch, looked up file by file."""
+    found = {}
+    for record in records:
+        found.setdefault(key(record), record)
+    return found
 
 
 class InvoiceClearingFapiaoFile(models.AbstractModel):
@@ -110,14 +120,9 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
         Fapiao = self.env["invoice.clearing.fapiao"].with_company(company)
         created = Fapiao
         with self.env.cr.savepoint():
-            # Blue fapiao first: a red-letter one in the same batch may reverse one of them.
-            for proposal in sorted(proposals, key=lambda p: p["parsed"].is_red):
-                parsed = proposal["parsed"]
-                origin = proposal["origin_id"]
-                if not origin and parsed.is_red:
-                    origin = created.filtered(lambda f, n=parsed.origin_number: f.number == n).id
+            for proposal in proposals:
                 try:
-                    fapiao = Fapiao.create(self._fapiao_vals(company, proposal, origin))
+                    fapiao = Fapiao.create(self._fapiao_vals(company, proposal))
                 except (ValidationError, UserError) as error:
                     raise self._file_error(proposal["name"], error.args[0]) from None
                 self.env["ir.attachment"].create(
@@ -143,7 +148,7 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
         return created
 
     @api.model
-    def _fapiao_vals(self, company, proposal, origin_id):
+    def _fapiao_vals(self, company, proposal):
         parsed = proposal["parsed"]
         if not proposal["partner_id"]:
             raise self._file_error(
@@ -155,13 +160,13 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
                     buyer=parsed.buyer_name or "?",
                 ),
             )
-        if parsed.is_red and not origin_id:
+        if parsed.is_red and not proposal["origin_id"]:
             raise self._file_error(
                 proposal["name"],
                 self.env._(
                     "red-letter fapiao %(number)s reverses fapiao %(origin)s, which is not "
-                    "registered for %(company)s. Register the blue fapiao first (or upload "
-                    "both files together).",
+                    "registered for %(company)s. Register the blue fapiao first, then upload "
+                    "this file again.",
                     number=parsed.number,
                     origin=parsed.origin_number,
                     company=company.name,
@@ -178,7 +183,7 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
             "issue_date": parsed.issue_date,
             **self._amount_vals(proposal),
             "is_red": parsed.is_red,
-            "origin_fapiao_id": origin_id or False,
+            "origin_fapiao_id": proposal["origin_id"] or False,
             "red_reference": parsed.red_reference if parsed.is_red else False,
         }
 
@@ -220,6 +225,7 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
     def _check_not_registered(self, company, proposals):
         """Refuse a number the company already registered (one query for the batch)."""
         Fapiao = self.env["invoice.clearing.fapiao"]
+        digital = fapiao_number.DIGITAL_KINDS
         # sudo: the duplicate is refused even where the user may not read the existing fapiao
         existing = Fapiao.sudo().search(
             [
@@ -227,14 +233,13 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
                 ("number", "in", [p["parsed"].number for p in proposals]),
             ]
         )
+        # A 数电 number is taken whatever the code, another kind's number for its code only.
+        by_key = _first_by(
+            existing, lambda f: (f.number, None if f.fapiao_type in digital else f.code or "")
+        )
         for proposal in proposals:
             parsed = proposal["parsed"]
-            same = existing.filtered(
-                lambda f, p=parsed: (
-                    f.number == p.number
-                    and (f.fapiao_type in fapiao_number.DIGITAL_KINDS or (f.code or "") == p.code)
-                )
-            )[:1]
+            same = by_key.get((parsed.number, None)) or by_key.get((parsed.number, parsed.code))
             if same:
                 raise self._file_error(
                     proposal["name"],
@@ -252,8 +257,10 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
         """The invoice of each file: the one given (checked), else the posted customer invoices
         of the buyer with the same total, same day preferred, as for bureau-only lines."""
         Move = self.env["account.move"]
-        for proposal in (p for p in proposals if p["given"] and p["move_id"]):
-            move = Move.browse(proposal["move_id"]).exists()
+        given = [p for p in proposals if p["given"] and p["move_id"]]
+        moves = _first_by(Move.browse([p["move_id"] for p in given]).exists(), lambda m: m.id)
+        for proposal in given:
+            move = moves.get(proposal["move_id"], Move)
             parsed = proposal["parsed"]
             if not move or move.company_id != company or move.move_type not in INVOICE_TYPES:
                 raise self._file_error(
@@ -294,6 +301,7 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
             proposal["move_id"] = move.id
             proposal["candidate_ids"] = [move.id]
             proposal["partner_id"] = move.commercial_partner_id.id
+        partner_by_vat = self._partners_by_vat({p["buyer_vat"] for p in proposals} - {""})
         to_match = [p for p in proposals if not p["given"]]
         lines = [
             reconcile.Line(
@@ -304,22 +312,21 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
             )
             for p in to_match
         ]
-        moves, partner_by_vat = self._read_invoices(company, to_match)
-        reconcile.propose(lines, moves, partner_by_vat)
+        reconcile.propose(lines, self._read_invoices(company, to_match), partner_by_vat)
         for proposal, line in zip(to_match, lines, strict=True):
             proposal["candidate_ids"] = list(line.candidate_move_ids)
             proposal["move_id"] = line.move_id or False
             proposal["partner_id"] = line.partner_id or False
         for proposal in (p for p in proposals if p["given"] and not p["move_id"]):
-            proposal["partner_id"] = self._partner_by_vat(proposal["buyer_vat"])
+            proposal["partner_id"] = partner_by_vat.get(proposal["buyer_vat"], False)
 
     @api.model
     def _read_invoices(self, company, proposals):
-        """(reconcile.Move tuples, partner id by tax ID): posted customer invoices of the buyers
-        without a fapiao yet, dated from the month before the fapiao to the end of its month."""
+        """reconcile.Move tuples: posted customer invoices of the buyers without a fapiao yet,
+        dated from the month before the fapiao to the end of its month."""
         vats = sorted({p["buyer_vat"] for p in proposals if p["buyer_vat"]})
         if not vats:
-            return [], {}
+            return []
         days = [p["parsed"].issue_date for p in proposals]
         moves = self.env["account.move"].search_fetch(
             [
@@ -334,7 +341,7 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
             ["amount_total", "move_type", "invoice_date", "commercial_partner_id"],
             order="id",
         )
-        found = [
+        return [
             reconcile.Move(
                 move.id,
                 tax_id.normalize_tax_id(move.commercial_partner_id.vat),
@@ -345,16 +352,19 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
             )
             for move in moves
         ]
-        return found, {vat: self._partner_by_vat(vat) for vat in vats}
 
     @api.model
-    def _partner_by_vat(self, vat):
-        if not vat:
-            return False
+    def _partners_by_vat(self, vats):
+        """{tax ID: id of the oldest commercial partner with it, case aside} (one query)."""
+        if not vats:
+            return {}
         partners = self.env["res.partner"].search(
-            [("vat", "=ilike", vat), ("parent_id", "=", False)], order="id", limit=1
+            Domain.OR(Domain("vat", "=ilike", vat) for vat in sorted(vats))
+            & Domain("parent_id", "=", False),
+            order="id",
         )
-        return partners.id
+        found = _first_by(partners, lambda p: tax_id.normalize_tax_id(p.vat))
+        return {vat: partner.id for vat, partner in found.items()}
 
     @api.model
     def _find_origins(self, company, proposals):
@@ -362,12 +372,13 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
         numbers = [p["parsed"].origin_number for p in proposals if p["parsed"].is_red]
         if not numbers:
             return
-        blues = self.env["invoice.clearing.fapiao"].search(
+        Fapiao = self.env["invoice.clearing.fapiao"]
+        blues = Fapiao.search(
             [("company_id", "=", company.id), ("number", "in", numbers), ("is_red", "=", False)]
         )
+        by_number = _first_by(blues, lambda f: f.number)
         for proposal in proposals:
-            number = proposal["parsed"].origin_number
-            proposal["origin_id"] = blues.filtered(lambda f, n=number: f.number == n)[:1].id
+            proposal["origin_id"] = by_number.get(proposal["parsed"].origin_number, Fapiao).id
 
     @api.model
     def _file_error(self, name, reason):

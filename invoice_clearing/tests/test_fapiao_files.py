@@ -148,12 +148,41 @@ class TestFapiaoFiles(FapiaoCommon):
             [upload("red.xml", self.red_xml(blue="26312000000000054321"))],
             "red.xml", "26312000000000054321",
         )  # fmt: skip
-        # With its blue fapiao in the same batch, a red 数电 fapiao still needs its confirmed
-        # form, which can only name a blue fapiao already registered: nothing is registered.
+        # A red 数电 fapiao needs its confirmed form, which can only name a blue fapiao already
+        # registered: its blue fapiao in the same batch does not count, nothing is registered.
         self.assertRefused(
-            [upload("red.xml", self.red_xml()), upload("blue.xml", self.xml())],
-            "red.xml", FORM_NUMBER,
+            [upload("blue.xml", self.xml()), upload("red.xml", self.red_xml())],
+            "red.xml", NUMBER, "Register the blue fapiao first",
         )  # fmt: skip
+
+    def test_a_batch_is_read_with_the_queries_of_one_file(self):
+        """The register, the given invoices and the buyers are read once for the batch, not
+        once per file."""
+        invoices = [self.posted_invoice([(1000.0, self.tax_13)]) for _i in range(3)]
+        files = []
+        for i, invoice in enumerate(invoices):
+            files.append(upload(f"g{i}.xml", self.xml(number=f"2631200000000002000{i}"),
+                                move_id=invoice.id))  # fmt: skip
+            files.append(upload(f"m{i}.xml", self.xml(number=f"2631200000000003000{i}")))
+            files.append(upload(f"n{i}.xml", self.xml(number=f"2631200000000004000{i}"),
+                                move_id=False))  # fmt: skip
+        Service = self.env["invoice.clearing.fapiao.file"].with_user(self.clerk)
+
+        def read(batch):
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            proposals = Service._read_files(self.company, batch)
+            return proposals, self.env.cr.sql_log_count - before
+
+        read(files)  # the ORM's caches (access rules, …) warm up
+        _proposals, one = read(files[:3])
+        proposals, nine = read(files)
+        self.assertEqual(nine, one, "the same queries for 9 files as for 3")
+        self.assertEqual(
+            [(p["move_id"], p["partner_id"]) for p in proposals[::3]],
+            [(invoice.id, self.buyer.id) for invoice in invoices],
+        )
+        self.assertEqual({p["partner_id"] for p in proposals}, {self.buyer.id})
 
     def test_cleared_fapiao_keeps_its_file(self):
         fapiao = self.import_files(upload("fapiao.xml", self.xml()))

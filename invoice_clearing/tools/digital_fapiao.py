@@ -195,13 +195,16 @@ def _read_einvoice(root):
     basic = _find(data, "BasicInformation")
     red = _find(root, "SpecificInformation", "RedEInvoice")
     origin, form = _red_numbers(red) if red is not None else ("", "")
-    result = FapiaoFile(
+    return FapiaoFile(
         source="xml",
         number=_required_number(number, "TaxSupervisionInfo/InvoiceNumber"),
         issue_date=_required_date(_text(root, "TaxSupervisionInfo", "IssueTime"), "IssueTime"),
-        amount_untaxed=_required_money(basic, "TotalAmWithoutTax"),
-        amount_tax=_required_money(basic, "TotalTaxAm"),
-        amount_total=_required_money(basic, "TotalTax-includedAmount"),
+        **_xml_amounts(
+            basic,
+            ("TotalAmWithoutTax", "TotalTaxAm", "TotalTax-includedAmount"),
+            data,
+            ("IssuItemInformation", "ItemName", "TaxRate", "ComTaxAm"),
+        ),
         fapiao_type=_digital_kind(" ".join(_labels(root)), codes=True),
         seller_vat=_text(data, "SellerInformation", "SellerIdNum"),
         seller_name=_text(data, "SellerInformation", "SellerName"),
@@ -211,18 +214,6 @@ def _read_einvoice(root):
         origin_number=origin,
         red_reference=form,
     )
-    for item in (e for e in data.iter() if _local(e.tag) == "IssuItemInformation"):
-        rate, exempt = _rate(_text(item, "TaxRate"))
-        result.lines.append(
-            FapiaoFileLine(
-                name=_text(item, "ItemName"),
-                amount=_required_money(item, "Amount"),
-                tax_rate=rate,
-                tax=_money(_text(item, "ComTaxAm")) if not exempt else Decimal(0),
-                tax_exempt=exempt,
-            )
-        )
-    return result
 
 
 def _labels(root):
@@ -286,27 +277,40 @@ def _read_old_einvoice(root):
         number=number,
         fapiao_type=kind,
         issue_date=_required_date(_text(root, "IssueDate"), "IssueDate"),
-        amount_untaxed=_required_money(root, "TaxExclusiveTotalAmount"),
-        amount_tax=_required_money(root, "TaxTotalAmount"),
-        amount_total=_required_money(root, "TaxInclusiveTotalAmount"),
+        **_xml_amounts(
+            root,
+            ("TaxExclusiveTotalAmount", "TaxTotalAmount", "TaxInclusiveTotalAmount"),
+            root,
+            ("GoodsInfo", "Item", "TaxScheme", "TaxAmount"),
+        ),
         seller_vat=_text(root, "Seller", "SellerTaxID"),
         seller_name=_text(root, "Seller", "SellerName"),
         buyer_vat=_text(root, "Buyer", "BuyerTaxID"),
         buyer_name=_text(root, "Buyer", "BuyerName"),
     )
-    for item in (e for e in root.iter() if _local(e.tag) == "GoodsInfo"):
-        rate, exempt = _rate(_text(item, "TaxScheme"))
-        result.lines.append(
+    result.is_red = result.amount_total < 0
+    return result
+
+
+def _xml_amounts(totals_node, totals, items_node, item):
+    """The FapiaoFile's amounts and lines, read alike in both XML schemas: `totals` names the
+    合计金额, 合计税额 and 价税合计 below `totals_node`; `item` names a line below `items_node`
+    and its name, rate and 税额 (none when exempt). A line's 金额 is Amount in both."""
+    untaxed, tax, total = (_required_money(totals_node, tag) for tag in totals)
+    item_tag, name_tag, rate_tag, tax_tag = item
+    lines = []
+    for element in (e for e in items_node.iter() if _local(e.tag) == item_tag):
+        rate, exempt = _rate(_text(element, rate_tag))
+        lines.append(
             FapiaoFileLine(
-                name=_text(item, "Item"),
-                amount=_required_money(item, "Amount"),
+                name=_text(element, name_tag),
+                amount=_required_money(element, "Amount"),
                 tax_rate=rate,
-                tax=_money(_text(item, "TaxAmount")) if not exempt else Decimal(0),
+                tax=_money(_text(element, tax_tag)) if not exempt else Decimal(0),
                 tax_exempt=exempt,
             )
         )
-    result.is_red = result.amount_total < 0
-    return result
+    return {"amount_untaxed": untaxed, "amount_tax": tax, "amount_total": total, "lines": lines}
 
 
 # ---------------------------------------------------------------- OFD
