@@ -79,6 +79,7 @@ class InvoiceClearingFapiao(models.Model):
         "invoice.clearing.fapiao.line",
         "fapiao_id",
         "Rate Lines",
+        copy=True,
         help="税率明细: only on a fapiao with several tax rates (one 数电 number, lines at 13% and "
         "6%). The fapiao's rate is then its largest line's.",
     )
