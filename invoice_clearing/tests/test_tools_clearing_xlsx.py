@@ -114,13 +114,13 @@ class TestClearingXlsx(ToolsCase):
                 }
 
         written = []
-        original = xlsx._FastRows.write
+        original = xlsx._FastRows.put
 
-        def write(self, row, values):
+        def put(self, row, values):
             written.append(original(self, row, values))
             return written[-1]
 
-        with patch.object(xlsx._FastRows, "write", write):
+        with patch.object(xlsx._FastRows, "put", put):
             fast = parts(xlsx.build_workbook(sheets, max_rows=25))
         assert written.count(True) > 30 and written.count(False) > 5  # both paths were taken
         with patch.object(xlsx._FastRows, "make", return_value=None):

@@ -81,7 +81,7 @@ def _write_sheet(workbook, formats, sheet, max_rows):
             row += 1
         if len(values) != len(kinds):
             raise ValueError(f"{len(values)} values for {len(kinds)} columns: {values!r}")
-        if fast and fast.write(row, values):
+        if fast and fast.put(row, values):
             continue
         for col, value in enumerate(values):
             _write_cell(worksheet, formats, row, col, value, kinds[col])
@@ -127,7 +127,7 @@ class _FastRows:
     """Rows of one constant_memory worksheet written as one XML string each: the bytes xlsxwriter's
     `_write_single_row` writes for them (the writer tests compare both), without its per-cell calls.
 
-    `write` returns False, writing nothing, for a row it leaves to xlsxwriter's own calls: text
+    `put` returns False, writing nothing, for a row it leaves to xlsxwriter's own calls: text
     xlsxwriter would rewrite (control characters, `_xHHHH_`, rich text, over 32,767 characters),
     a number that is not finite, a format xlsxwriter has not numbered yet. `make` returns None
     when the worksheet is not in the state this relies on (constant_memory, default row
@@ -157,7 +157,7 @@ class _FastRows:
         fast.xf = dict.fromkeys(kinds)  # kind -> '" s="n"', taken once xlsxwriter numbered it
         return fast
 
-    def write(self, row, values):
+    def put(self, row, values):
         worksheet, buffer = self.worksheet, self.buffer
         if row <= worksheet.previous_row:
             self.flush()
