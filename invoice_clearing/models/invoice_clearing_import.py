@@ -46,7 +46,7 @@ class InvoiceClearingImport(models.Model):
 
     The reconciliation service (`invoice.clearing.reconcile`) reads the register in one query and
     lets the pure engine `tools/reconcile.py` decide every outcome; the import then writes
-    set-based: one INSERT of the lines (`invoice.clearing.import.line._insert_rows`), one UPDATE
+    set-based: one COPY of the lines (`invoice.clearing.import.line._insert_rows`), one UPDATE
     of the fapiao's uploaded flags (`invoice.clearing.fapiao._set_uploaded_by_import`).
     Audit trail of the upload state (decision): the flags are not written through
     the tracked ORM, which would post one chatter message per fapiao (100,000 a month). Instead

@@ -422,3 +422,56 @@ class TestBureauExportOpenpyxl(TestBureauExport):
     # test is a health-check error).
     test_fuzz_random_bytes = test_fuzz_damaged_headers_and_archives = None
     test_fuzz_csv_cells = test_fuzz_xlsx_cells = test_fuzz_csv_grids = None
+
+
+class TestCsvStream(ToolsCase):
+    """The CSV export is decoded as it is read (spreadsheet.csv_encoding / csv_stream_rows): the
+    same rows, encodings and refusals as decoding the whole text first (decode_csv / csv_rows)."""
+
+    @staticmethod
+    def whole(data, delimiter=","):
+        try:
+            return list(sp.csv_rows(sp.decode_csv(data), delimiter))
+        except sp.Unreadable as error:
+            return error.reason
+        except csv.Error:
+            return "csv"
+
+    @staticmethod
+    def streamed(data, delimiter=","):
+        try:
+            return list(sp.csv_stream_rows(data, sp.csv_encoding(data), delimiter))
+        except sp.Unreadable as error:
+            return error.reason
+        except csv.Error:
+            return "csv"
+
+    @parametrize(
+        "data",
+        [
+            "\ufeff发票号码,金额\r\n1,2\r\n".encode(),
+            '"a\r\nb",c\n"x""y",\u2028z\rw\n'.encode(),
+            "购方,\u3000全角（括号）\n".encode("gb18030"),
+            b"a,\xff\xfe\n",
+            b"a,\x00b\n",
+            b'"open,quote\n',
+            b"",
+        ],
+    )
+    def test_streamed_rows_are_the_whole_texts(self, data):
+        assert self.streamed(data) == self.whole(data)
+
+    def test_a_chunk_boundary_inside_a_character(self):
+        """A multi-byte character across the 1 MiB chunks of the encoding check."""
+        data = ("a" * ((1 << 20) - 1) + "发票\n").encode()
+        assert sp.csv_encoding(data) == "utf-8-sig"
+        assert self.streamed(data) == self.whole(data)
+
+    @FUZZ
+    @given(
+        st.binary(max_size=64)
+        | st.text(max_size=64).map(lambda t: t.encode("utf-8", "surrogatepass"))
+    )
+    def test_fuzz_streamed_rows(self, data):
+        for delimiter in sp.CSV_DELIMITERS:
+            assert self.streamed(data, delimiter) == self.whole(data, delimiter)

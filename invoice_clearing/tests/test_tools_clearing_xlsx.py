@@ -1,7 +1,9 @@
 """XLSX writer: numbers stay numbers, IDs stay text (leading zeros), dates are dates."""
 
 import io
+import zipfile
 from datetime import date, datetime
+from unittest.mock import patch
 
 import openpyxl
 
@@ -69,3 +71,65 @@ class TestClearingXlsx(ToolsCase):
         assert parts[1] == [header, ("00000001", 1), ("00000002", 2), ("00000003", 3)]
         assert parts[2] == [header, ("00000004", 4), ("00000005", 5), ("00000006", 6)]
         assert parts[3] == [("Message",), ("ok",)]
+
+    def test_fast_rows_write_the_bytes_xlsxwriter_writes(self):
+        """The row writer that skips xlsxwriter's per-cell calls writes the same file, byte for
+        byte, as xlsxwriter's own calls: escapes, whitespace, the text xlsxwriter rewrites (left
+        to it), empty cells, dates, numbers, the order of formats, a split table."""
+        odd = [
+            "A & B <Co> \"quoted\"", " lead", "trail ", "tab\tinside", "line\nbreak", "_x0041_",
+            "bell\x07", "<r>rich</r>", "x" * 40_000, "免税 (增值税专用发票)", "\ufffe",
+        ]  # fmt: skip
+        rows = [
+            (text if i % 3 else None, date(2026, 10, 1 + i % 28), i * 1.5 - 7, i, 13.0 if i % 2 else "")
+            for i, text in enumerate(odd * 3)
+        ]  # fmt: skip
+        rows += [(f"{i:08d}", datetime(2026, 10, 2, 10, 30), 0, False, 9) for i in range(20)]
+        sheets = [
+            {
+                "name": "Summary",
+                "title_rows": [("Clearing", "QK/2026/10/0001"), ("Hash", None)],
+                "columns": [("Kind", xlsx.TEXT), ("Count", xlsx.INTEGER)],
+                "rows": [("Total", 3)],
+            },
+            {
+                "name": "Fapiao",
+                "columns": [
+                    ("Number", xlsx.TEXT),
+                    ("Date", xlsx.DATE),
+                    ("Amount", xlsx.NUMBER),
+                    ("Count", xlsx.INTEGER),
+                    ("Rate", xlsx.PERCENT),
+                ],
+                "rows": rows,
+            },
+        ]
+
+        def parts(content):
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                return {
+                    name: archive.read(name)
+                    for name in archive.namelist()
+                    if name != "docProps/core.xml"  # its creation time
+                }
+
+        written = []
+        original = xlsx._FastRows.put
+
+        def put(self, row, values):
+            written.append(original(self, row, values))
+            return written[-1]
+
+        with patch.object(xlsx._FastRows, "put", put):
+            fast = parts(xlsx.build_workbook(sheets, max_rows=25))
+        assert written.count(True) > 30 and written.count(False) > 5  # both paths were taken
+        with patch.object(xlsx._FastRows, "make", return_value=None):
+            plain = parts(xlsx.build_workbook(sheets, max_rows=25))
+        assert fast.keys() == plain.keys()
+        for name in plain:
+            assert fast[name] == plain[name], name
+        book = openpyxl.load_workbook(io.BytesIO(xlsx.build_workbook(sheets)))
+        values = list(book["Fapiao"].iter_rows(min_row=2, values_only=True))
+        assert values[0][:3] == (None, datetime(2026, 10, 1), -7)
+        assert values[1][0] == " lead" and values[3][0] is None
+        assert values[-1] == ("00000019", datetime(2026, 10, 2, 10, 30), 0, None, 9)

@@ -276,8 +276,9 @@ def _parse_workbook(names, sheet_rows, close):
 
 
 def _parse_csv(data, filename):
+    """Rows of a CSV export, decoded as they are read (the text is never held whole)."""
     try:
-        text = spreadsheet.decode_csv(data)
+        encoding = spreadsheet.csv_encoding(data)
     except spreadsheet.Unreadable as error:
         if error.reason == "binary":
             raise ExportError(
@@ -294,13 +295,15 @@ def _parse_csv(data, filename):
         ) from None
     for delimiter in spreadsheet.CSV_DELIMITERS:
         try:
-            head = list(_take(spreadsheet.csv_rows(text, delimiter), MAX_HEADER_ROW))
+            head = list(
+                _take(spreadsheet.csv_stream_rows(data, encoding, delimiter), MAX_HEADER_ROW)
+            )
             _find_header(head, CSV_SHEET, REQUIRED)
         except (ExportError, csv.Error):
             continue
         break
     try:
-        return _parse_rows(CSV_SHEET, spreadsheet.csv_rows(text, delimiter))
+        return _parse_rows(CSV_SHEET, spreadsheet.csv_stream_rows(data, encoding, delimiter))
     except csv.Error:
         raise ExportError(
             _("The CSV file cannot be read: it is damaged. Export it again from 全量发票查询.")
@@ -536,7 +539,7 @@ def _parse_row(sheet, number, cells):
         kind=kind,
         tax_exempt=exempt,
         tax_rates=rates,
-        **{name: normalize_name(cells.get(name)) for name in NAME_COLUMNS},
+        **{name: _shared_name(cells.get(name)) for name in NAME_COLUMNS},
     )
 
 
@@ -592,6 +595,20 @@ def _take(rows, limit=2_000_000):
 # ------------------------------------------------------------------------------------ values
 # Names and labels, compared as normalize_name leaves them.
 NAME_COLUMNS = ("seller_name", "buyer_name", "kind_label", "source", "risk", "issuer")
+
+
+def _shared_name(value):
+    """normalize_name, one string per distinct cell: an export repeats the seller, its buyers,
+    kinds and sources on every row (100,000 rows hold a few hundred names, not 600,000)."""
+    try:
+        return _cached_name(value)
+    except TypeError:  # an unhashable cell (a formula object of openpyxl)
+        return normalize_name(value)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _cached_name(value):
+    return normalize_name(value)
 
 
 def normalize_name(value):

@@ -149,6 +149,31 @@ def csv_rows(text, delimiter):
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
+def csv_encoding(data):
+    """The encoding decode_csv would decode CSV `data` with ("utf-8-sig" or "gb18030"), checked
+    chunk by chunk without holding the text: a month's CSV is 20 MB of bytes but 40 to 80 MB
+    as text. Raises Unreadable as decode_csv does."""
+    if b"\x00" in data:
+        raise Unreadable("binary")
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            for start in range(0, len(data), _SCAN_CHUNK):
+                decoder.decode(data[start : start + _SCAN_CHUNK])
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise Unreadable("encoding")
+
+
+def csv_stream_rows(data, encoding, delimiter):
+    """The rows of CSV `data` in `encoding` (see csv_encoding), decoded as they are read: the
+    rows csv_rows gives for its text, without the text held whole."""
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    return csv.reader(stream, delimiter=delimiter)
+
+
 # Comma as the platforms write it; tab or semicolon when Excel re-saved it in another locale.
 CSV_DELIMITERS = ",\t;"
 
