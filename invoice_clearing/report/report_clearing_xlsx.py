@@ -84,6 +84,24 @@ class ReportClearingXlsx(models.AbstractModel):
                 ],
             },
         ]
+        rate_lines = self._rate_lines(clearing)
+        if rate_lines:
+            sheets.append(
+                {
+                    "name": self.env._("Rate Lines"),
+                    "columns": self._rate_line_columns(),
+                    "rows": [
+                        (
+                            line.fapiao_id.display_name,
+                            line.tax_rate,
+                            line.amount_untaxed,
+                            line.amount_tax,
+                            line.amount_total,
+                        )
+                        for line in rate_lines
+                    ],
+                }
+            )
         forms = self._red_forms(clearing)
         if forms:
             sheets.append(
@@ -96,6 +114,25 @@ class ReportClearingXlsx(models.AbstractModel):
         xlsx.write_workbook(sheets, output)
         name = clearing.name.replace("/", "-")
         return f"{name}-{number}-of-{count}.xlsx" if part else f"{name}.xlsx"
+
+    @api.model
+    def _rate_lines(self, clearing):
+        """The rate lines (税率明细) of the scope's fapiao with several rates: the Fapiao sheet
+        gives such a fapiao's totals at its main rate, this sheet each rate."""
+        return self.env["invoice.clearing.fapiao.line"].search(
+            Domain("fapiao_id", "any", clearing._scope_domain()),
+            order="fapiao_id, tax_rate desc, id",
+        )
+
+    def _rate_line_columns(self):
+        Line = self.env["invoice.clearing.fapiao.line"]
+        return [
+            (_field_label(Line, "fapiao_id"), xlsx.TEXT),
+            (_field_label(Line, "tax_rate"), xlsx.PERCENT),
+            (_field_label(Line, "amount_untaxed"), xlsx.NUMBER),
+            (_field_label(Line, "amount_tax"), xlsx.NUMBER),
+            (_field_label(Line, "amount_total"), xlsx.NUMBER),
+        ]
 
     @api.model
     def _red_forms(self, clearing):

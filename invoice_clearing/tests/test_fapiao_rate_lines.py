@@ -2,7 +2,10 @@
 rate lines, split by rate in the summary and the tie-out, certified by the hash, frozen."""
 
 import base64
+import io
 from datetime import date
+
+import openpyxl
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
@@ -79,6 +82,22 @@ class TestFapiaoRateLines(ClearingCommon):
         (row,) = [row for row in rows if row["number"] == fapiao.number]
         self.assertEqual(row["rate"], "13% / 6%")
         self.assertIn("13%", [row["rate"] for row in rows if row["number"] != fapiao.number])
+
+    def test_xlsx_lists_the_rate_lines(self):
+        fapiao = self.multi_rate_fapiao()
+        clearing = self.new_clearing()
+        Report = self.env["report.invoice_clearing.clearing_xlsx"]
+        _name, content = Report._generate(clearing)
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        rows = list(book["Rate Lines"].iter_rows(values_only=True))
+        self.assertEqual(
+            [row[:3] for row in rows[1:]],
+            [(fapiao.display_name, 13.0, 100.0), (fapiao.display_name, 6.0, 50.0)],
+        )
+        (fapiao_row,) = [
+            row for row in book["Fapiao"].iter_rows(values_only=True) if fapiao.number in row
+        ]
+        self.assertIn(166.0, fapiao_row, "the Fapiao sheet keeps the fapiao's total")
 
     def test_tieout_compares_each_rate(self):
         invoice = self.posted_invoice([(100.0, self.tax_13), (50.0, self.tax_6)], date=OCTOBER)
