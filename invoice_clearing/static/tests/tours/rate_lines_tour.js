@@ -47,6 +47,27 @@ registry.category("web_tour.tours").add("invoice_clearing_rate_lines", {
             trigger: `.o_list_view .o_data_row:contains(${NUMBER}) .o_data_cell[name=rates_label]:contains(13% / 6%)`,
         },
         {
+            content: "Filter the register on fapiao with several rates",
+            trigger: ".o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Several Rates (多税率)",
+            trigger: ".o_filter_menu .o_menu_item:contains(多税率)",
+            run: "click",
+        },
+        {
+            content: "Close the filter menu",
+            trigger: ".o_searchview_facet:contains(多税率)",
+            run() {
+                document.querySelector(".o_searchview_dropdown_toggler").click();
+            },
+        },
+        {
+            content: "The fapiao is still listed under the filter",
+            trigger: `body:not(:has(.o_filter_menu)) .o_list_view .o_data_row:contains(${NUMBER})`,
+        },
+        {
             content: "The invoice has one fapiao: open it",
             trigger: `.o_list_view .o_data_row:contains(${NUMBER}) .o_data_cell[name=number]`,
             run: "click",
