@@ -177,8 +177,12 @@ class InvoiceClearingFapiao(models.Model):
 
     @api.depends("tax_rate", "multi_rate", "rate_line_ids.tax_rate")
     def _compute_rates_label(self):
+        """The fapiao's rate for people, each rate of its lines where it has several: "13% / 6%"."""
         for fapiao in self:
-            fapiao.rates_label = fapiao._rates_label()
+            rates = (
+                fapiao.rate_line_ids.mapped("tax_rate") if fapiao.multi_rate else [fapiao.tax_rate]
+            )
+            fapiao.rates_label = " / ".join(f"{rate:g}%" for rate in rates)
 
     @api.depends("rate_line_ids")
     def _compute_multi_rate(self):
@@ -259,26 +263,17 @@ class InvoiceClearingFapiao(models.Model):
         """Values of one fapiao for `lines` (tax_rate, tax_exempt, amount_untaxed, amount_tax):
         its own rate and amounts for one line; for several, their sums, its main rate and the
         rate lines."""
-        if len(lines) == 1:
-            rate, exempt, untaxed, tax = lines[0]
-            return {
-                "tax_rate": float(rate),
-                "tax_exempt": bool(exempt),
-                "amount_untaxed": float(untaxed),
-                "amount_tax": float(tax),
-                "amount_total": float(
-                    fapiao_amount.to_cents(untaxed) + fapiao_amount.to_cents(tax)
-                ),
-            }
         header = fapiao_amount.rate_lines_header(lines)
-        return {
+        vals = {
             **{
                 name: float(header[name])
                 for name in ("amount_untaxed", "amount_tax", "amount_total")
             },
             "tax_rate": header["tax_rate"],
             "tax_exempt": header["tax_exempt"],
-            "rate_line_ids": [
+        }
+        if len(lines) > 1:
+            vals["rate_line_ids"] = [
                 fields.Command.create(
                     {
                         "tax_rate": float(rate),
@@ -288,14 +283,8 @@ class InvoiceClearingFapiao(models.Model):
                     }
                 )
                 for rate, exempt, untaxed, tax in lines
-            ],
-        }
-
-    def _rates_label(self):
-        """The fapiao's rate for people, each rate of its lines where it has several: "13% / 6%"."""
-        self.ensure_one()
-        rates = self.rate_line_ids.mapped("tax_rate") if self.multi_rate else [self.tax_rate]
-        return " / ".join(f"{rate:g}%" for rate in rates)
+            ]
+        return vals
 
     @api.model
     def import_files(self, company_id, files):

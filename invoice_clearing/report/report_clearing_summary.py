@@ -127,7 +127,7 @@ class ReportClearingSummary(models.AbstractModel):
                 "buyer": f.partner_id.name or "",
                 "buyer_vat": f.buyer_vat or "",
                 "amount": self._fmt(f.amount_untaxed),
-                "rate": f._rates_label(),
+                "rate": f.rates_label,
                 "tax": self._fmt(f.amount_tax),
                 "total": self._fmt(f.amount_total),
                 "state": states.get(f.state, ""),
