@@ -414,7 +414,13 @@ class TestBureauImport(BureauImportCommon):
         )
 
     # ------------------------------------------------------------------ hostile input
-    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=100,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(
         position=st.integers(0, 7),
         column=st.sampled_from(be.BASIC_COLUMNS),

@@ -18,7 +18,11 @@ from .tools_case import ToolsCase, parametrize
 SELLER = "91350100M000100Y43"
 BUYER = "91110000600037341L"
 FUZZ = settings(
-    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=500,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )  # CI runs every fuzz test with 500 generated cases
 
 
@@ -456,6 +460,8 @@ class TestCsvStream(ToolsCase):
             b"a,\x00b\n",
             b'"open,quote\n',
             b"",
+            b"\xef",
+            b"\xef\xbb",
         ],
     )
     def test_streamed_rows_are_the_whole_texts(self, data):

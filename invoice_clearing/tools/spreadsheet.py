@@ -156,6 +156,10 @@ def csv_encoding(data):
     if b"\x00" in data:
         raise Unreadable("binary")
     for encoding in ("utf-8-sig", "gb18030"):
+        if encoding == "utf-8-sig" and 0 < len(data) < 3 and codecs.BOM_UTF8.startswith(data):
+            # A file cut inside the BOM: the incremental decoder waits for the rest of it and,
+            # even when told the input ended, returns nothing instead of failing.
+            continue
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
             for start in range(0, len(data), _SCAN_CHUNK):
