@@ -88,6 +88,12 @@ class InvoiceClearingFapiao(models.Model):
         compute="_compute_rates_label",
         help="税率: the fapiao's rate, or each rate of its rate lines (13% / 6%)",
     )
+    rate_lines_detail = fields.Char(
+        "Rate Line Amounts",
+        compute="_compute_rate_lines_detail",
+        tracking=True,
+        help="Each rate line as rate: amount + tax; tracked, so the chatter shows how they changed",
+    )
     multi_rate = fields.Boolean(
         "Several Rates",
         compute="_compute_multi_rate",
@@ -184,6 +190,26 @@ class InvoiceClearingFapiao(models.Model):
             )
             fapiao.rates_label = " / ".join(f"{rate:g}%" for rate in rates)
 
+    @api.depends(
+        "rate_line_ids.tax_rate",
+        "rate_line_ids.tax_exempt",
+        "rate_line_ids.amount_untaxed",
+        "rate_line_ids.amount_tax",
+    )
+    def _compute_rate_lines_detail(self):
+        """The rate lines as one text, "13%: 1000.00 + 130.00 | 6%: 500.00 + 30.00": a
+        One2many is tracked by its records only, so a changed amount would leave no trace in
+        the chatter; this text changes with any figure of any line."""
+        exempt = self.env._("exempt")
+        for fapiao in self:
+            fapiao.rate_lines_detail = fapiao_amount.rate_lines_text(
+                [
+                    (line.tax_rate, line.tax_exempt, line.amount_untaxed, line.amount_tax)
+                    for line in fapiao.rate_line_ids
+                ],
+                exempt,
+            )
+
     @api.depends("rate_line_ids")
     def _compute_multi_rate(self):
         for fapiao in self:
@@ -257,6 +283,14 @@ class InvoiceClearingFapiao(models.Model):
         """Rate lines written on their own (not through their fapiao) still add up to it."""
         if not self.env.context.get(VIA_FAPIAO):
             self._check_amounts()
+
+    def _track_lines(self):
+        """Before rate lines are written on their own: the fapiao's chatter records the change
+        as it does when they are written through the fapiao (whose write tracks every field)."""
+        context = self.env.context
+        if not (context.get(VIA_FAPIAO) or context.get("tracking_disable")
+                or context.get("mail_notrack")):  # fmt: skip
+            self._track_prepare(["rate_lines_detail"])
 
     @api.model
     def _rate_line_vals(self, lines):

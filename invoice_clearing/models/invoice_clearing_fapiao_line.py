@@ -111,6 +111,9 @@ class InvoiceClearingFapiaoLine(models.Model):
         Fapiao.browse(
             {vals["fapiao_id"] for vals in vals_list if vals.get("fapiao_id")}
         ).exists()._check_not_frozen()
+        Fapiao.browse(
+            {vals["fapiao_id"] for vals in vals_list if vals.get("fapiao_id")}
+        ).exists()._track_lines()
         lines = super().create(vals_list)
         lines._check_fapiao()
         return lines
@@ -121,6 +124,7 @@ class InvoiceClearingFapiaoLine(models.Model):
             raise ValidationError(
                 self.env._("A rate line belongs to its fapiao and cannot be moved to another.")
             )
+        self.fapiao_id._track_lines()
         result = super().write(vals)
         self._check_fapiao()
         return result
@@ -131,6 +135,7 @@ class InvoiceClearingFapiaoLine(models.Model):
 
     def unlink(self):
         fapiao = self.fapiao_id
+        fapiao._track_lines()
         result = super().unlink()
         fapiao.exists()._check_fapiao_lines_alone()
         return result

@@ -1,5 +1,7 @@
 """One reconciled fapiao of an import: the bureau's values, the register's fapiao, the outcome."""
 
+import json
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -50,6 +52,16 @@ class InvoiceClearingImportLine(models.Model):
     )
     tax_rate_known = fields.Boolean(readonly=True)
     tax_exempt = fields.Boolean(readonly=True, help="免税 / 不征税")
+    rate_lines = fields.Json(
+        readonly=True,
+        help="[[rate, exempt, amount, tax]] of a fapiao with several rates, from sheet 信息汇总表",
+    )
+    rates_detail = fields.Char(
+        "Amounts per Rate",
+        compute="_compute_rates_detail",
+        help="税率明细 of a fapiao with several rates: the fapiao created from the line gets these "
+        "rate lines",
+    )
     bureau_state = fields.Selection(
         fapiao_amount.FAPIAO_STATES,
         "Status at the Bureau",
@@ -70,6 +82,12 @@ class InvoiceClearingImportLine(models.Model):
         domain="[('id', 'in', candidate_move_ids)]",
         help="The invoice to link the new fapiao to",
     )  # fmt: skip
+
+    @api.depends("rate_lines")
+    def _compute_rates_detail(self):
+        exempt = self.env._("exempt")
+        for line in self:
+            line.rates_detail = fapiao_amount.rate_lines_text(line.rate_lines or [], exempt)
 
     @api.onchange("move_id")
     def _onchange_move_id(self):
@@ -216,11 +234,7 @@ class InvoiceClearingImportLine(models.Model):
                     "code": line.code,
                     "number": line.number,
                     "issue_date": line.issue_date,
-                    "amount_untaxed": line.amount_untaxed,
-                    "amount_tax": line.amount_tax,
-                    "amount_total": line.amount_total,
-                    "tax_rate": line._rate_for_fapiao(),
-                    "tax_exempt": line.tax_exempt,
+                    **line._amounts_for_fapiao(),
                     "is_red": line.is_red,
                     "void_date": line.issue_date if line.bureau_state == "void" else False,
                     "uploaded": True,
@@ -230,6 +244,20 @@ class InvoiceClearingImportLine(models.Model):
             line.fapiao_id = fapiao
             line._resolve(self.env._("fapiao created from the bureau's export."))
         return True
+
+    def _amounts_for_fapiao(self):
+        """Amounts, rate and rate lines of the fapiao created from the line."""
+        if self.rate_lines:
+            return self.env["invoice.clearing.fapiao"]._rate_line_vals(
+                [tuple(line) for line in self.rate_lines]
+            )
+        return {
+            "amount_untaxed": self.amount_untaxed,
+            "amount_tax": self.amount_tax,
+            "amount_total": self.amount_total,
+            "tax_rate": self._rate_for_fapiao(),
+            "tax_exempt": self.tax_exempt,
+        }
 
     def _rate_for_fapiao(self):
         """The line's rate; without one in the export, the single VAT rate its amounts fit."""
@@ -338,6 +366,8 @@ def _copy_column(chunk, name, kind):
     values = [getattr(line, name, None) for line in chunk]
     if kind == "boolean":
         return ["t" if value else "f" for value in values]
+    if kind == "json":
+        return [_NULL if value is None else _copy_text(json.dumps(value)) for value in values]
     if kind in ("integer", "many2one", "float", "monetary", "date"):
         return [_NULL if value is None or value is False else str(value) for value in values]
     return [_NULL if value is None or value is False else _copy_text(value) for value in values]

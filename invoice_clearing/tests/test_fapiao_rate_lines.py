@@ -235,3 +235,58 @@ class TestFapiaoRateLines(ClearingCommon):
         total, flagged = self.env.cr.fetchone()
         self.assertGreater(total, 0)
         self.assertEqual(flagged, 0, "created empty: no fapiao had rate lines")
+
+
+@tagged("post_install", "-at_install")
+class TestRateLinesChatter(ClearingCommon):
+    """A fapiao's chatter shows how its rate lines changed, whichever way they were written."""
+
+    @classmethod
+    def default_env_context(cls):
+        return {}  # the chatter is what is tested: tracking on
+
+    def fapiao_with_lines(self, lines):
+        Fapiao = self.env["invoice.clearing.fapiao"].with_user(self.clerk)
+        fapiao = Fapiao.create(
+            {
+                **self.fapiao_vals(number=NUMBER, issue_date=OCTOBER, uploaded=True),
+                **Fapiao._rate_line_vals(lines),
+            }
+        )
+        self.flush_tracking()  # created in an earlier request
+        return fapiao
+
+    def flush_tracking(self):
+        self.env.flush_all()
+        self.env.cr.flush()  # runs the precommit hooks that write the tracking messages
+
+    def tracked(self, fapiao):
+        """(old, new) of each tracked change of the rate lines, oldest first."""
+        values = fapiao.sudo().message_ids.tracking_value_ids.filtered(
+            lambda value: value.field_id.name == "rate_lines_detail"
+        )
+        return [(value.old_value_char, value.new_value_char) for value in values.sorted("id")]
+
+    def test_written_through_the_fapiao(self):
+        fapiao = self.fapiao_with_lines([(13.0, False, 100.0, 13.0), (6.0, False, 50.0, 3.0)])
+        self.assertEqual(self.tracked(fapiao), [])  # no change on creation
+        line = fapiao.rate_line_ids.filtered(lambda line: line.tax_rate == 6.0)
+        fapiao.with_user(self.clerk).write({
+            "amount_untaxed": 160.0, "amount_tax": 16.6, "amount_total": 176.6,
+            "rate_line_ids": [(1, line.id, {"amount_untaxed": 60.0, "amount_tax": 3.6})],
+        })  # fmt: skip
+        self.flush_tracking()
+        self.assertEqual(
+            self.tracked(fapiao),
+            [("13%: 100.00 + 13.00 | 6%: 50.00 + 3.00", "13%: 100.00 + 13.00 | 6%: 60.00 + 3.60")],
+        )
+
+    def test_written_alone(self):
+        fapiao = self.fapiao_with_lines([(13.0, False, 100.0, 13.0), (0.0, True, 50.0, 0.0)])
+        line = fapiao.rate_line_ids.filtered(lambda line: line.tax_rate == 0.0)
+        line.with_user(self.clerk).tax_exempt = False  # 免税 → 零税率: the sums still agree
+        self.flush_tracking()
+        self.assertEqual(
+            self.tracked(fapiao),
+            [("13%: 100.00 + 13.00 | 0% (exempt): 50.00 + 0.00", "13%: 100.00 + 13.00 | 0%: 50.00 + 0.00")],
+        )  # fmt: skip

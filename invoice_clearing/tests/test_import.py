@@ -232,6 +232,38 @@ class TestBureauImport(BureauImportCommon):
         self.assertTrue(fapiao.uploaded and line.resolved)
         self.assertEqual(fapiao.tax_rate, 13.0)  # derived: the only rate the amounts fit
 
+    def test_bureau_only_with_several_rates_creates_rate_lines(self):
+        """A 数电 fapiao at 13 % and 6 %: sheet 信息汇总表 splits it by rate, and the fapiao
+        created from the line has those rate lines."""
+        invoice = self.posted_invoice([(1000.0, self.tax_13), (500.0, self.tax_6)], date=DAY)
+        number = "26442000000000000011"
+        row = self.row(number, 1500.0, amount_tax=160.0, amount_total=1660.0)
+        details = [
+            {"digital_number": number, "item_name": "茶叶", "amount_untaxed": 600.0,
+             "tax_rate": "13%", "amount_tax": 78.0},
+            {"digital_number": number, "item_name": "茶具", "amount_untaxed": 400.0,
+             "tax_rate": "13%", "amount_tax": 52.0},
+            {"digital_number": number, "item_name": "咨询服务", "amount_untaxed": 500.0,
+             "tax_rate": "6%", "amount_tax": 30.0},
+        ]  # fmt: skip
+        batch = self.do_import(be.write_export_xlsx([row], details=details))
+        line = batch.line_ids.filtered(lambda x: x.number == number)
+        self.assertEqual(
+            (line.outcome, line.move_id, line.rate_lines),
+            ("bureau_only", invoice, [[13.0, False, 1000.0, 130.0], [6.0, False, 500.0, 30.0]]),
+        )
+        self.assertEqual(line.rates_detail, "13%: 1000.00 + 130.00 | 6%: 500.00 + 30.00")
+        line.with_user(self.clerk).action_create_fapiao()
+        fapiao = line.fapiao_id
+        self.assertRecordValues(fapiao, [{
+            "move_id": invoice.id, "multi_rate": True, "tax_rate": 13.0,
+            "amount_untaxed": 1500.0, "amount_tax": 160.0, "amount_total": 1660.0,
+        }])  # fmt: skip
+        self.assertEqual(
+            [(r.tax_rate, r.amount_untaxed, r.amount_tax) for r in fapiao.rate_line_ids],
+            [(13.0, 1000.0, 130.0), (6.0, 500.0, 30.0)],
+        )
+
     def test_bureau_only_lets_the_user_choose_between_invoices(self):
         twin = self.posted_invoice([(800.0, self.tax_13)], date=DAY)
         batch = self.do_import(be.write_export_xlsx(self.month_rows()))

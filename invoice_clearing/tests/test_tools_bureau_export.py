@@ -204,6 +204,32 @@ class TestBureauExport(ToolsCase):
         assert (one.tax_rates, one.tax_rate) == ((Decimal(13),), Decimal(13))
         assert (two.tax_rates, two.tax_rate) == ((Decimal(6), Decimal(13)), None)
 
+    def test_amounts_per_rate_from_the_detail_sheet(self):
+        """Lines summed per rate when they add up to the fapiao; else the fapiao is not split."""
+        number_one, number_two = "26442000000000000001", "26442000000000000002"
+        fapiao = {"amount_untaxed": "150.00", "amount_tax": "16.00", "amount_total": "166.00"}
+        data = be.write_export_xlsx(
+            [row(**fapiao), row(digital_number=number_two, **fapiao)],
+            details=[
+                {"digital_number": number_one, "tax_rate": "13%", "amount_untaxed": 60,
+                 "amount_tax": 7.8},
+                {"digital_number": number_one, "tax_rate": "6%", "amount_untaxed": 50,
+                 "amount_tax": 3},
+                {"digital_number": number_one, "tax_rate": "13%", "amount_untaxed": 40,
+                 "amount_tax": 5.2},
+                {"digital_number": number_two, "tax_rate": "13%", "amount_untaxed": 100,
+                 "amount_tax": 13},
+                {"digital_number": number_two, "tax_rate": "6%", "amount_untaxed": 49,
+                 "amount_tax": 3},
+            ],
+        )  # fmt: skip
+        one, two = parse_ok(data)
+        assert one.rate_lines == (
+            (Decimal(13), False, Decimal("100.00"), Decimal("13.00")),
+            (Decimal(6), False, Decimal("50.00"), Decimal("3.00")),
+        )
+        assert (two.tax_rates, two.rate_lines) == ((Decimal(6), Decimal(13)), ())
+
     @parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
     def test_csv_encodings(self, encoding):
         data = be.write_export_csv([row(), row(digital_number="26442000000000000002")], encoding)

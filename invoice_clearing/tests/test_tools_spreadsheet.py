@@ -118,3 +118,37 @@ class TestAddRowError(ToolsCase):
         for row in range(4):
             sp.add_row_error(errors, FapiaoRuleError("x", "bad"), "%(error)s", 2, row=row)
         assert [str(e) for e in errors] == ["bad", "bad"]
+
+
+class TestParseBody(ToolsCase):
+    def parse(self, rows):
+        refused = []
+
+        def parse_row(number, cells):
+            if cells["amount"] is None:
+                raise FapiaoRuleError("amount", "no amount")
+            return (cells["number"], cells["amount"], number)
+
+        parsed, skipped = sp.parse_body(
+            rows,
+            4,
+            {"number": 1, "amount": 0},
+            parse_row,
+            skip=lambda row: not any(row) or row[0] == "合计",
+            refuse=lambda number, error: refused.append((number, error.field, str(error))),
+            key=lambda result: result[0],
+            duplicate=lambda result, first: FapiaoRuleError(
+                "number", "%(number)s again (first row %(first)s)", number=result[0], first=first
+            ),
+        )
+        return parsed, skipped, refused
+
+    def test_rows_numbered_from_the_first_skipped_and_refused(self):
+        rows = [[10, "A"], [], [None, "D"], [30, "B"], [40, "A"], ["合计", None], [50]]
+        parsed, skipped, refused = self.parse(rows)
+        # Row 10 has no number cell: None past the row's end, a key of its own.
+        self.assertEqual(parsed, [("A", 10, 4), ("B", 30, 7), (None, 50, 10)])
+        self.assertEqual(skipped, 2)  # the blank row and the footer
+        self.assertEqual(
+            refused, [(6, "amount", "no amount"), (8, "number", "A again (first row 4)")]
+        )

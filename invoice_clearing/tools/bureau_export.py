@@ -168,6 +168,9 @@ class ExportRow:
     # value is known. The reconciliation may find it in the register (same rounding, amounts, date).
     rounded_number: str = ""
     tax_rates: tuple = ()  # percents (Decimal), from a 税率 column or sheet 信息汇总表
+    # Several rates: (rate, exempt, amount, tax) per rate, summed from the lines on sheet
+    # 信息汇总表 when each gives its amounts and they add up to the row's; else empty.
+    rate_lines: tuple = ()
 
     @property
     def key(self):
@@ -356,32 +359,25 @@ def _parse_rows(sheet, rows):
             break
     columns, header_row = _find_header(head, sheet, REQUIRED)
     parsed = ParsedExport(sheet=sheet, skipped_rows=header_row)
-    seen = {}
-    body = _chain(head[header_row:], rows)
-    for number, row in enumerate(body, start=header_row + 1):
-        cells = {key: row[index] if index < len(row) else None for key, index in columns.items()}
-        if _is_blank(row) or _is_footer(row):
-            parsed.skipped_rows += 1
-            continue
-        try:
-            result = _parse_row(sheet, number, cells)
-        except FapiaoRuleError as error:
-            _add_error(parsed, sheet, number, error)
-            continue
-        if result.key in seen:
-            _add_error(
-                parsed, sheet, number,
-                FapiaoRuleError(
-                    "number",
-                    _("Fapiao %(number)s is listed a second time (first in row %(first)s). Remove the "
-                        "duplicate row or export the file again."),
-                    number=result.display_number,
-                    first=seen[result.key],
-                ),
-            )  # fmt: skip
-            continue
-        seen[result.key] = number
-        parsed.rows.append(result)
+    parsed.rows, skipped = spreadsheet.parse_body(
+        _chain(head[header_row:], rows),
+        header_row + 1,
+        columns,
+        lambda number, cells: _parse_row(sheet, number, cells),
+        skip=lambda row: _is_blank(row) or _is_footer(row),
+        refuse=lambda number, error: _add_error(parsed, sheet, number, error),
+        key=lambda result: result.key,
+        duplicate=lambda result, first: FapiaoRuleError(
+            "number",
+            _(
+                "Fapiao %(number)s is listed a second time (first in row %(first)s). Remove the "
+                "duplicate row or export the file again."
+            ),
+            number=result.display_number,
+            first=first,
+        ),
+    )
+    parsed.skipped_rows += skipped
     if not parsed.rows and not parsed.errors:
         raise ExportError(
             _(
@@ -544,7 +540,8 @@ def _parse_row(sheet, number, cells):
 
 
 def _apply_details(parsed, rows):
-    """Rates per fapiao from sheet 信息汇总表 (one row per fapiao line)."""
+    """Rates per fapiao from sheet 信息汇总表 (one row per fapiao line), and a fapiao's amounts
+    per rate where it has several."""
     rows = list(_take(rows))
     try:
         columns, header_row = _find_header(rows[:MAX_HEADER_ROW], DETAIL_SHEET, ("tax_rate",))
@@ -553,7 +550,7 @@ def _apply_details(parsed, rows):
         return
     parsed.has_details = True
     by_key = {row.key: row for row in parsed.rows}
-    rates = {}
+    rates, split, unsplit = {}, {}, set()
     for number, row in enumerate(rows[header_row:], start=header_row + 1):
         if _is_blank(row) or _is_footer(row):
             continue
@@ -580,9 +577,43 @@ def _apply_details(parsed, rows):
         rates.setdefault(key, set()).add(rate)
         if exempt:
             by_key[key].tax_exempt = True
+        line = _detail_amounts(cells, exempt)
+        if line is None or key in unsplit:
+            unsplit.add(key)
+            continue
+        sums = split.setdefault(key, {}).setdefault((rate, exempt), [Decimal(0), Decimal(0)])
+        sums[0] += line[0]
+        sums[1] += line[1]
     for key, found in rates.items():
         row = by_key[key]
         row.tax_rates = tuple(sorted(found | set(row.tax_rates)))
+        if key not in unsplit:
+            row.rate_lines = _rate_lines(row, split[key])
+
+
+def _detail_amounts(cells, exempt):
+    """(amount, tax) of a line on sheet 信息汇总表, or None when the sheet does not give them:
+    they only split a fapiao by rate, so a missing or odd cell is no error."""
+    try:
+        untaxed = _amount(cells.get("amount_untaxed"), "amount_untaxed")
+        tax = Decimal(0) if exempt else _amount(cells.get("amount_tax"), "amount_tax")
+    except FapiaoRuleError:
+        return None
+    return untaxed, tax
+
+
+def _rate_lines(row, sums):
+    """The row's rate lines from its amounts per (rate, exempt), largest rate first, when there
+    are several rates and they add up to the row's amount and tax; else ()."""
+    if len(sums) < 2:
+        return ()
+    if (sum(s[0] for s in sums.values()) != row.amount_untaxed
+            or sum(s[1] for s in sums.values()) != row.amount_tax):  # fmt: skip
+        return ()
+    return tuple(
+        (rate, exempt, untaxed, tax)
+        for (rate, exempt), (untaxed, tax) in sorted(sums.items(), reverse=True)
+    )
 
 
 def _take(rows, limit=2_000_000):

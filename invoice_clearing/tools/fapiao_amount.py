@@ -257,6 +257,18 @@ def rate_lines_header(lines):
     }
 
 
+def rate_lines_text(lines, exempt_label):
+    """Rate lines as one text for people, "13%: 100.00 + 13.00 | 0% (免税): 50.00 + 0.00".
+
+    `lines`: (tax_rate, tax_exempt, amount_untaxed, amount_tax); `exempt_label` marks an exempt
+    line in the reader's language."""
+    return " | ".join(
+        f"{float(rate):g}%{f' ({exempt_label})' if exempt else ''}: "
+        f"{float(untaxed):.2f} + {float(tax):.2f}"
+        for rate, exempt, untaxed, tax in lines
+    )
+
+
 def check_rate_lines(amount_untaxed, amount_tax, tax_rate, tax_exempt, lines):
     """Problems (FapiaoRuleError, not raised) of a fapiao's rate lines against the fapiao: they
     add up to its amount and tax, no rate appears twice, and the fapiao's rate is one of theirs.

@@ -93,6 +93,7 @@ class Line:
     tax_rate: float = 0.0
     tax_rate_known: bool = False
     tax_exempt: bool = False
+    rate_lines: list | None = None  # [[rate, exempt, amount, tax]] of a row with several rates
     bureau_state: str | None = None
     is_red: bool = False
     risk: str | None = None
@@ -131,6 +132,11 @@ def row_line(row):
         tax_rate=float(row.tax_rate) if row.tax_rate is not None else 0.0,
         tax_rate_known=row.tax_rate is not None,
         tax_exempt=row.tax_exempt,
+        rate_lines=[
+            [float(rate), exempt, float(untaxed), float(tax)]
+            for rate, exempt, untaxed, tax in row.rate_lines
+        ]
+        or None,
         bureau_state=row.status,
         is_red=row.is_red,
         risk=row.risk,

@@ -294,28 +294,24 @@ def _find_header(sheet, rows):
 def _parse_rows(sheet, rows):
     columns, header_row = _find_header(sheet, rows)
     parsed = ParsedForms(sheet=sheet)
-    seen = {}
-    for number, row in enumerate(rows[header_row:], start=header_row + 1):
-        if not row or all(_text(v) == "" for v in row):
-            continue
-        first = next((_text(v) for v in row if _text(v)), "")
-        if _key(first).startswith(("合计", "总计", "小计", "共计", "注:", "说明:", "导出")):
-            continue
-        cells = {key: row[i] if i < len(row) else None for key, i in columns.items()}
-        try:
-            form = _parse_row(number, cells)
-        except FapiaoRuleError as error:
-            _add_error(parsed, sheet, number, error)
-            continue
-        if form.number in seen:
-            _add_error(
-                parsed, sheet, number,
-                FapiaoRuleError("number", _("form %(number)s is listed a second time (first in row %(first)s). Remove the duplicate row."),
-                                number=form.number, first=seen[form.number]),
-            )  # fmt: skip
-            continue
-        seen[form.number] = number
-        parsed.rows.append(form)
+    parsed.rows, _skipped = spreadsheet.parse_body(
+        rows[header_row:],
+        header_row + 1,
+        columns,
+        _parse_row,
+        skip=_is_blank_or_footer,
+        refuse=lambda number, error: _add_error(parsed, sheet, number, error),
+        key=lambda form: form.number,
+        duplicate=lambda form, first: FapiaoRuleError(
+            "number",
+            _(
+                "form %(number)s is listed a second time (first in row %(first)s). Remove the "
+                "duplicate row."
+            ),
+            number=form.number,
+            first=first,
+        ),
+    )
     if not parsed.rows and not parsed.errors:
         raise FormExportError(
             _(
@@ -324,6 +320,13 @@ def _parse_rows(sheet, rows):
             sheet=sheet,
         )
     return parsed
+
+
+def _is_blank_or_footer(row):
+    if not row or all(_text(v) == "" for v in row):
+        return True
+    first = next((_text(v) for v in row if _text(v)), "")
+    return _key(first).startswith(("合计", "总计", "小计", "共计", "注:", "说明:", "导出"))
 
 
 def _add_error(parsed, sheet, row, error):

@@ -226,6 +226,35 @@ def cell_amount(value, field, limit, refuse, *, amount_errors=False):
     return amount
 
 
+def parse_body(rows, first, columns, parse, *, skip, refuse, key, duplicate):
+    """The rows below a sheet's header, parsed, and how many were passed over.
+
+    Row `first` is the first of `rows`. Each row `skip` does not pass over (blank, a footer)
+    becomes its cells, {column name: value} by `columns` (None past the row's end), and
+    `parse(number, cells)` its result. `refuse(number, error)` receives each FapiaoRuleError
+    `parse` raises, and the error `duplicate(result, first number)` of a row whose `key(result)`
+    an earlier row already had: both rows are then not parsed rows.
+    """
+    parsed, seen, skipped = [], {}, 0
+    for number, row in enumerate(rows, start=first):
+        if skip(row):
+            skipped += 1
+            continue
+        cells = {name: row[index] if index < len(row) else None for name, index in columns.items()}
+        try:
+            result = parse(number, cells)
+        except FapiaoRuleError as error:
+            refuse(number, error)
+            continue
+        result_key = key(result)
+        if result_key in seen:
+            refuse(number, duplicate(result, seen[result_key]))
+            continue
+        seen[result_key] = number
+        parsed.append(result)
+    return parsed, skipped
+
+
 def add_row_error(errors, error, template, limit, overflow=None, **params):
     """Append the row's FapiaoRuleError `error` to `errors` as the caller's `template` (placed by
     `params`, `error` its last part) while fewer than `limit` are listed, then `overflow` once
