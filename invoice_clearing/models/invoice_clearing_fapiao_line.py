@@ -107,13 +107,10 @@ class InvoiceClearingFapiaoLine(models.Model):
     # A line is part of its fapiao: frozen with it, and checked against it when written alone.
     @api.model_create_multi
     def create(self, vals_list):
-        Fapiao = self.env["invoice.clearing.fapiao"]
-        Fapiao.browse(
-            {vals["fapiao_id"] for vals in vals_list if vals.get("fapiao_id")}
-        ).exists()._check_not_frozen()
-        Fapiao.browse(
-            {vals["fapiao_id"] for vals in vals_list if vals.get("fapiao_id")}
-        ).exists()._track_lines()
+        fapiao_ids = {vals["fapiao_id"] for vals in vals_list if vals.get("fapiao_id")}
+        fapiao = self.env["invoice.clearing.fapiao"].browse(fapiao_ids).exists()
+        fapiao._check_not_frozen()
+        fapiao._track_lines()
         lines = super().create(vals_list)
         lines._check_fapiao()
         return lines
