@@ -136,10 +136,8 @@ class TestParseBody(ToolsCase):
             parse_row,
             skip=lambda row: not any(row) or row[0] == "合计",
             refuse=lambda number, error: refused.append((number, error.field, str(error))),
-            key=lambda result: result[0],
-            duplicate=lambda result, first: FapiaoRuleError(
-                "number", "%(number)s again (first row %(first)s)", number=result[0], first=first
-            ),
+            key=lambda result: (result[0], result[0]),
+            duplicate="%(number)s again (first row %(first)s)",
         )
         return parsed, skipped, refused
 

@@ -366,15 +366,10 @@ def _parse_rows(sheet, rows):
         lambda number, cells: _parse_row(sheet, number, cells),
         skip=lambda row: _is_blank(row) or _is_footer(row),
         refuse=lambda number, error: _add_error(parsed, sheet, number, error),
-        key=lambda result: result.key,
-        duplicate=lambda result, first: FapiaoRuleError(
-            "number",
-            _(
-                "Fapiao %(number)s is listed a second time (first in row %(first)s). Remove the "
-                "duplicate row or export the file again."
-            ),
-            number=result.display_number,
-            first=first,
+        key=lambda result: (result.key, result.display_number),
+        duplicate=_(
+            "Fapiao %(number)s is listed a second time (first in row %(first)s). Remove the "
+            "duplicate row or export the file again."
         ),
     )
     parsed.skipped_rows += skipped

@@ -301,15 +301,10 @@ def _parse_rows(sheet, rows):
         _parse_row,
         skip=_is_blank_or_footer,
         refuse=lambda number, error: _add_error(parsed, sheet, number, error),
-        key=lambda form: form.number,
-        duplicate=lambda form, first: FapiaoRuleError(
-            "number",
-            _(
-                "form %(number)s is listed a second time (first in row %(first)s). Remove the "
-                "duplicate row."
-            ),
-            number=form.number,
-            first=first,
+        key=lambda form: (form.number, form.number),
+        duplicate=_(
+            "form %(number)s is listed a second time (first in row %(first)s). Remove the "
+            "duplicate row."
         ),
     )
     if not parsed.rows and not parsed.errors:

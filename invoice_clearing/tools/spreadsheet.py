@@ -232,8 +232,9 @@ def parse_body(rows, first, columns, parse, *, skip, refuse, key, duplicate):
     Row `first` is the first of `rows`. Each row `skip` does not pass over (blank, a footer)
     becomes its cells, {column name: value} by `columns` (None past the row's end), and
     `parse(number, cells)` its result. `refuse(number, error)` receives each FapiaoRuleError
-    `parse` raises, and the error `duplicate(result, first number)` of a row whose `key(result)`
-    an earlier row already had: both rows are then not parsed rows.
+    `parse` raises, and, for a row whose identity an earlier row already had, the error of the
+    caller's `duplicate` template placing %(number)s and %(first)s (the earlier row's number):
+    `key(result)` gives (identity, number as shown). A refused row is not a parsed row.
     """
     parsed, seen, skipped = [], {}, 0
     for number, row in enumerate(rows, start=first):
@@ -246,11 +247,11 @@ def parse_body(rows, first, columns, parse, *, skip, refuse, key, duplicate):
         except FapiaoRuleError as error:
             refuse(number, error)
             continue
-        result_key = key(result)
-        if result_key in seen:
-            refuse(number, duplicate(result, seen[result_key]))
+        identity, shown = key(result)
+        if identity in seen:
+            refuse(number, FapiaoRuleError("number", duplicate, number=shown, first=seen[identity]))
             continue
-        seen[result_key] = number
+        seen[identity] = number
         parsed.append(result)
     return parsed, skipped
 
