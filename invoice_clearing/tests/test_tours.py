@@ -222,9 +222,12 @@ class TestTours(HttpCase):
         fapiao = invoice.fapiao_ids
         self.assertEqual(fapiao.number, "26312000000066666666")
         self.assertEqual(
-            (fapiao.multi_rate, fapiao.tax_rate, fapiao.amount_total), (True, 13.0, 1342.0)
+            (fapiao.multi_rate, fapiao.tax_rate, fapiao.amount_total), (True, 13.0, 1448.0)
         )
-        self.assertEqual(sorted(fapiao.rate_line_ids.mapped("tax_rate")), [6.0, 13.0])
+        self.assertEqual(
+            sorted(fapiao.rate_line_ids.mapped(lambda line: (line.tax_rate, line.amount_tax))),
+            [(6.0, 18.0), (13.0, 130.0)],
+        )
 
     def test_manager_sees_the_quota_from_the_register(self):
         """This month's demo quota is past the warning: the register leads to it and its fapiao."""

@@ -4,7 +4,8 @@ const NUMBER = "26312000000066666666";
 
 /**
  * A clearing user (开票员, in Chinese) registers the one 数电 fapiao of an invoice at 13 % and 6 %:
- * the same number on both lines of the wizard, then the fapiao shows its rate lines (税率明细).
+ * the same number on both lines of the wizard, then the fapiao shows its rate lines (税率明细);
+ * a corrected line is tracked in the fapiao's chatter.
  */
 registry.category("web_tour.tours").add("invoice_clearing_rate_lines", {
     steps: () => [
@@ -81,8 +82,43 @@ registry.category("web_tour.tours").add("invoice_clearing_rate_lines", {
             trigger: ".o_form_view .o_field_widget[name=rate_line_ids] .o_data_row:contains(13.00):contains(1,000.00)",
         },
         {
-            content: "and 6 %",
-            trigger: ".o_form_view .o_field_widget[name=rate_line_ids] .o_data_row:contains(6.00):contains(200.00)",
+            content: "and 6 %: correct its amount",
+            trigger: ".o_form_view .o_field_widget[name=rate_line_ids] .o_data_row:contains(6.00):contains(200.00) td[name=amount_untaxed]",
+            run: "click",
+        },
+        {
+            content: "The 6 % line's amount becomes 300",
+            trigger: ".o_form_view .o_field_widget[name=rate_line_ids] .o_selected_row td[name=amount_untaxed] input",
+            run: "edit 300",
+        },
+        {
+            content: "and its tax 18",
+            trigger: ".o_form_view .o_field_widget[name=rate_line_ids] .o_selected_row td[name=amount_tax] input",
+            run: "edit 18",
+        },
+        {
+            content: "The fapiao's amount follows (1,000 + 300)",
+            trigger: ".o_form_view .o_field_widget[name=amount_untaxed] input",
+            run: "edit 1300",
+        },
+        {
+            content: "its tax (130 + 18)",
+            trigger: ".o_form_view .o_field_widget[name=amount_tax] input",
+            run: "edit 148",
+        },
+        {
+            content: "and its total",
+            trigger: ".o_form_view .o_field_widget[name=amount_total] input",
+            run: "edit 1448",
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_view .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "The chatter tracks the rate lines' amounts (税率明细金额), old and new",
+            trigger: ".o-mail-Message-tracking:has(.o-mail-Message-trackingField:contains(税率明细金额)):has(.o-mail-Message-trackingOld:contains(6%: 200.00 + 12.00)):has(.o-mail-Message-trackingNew:contains(6%: 300.00 + 18.00))",
         },
     ],
 });
