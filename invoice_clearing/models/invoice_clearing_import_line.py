@@ -248,9 +248,7 @@ class InvoiceClearingImportLine(models.Model):
     def _amounts_for_fapiao(self):
         """Amounts, rate and rate lines of the fapiao created from the line."""
         if self.rate_lines:
-            return self.env["invoice.clearing.fapiao"]._rate_line_vals(
-                [tuple(line) for line in self.rate_lines]
-            )
+            return self.env["invoice.clearing.fapiao"]._rate_line_vals(self.rate_lines)
         return {
             "amount_untaxed": self.amount_untaxed,
             "amount_tax": self.amount_tax,

@@ -545,45 +545,51 @@ def _apply_details(parsed, rows):
         return
     parsed.has_details = True
     by_key = {row.key: row for row in parsed.rows}
+    lines, _skipped = spreadsheet.parse_body(
+        rows[header_row:],
+        header_row + 1,
+        columns,
+        lambda number, cells: _detail_line(cells, by_key, parsed.sheet),
+        skip=lambda row: _is_blank(row) or _is_footer(row),
+        refuse=lambda number, error: _add_error(parsed, DETAIL_SHEET, number, error),
+    )
     rates, split, unsplit = {}, {}, set()
-    for number, row in enumerate(rows[header_row:], start=header_row + 1):
-        if _is_blank(row) or _is_footer(row):
-            continue
-        cells = {key: row[index] if index < len(row) else None for key, index in columns.items()}
-        try:
-            code, legacy, digital, rounded = _identity(cells)
-            key = _key(code, legacy, digital, rounded)
-            if key not in by_key and digital:
-                key = _key("", "", "", excel_rounded(digital))  # rounded on the other sheet
-            if key not in by_key:
-                raise FapiaoRuleError(
-                    "number",
-                    _(
-                        "Fapiao %(number)s is not listed on sheet %(sheet)s. Export both sheets together "
-                        "again."
-                    ),
-                    number=digital or rounded or f"{code} {legacy}".strip(),
-                    sheet=parsed.sheet,
-                )
-            rate, exempt = parse_rate(cells.get("tax_rate"))
-        except FapiaoRuleError as error:
-            _add_error(parsed, DETAIL_SHEET, number, error)
-            continue
+    for key, rate, exempt, amounts in lines:
         rates.setdefault(key, set()).add(rate)
         if exempt:
             by_key[key].tax_exempt = True
-        line = _detail_amounts(cells, exempt)
-        if line is None or key in unsplit:
+        if amounts is None or key in unsplit:
             unsplit.add(key)
             continue
         sums = split.setdefault(key, {}).setdefault((rate, exempt), [Decimal(0), Decimal(0)])
-        sums[0] += line[0]
-        sums[1] += line[1]
+        sums[0] += amounts[0]
+        sums[1] += amounts[1]
     for key, found in rates.items():
         row = by_key[key]
         row.tax_rates = tuple(sorted(found | set(row.tax_rates)))
         if key not in unsplit:
             row.rate_lines = _rate_lines(row, split[key])
+
+
+def _detail_line(cells, by_key, sheet):
+    """(key of its fapiao on sheet `sheet`, rate, exempt, (amount, tax) or None) of a line on
+    sheet 信息汇总表."""
+    code, legacy, digital, rounded = _identity(cells)
+    key = _key(code, legacy, digital, rounded)
+    if key not in by_key and digital:
+        key = _key("", "", "", excel_rounded(digital))  # rounded on the other sheet
+    if key not in by_key:
+        raise FapiaoRuleError(
+            "number",
+            _(
+                "Fapiao %(number)s is not listed on sheet %(sheet)s. Export both sheets together "
+                "again."
+            ),
+            number=digital or rounded or f"{code} {legacy}".strip(),
+            sheet=sheet,
+        )
+    rate, exempt = parse_rate(cells.get("tax_rate"))
+    return key, rate, exempt, _detail_amounts(cells, exempt)
 
 
 def _detail_amounts(cells, exempt):

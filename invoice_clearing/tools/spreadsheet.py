@@ -226,7 +226,7 @@ def cell_amount(value, field, limit, refuse, *, amount_errors=False):
     return amount
 
 
-def parse_body(rows, first, columns, parse, *, skip, refuse, key, duplicate):
+def parse_body(rows, first, columns, parse, *, skip, refuse, key=None, duplicate=None):
     """The rows below a sheet's header, parsed, and how many were passed over.
 
     Row `first` is the first of `rows`. Each row `skip` does not pass over (blank, a footer)
@@ -234,7 +234,8 @@ def parse_body(rows, first, columns, parse, *, skip, refuse, key, duplicate):
     `parse(number, cells)` its result. `refuse(number, error)` receives each FapiaoRuleError
     `parse` raises, and, for a row whose identity an earlier row already had, the error of the
     caller's `duplicate` template placing %(number)s and %(first)s (the earlier row's number):
-    `key(result)` gives (identity, number as shown). A refused row is not a parsed row.
+    `key(result)` gives (identity, number as shown); without `key`, rows may repeat an identity
+    (one row per fapiao line). A refused row is not a parsed row.
     """
     parsed, seen, skipped = [], {}, 0
     for number, row in enumerate(rows, start=first):
@@ -247,11 +248,13 @@ def parse_body(rows, first, columns, parse, *, skip, refuse, key, duplicate):
         except FapiaoRuleError as error:
             refuse(number, error)
             continue
-        identity, shown = key(result)
-        if identity in seen:
-            refuse(number, FapiaoRuleError("number", duplicate, number=shown, first=seen[identity]))
-            continue
-        seen[identity] = number
+        if key:
+            identity, shown = key(result)
+            if identity in seen:
+                error = FapiaoRuleError("number", duplicate, number=shown, first=seen[identity])
+                refuse(number, error)
+                continue
+            seen[identity] = number
         parsed.append(result)
     return parsed, skipped
 
