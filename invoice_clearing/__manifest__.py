@@ -31,6 +31,7 @@
         "views/invoice_clearing_export_views.xml",
         "wizards/invoice_clearing_import_wizard_views.xml",
         "views/invoice_clearing_period_views.xml",
+        "views/invoice_clearing_identity_attempt_views.xml",
         "views/invoice_clearing_menus.xml",
         "views/invoice_clearing_quota_views.xml",
         "wizards/invoice_clearing_red_confirmation_import_views.xml",

@@ -450,7 +450,11 @@ class InvoiceClearing(models.Model):
 
     @check_identity
     def action_approve_web(self):
-        """The web client's approve button: Odoo's password prompt first, then approve."""
+        """The web client's approve button: Odoo's password prompt first, then approve; refused
+        while the user is locked out for wrong passwords, even after another identity check."""
+        self.env["invoice.clearing.identity.attempt"]._check_not_locked(
+            self.env.user, self.company_id[:1], "invoice.clearing.action_approve_web"
+        )
         return self.action_approve()
 
     def action_approve(self):

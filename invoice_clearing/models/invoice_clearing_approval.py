@@ -68,15 +68,30 @@ class InvoiceClearingApproval(models.AbstractModel):
     def _approvers(self, preparer=None):
         """The company's clearing managers other than the preparer."""
         preparer = preparer or self.prepared_by
-        return self.env.ref("invoice_clearing.group_clearing_manager").all_user_ids.filtered(
-            lambda u: self.company_id in u.company_ids and u != preparer and not u.share
+        # sudo: a clerk hands over to managers who may belong to companies the clerk cannot read
+        # (their company_ids); the lookup is restricted to managers of the clearing's company.
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("all_group_ids", "in", self.env.ref("invoice_clearing.group_clearing_manager").ids),
+                    ("company_ids", "in", self.company_id.ids),
+                    ("share", "=", False),
+                    ("id", "not in", preparer.ids),
+                ],
+                order="id",
+            )
         )
 
     def _notify_approvers(self):
-        """A to-do for every other manager of the company: approve this clearing."""
+        """A to-do for every other manager of the company, in the manager's language: approve
+        this clearing."""
         for user in self._approvers():
-            self.activity_schedule(
+            self.with_context(lang=user.lang).activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=user.id,
-                summary=self.env._("Approve fapiao clearing %(name)s", name=self.name),
+                summary=self.with_context(lang=user.lang).env._(
+                    "Approve fapiao clearing %(name)s", name=self.name
+                ),
             )

@@ -12,9 +12,11 @@ from . import test_fapiao_files
 from . import test_fapiao_files_rpc
 from . import test_fapiao_rate_lines
 from . import test_fapiao_rpc
+from . import test_handover_web
 from . import test_frozen_invoice
 from . import test_frozen_invoice_rpc
 from . import test_i18n
+from . import test_identity_lockout
 from . import test_import
 from . import test_import_job
 from . import test_install

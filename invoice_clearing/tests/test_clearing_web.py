@@ -1,6 +1,7 @@
 """The web client's Clear button goes through Odoo's password prompt (identity check)."""
 
-from datetime import date
+import json
+from datetime import date, timedelta
 
 from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import mute_logger
@@ -55,3 +56,58 @@ class TestClearingIdentityCheck(HttpCase):
         self.assertEqual(self.clearing.state, "cleared")
         self.assertEqual(self.clearing.approved_by, self.manager)
         self.assertEqual(self.fapiao.clearing_id, self.clearing)
+
+    def error_message(self, model, method, ids, context=None):
+        """The message of the error a button call answers (call_button raises its name only)."""
+        payload = {
+            "jsonrpc": "2.0", "method": "call", "id": 1,
+            "params": {"model": model, "method": method, "args": [ids],
+                       "kwargs": {"context": {"lang": "en_US", **(context or {})}}},
+        }  # fmt: skip
+        with mute_logger("odoo.http"):
+            response = self.url_open(
+                f"/web/dataset/call_button/{model}/{method}",
+                data=json.dumps(payload),
+                headers={"Content-Type": "application/json"},
+            )
+        return response.json()["error"]["data"]["message"]
+
+    def test_wrong_passwords_lock_the_prompt(self):
+        """Five wrong passwords lock the prompt, whose log survives the requests' rollbacks;
+        an ordinary identity check still works but does not open the clearing's."""
+        self.authenticate("ic_web_manager", "ic_web_manager_pw")
+        action = self.call_button("invoice.clearing", "action_approve_web", [self.clearing.id])
+        check = ("res.users.identitycheck", "run_check", [action["res_id"]])
+        messages = [self.error_message(*check, {"password": "wrong"}) for _i in range(6)]
+        self.assertIn("Incorrect Password", messages[0])
+        self.assertIn("Too many wrong passwords", messages[4])
+        self.assertIn("locked for ic_web_manager until", messages[5])
+        self.assertIn(
+            "locked for", self.error_message(*check, {"password": "ic_web_manager_pw"})
+        )
+        self.env.invalidate_all()
+        Attempt = self.env["invoice.clearing.identity.attempt"]
+        attempts = Attempt.search([("user_id", "=", self.manager.id)])
+        self.assertEqual(attempts.mapped("result").count("failure"), 5)
+        self.assertEqual(attempts.mapped("result").count("refused"), 2)
+        lock = attempts.filtered("locked_until")
+        self.assertEqual(lock.ip, "127.0.0.1")
+        self.assertIn(self.manager, lock.activity_ids.user_id, "the managers' to-do")
+        self.assertEqual(self.clearing.state, "draft")
+
+        # Odoo's own prompts are not locked, and passing one does not open the clearing's.
+        own = self.call_button("res.users", "api_key_wizard", self.manager.ids)
+        self.call_button(
+            "res.users.identitycheck", "run_check", [own["res_id"]],
+            {"password": "ic_web_manager_pw"},
+        )  # fmt: skip
+        self.assertIn(
+            "locked for", self.error_message("invoice.clearing", "action_approve_web", [self.clearing.id])
+        )
+        self.assertEqual(self.clearing.state, "draft")
+
+        lock.sudo().locked_until = lock.locked_until - timedelta(minutes=16)  # the cooldown ended
+        self.env.flush_all()
+        self.call_button("invoice.clearing", "action_approve_web", [self.clearing.id])
+        self.clearing.invalidate_recordset()
+        self.assertEqual(self.clearing.state, "cleared")

@@ -2,6 +2,8 @@
 
 from odoo import fields, models
 
+from odoo.addons.base.models.res_users import check_identity
+
 
 class InvoiceClearingReopen(models.TransientModel):
     _name = "invoice.clearing.reopen"
@@ -13,3 +15,12 @@ class InvoiceClearingReopen(models.TransientModel):
     def action_confirm(self):
         self.clearing_id.action_reopen(self.reason)
         return {"type": "ir.actions.act_window_close"}
+
+    @check_identity
+    def action_confirm_web(self):
+        """The web client's Reopen button: Odoo's password prompt first (locked out after
+        repeated wrong passwords), then reopen."""
+        self.env["invoice.clearing.identity.attempt"]._check_not_locked(
+            self.env.user, self.clearing_id.company_id, "invoice.clearing.reopen.action_confirm_web"
+        )
+        return self.action_confirm()
