@@ -105,12 +105,14 @@ class TestClearingPasswordLockout(TransactionCase):
         self.wrong(4)
         with freeze_time(NOW + timedelta(minutes=16)):
             self.assertIn("Incorrect Password", self.wrong()[0])
+        self.assertEqual(len(self.attempts("failure")), 5, "logged, not locked")
         self.assertFalse(self.attempts().filtered("locked_until"))
 
     def test_a_correct_password_starts_the_count_again(self):
         self.wrong(4)
         self.check("ic_lock_manager_pw")
         self.assertIn("Incorrect Password", self.wrong()[0])
+        self.assertEqual(len(self.attempts("success")), 1)
         self.assertFalse(self.attempts().filtered("locked_until"))
 
     def test_thresholds_are_system_parameters(self):
