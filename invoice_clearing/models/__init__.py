@@ -31,4 +31,3 @@ from . import invoice_clearing_export
 from . import invoice_clearing_period
 from . import invoice_clearing_red_confirmation
 from . import invoice_clearing_identity_attempt
-from . import res_users_identitycheck

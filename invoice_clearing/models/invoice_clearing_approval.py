@@ -75,7 +75,11 @@ class InvoiceClearingApproval(models.AbstractModel):
             .sudo()
             .search(
                 [
-                    ("all_group_ids", "in", self.env.ref("invoice_clearing.group_clearing_manager").ids),
+                    (
+                        "all_group_ids",
+                        "in",
+                        self.env.ref("invoice_clearing.group_clearing_manager").ids,
+                    ),
                     ("company_ids", "in", self.company_id.ids),
                     ("share", "=", False),
                     ("id", "not in", preparer.ids),
@@ -85,13 +89,10 @@ class InvoiceClearingApproval(models.AbstractModel):
         )
 
     def _notify_approvers(self):
-        """A to-do for every other manager of the company, in the manager's language: approve
-        this clearing."""
+        """A to-do for every other manager of the company: approve this clearing."""
         for user in self._approvers():
-            self.with_context(lang=user.lang).activity_schedule(
+            self.activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=user.id,
-                summary=self.with_context(lang=user.lang).env._(
-                    "Approve fapiao clearing %(name)s", name=self.name
-                ),
+                summary=self.env._("Approve fapiao clearing %(name)s", name=self.name),
             )

@@ -128,7 +128,9 @@ class InvoiceClearingIdentityAttempt(models.Model):
         failures = 0
         if values["result"] == "failure":
             user_id, now = values["user_id"], values["attempted_at"]
-            self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", LOCK_NAMESPACE, user_id))
+            self.env.cr.execute(
+                SQL("SELECT pg_advisory_xact_lock(%s, %s)", LOCK_NAMESPACE, user_id)
+            )
             failures = self._failures_since(user_id, now) + 1
             if failures >= self._param(MAX_FAILURES_PARAM):
                 values["locked_until"] = now + timedelta(minutes=self._param(COOLDOWN_PARAM))
@@ -147,18 +149,24 @@ class InvoiceClearingIdentityAttempt(models.Model):
         correct password if later."""
         since = now - timedelta(minutes=self._param(WINDOW_PARAM))
         mine = [("user_id", "=", user_id), ("attempted_at", "<=", now)]
-        ended = self.search(mine + [("locked_until", "<=", now)], order="locked_until desc", limit=1)
-        success = self.search(mine + [("result", "=", "success")], order="attempted_at desc", limit=1)
-        since = max([since, ended.locked_until or since, success.attempted_at or since])
-        return self.search_count(
-            mine + [("result", "=", "failure"), ("attempted_at", ">", since)]
+        ended = self.search(
+            [*mine, ("locked_until", "<=", now)], order="locked_until desc", limit=1
         )
+        success = self.search(
+            [*mine, ("result", "=", "success")], order="attempted_at desc", limit=1
+        )
+        since = max([since, ended.locked_until or since, success.attempted_at or since])
+        return self.search_count([*mine, ("result", "=", "failure"), ("attempted_at", ">", since)])
 
     def _notify_lock(self, failures):
         """A to-do for every clearing manager of the company, in the manager's language."""
         managers = self.env["res.users"].search(
             [
-                ("all_group_ids", "in", self.env.ref("invoice_clearing.group_clearing_manager").ids),
+                (
+                    "all_group_ids",
+                    "in",
+                    self.env.ref("invoice_clearing.group_clearing_manager").ids,
+                ),
                 ("company_ids", "in", self.company_id.ids),
                 ("share", "=", False),
             ],

@@ -81,10 +81,10 @@ class TestClearingIdentityCheck(HttpCase):
         messages = [self.error_message(*check, {"password": "wrong"}) for _i in range(6)]
         self.assertIn("Incorrect Password", messages[0])
         self.assertIn("Too many wrong passwords", messages[4])
-        self.assertRegex(messages[5], r"locked for ic_web_manager .*until \d{4}-\d\d-\d\d \d\d:\d\d")
-        self.assertIn(
-            "locked for", self.error_message(*check, {"password": "ic_web_manager_pw"})
+        self.assertRegex(
+            messages[5], r"locked for ic_web_manager .*until \d{4}-\d\d-\d\d \d\d:\d\d"
         )
+        self.assertIn("locked for", self.error_message(*check, {"password": "ic_web_manager_pw"}))
         self.env.invalidate_all()
         Attempt = self.env["invoice.clearing.identity.attempt"]
         attempts = Attempt.search([("user_id", "=", self.manager.id)])
@@ -102,7 +102,8 @@ class TestClearingIdentityCheck(HttpCase):
             {"password": "ic_web_manager_pw"},
         )  # fmt: skip
         self.assertIn(
-            "locked for", self.error_message("invoice.clearing", "action_approve_web", [self.clearing.id])
+            "locked for",
+            self.error_message("invoice.clearing", "action_approve_web", [self.clearing.id]),
         )
         self.assertEqual(self.clearing.state, "draft")
 

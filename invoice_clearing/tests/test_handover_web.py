@@ -28,9 +28,10 @@ class TestHandOverAcrossCompanies(HttpCase):
         cls.clerk = web_user(cls.env, "ic_ho_clerk", "invoice_clearing.group_clearing_user", abc)
         # A manager of A working in D, and a manager of D only: neither company the clerk sees.
         cls.manager = web_user(cls.env, "ic_ho_manager", MANAGER, cls.company_d | cls.company_a)
-        cls.manager.lang = "en_US"  # the clerk works in Chinese
         cls.manager_d = web_user(cls.env, "ic_ho_manager_d", MANAGER, cls.company_d)
-        cls.manager_ab = web_user(cls.env, "ic_ho_manager_ab", MANAGER, cls.company_a | cls.company_b)
+        cls.manager_ab = web_user(
+            cls.env, "ic_ho_manager_ab", MANAGER, cls.company_a | cls.company_b
+        )
         buyer = cls.env["res.partner"].create({"name": "Hand-over Buyer"})
         cls.fapiao = cls.env["invoice.clearing.fapiao"].create(
             {
@@ -71,7 +72,7 @@ class TestHandOverAcrossCompanies(HttpCase):
         self.assertNotIn(self.manager_d, self.todo_users(), "not a manager of the company")
         self.assertNotIn(self.clerk, self.todo_users())
         todo = self.clearing.activity_ids.filtered(lambda a: a.user_id == self.manager)
-        self.assertEqual(todo.summary, f"Approve fapiao clearing {self.clearing.name}", "in English")
+        self.assertEqual(todo.summary, f"审批清卡 {self.clearing.name}", "the clerk's language")
 
     def test_four_eyes_submit_and_the_manager_clears_from_another_company(self):
         self.company_a.clearing_four_eyes = True

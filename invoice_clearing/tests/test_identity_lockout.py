@@ -75,7 +75,9 @@ class TestClearingPasswordLockout(TransactionCase):
         lock = self.attempts().filtered("locked_until")
         self.assertEqual(lock.locked_until, NOW + timedelta(minutes=15))
         self.assertEqual(lock.company_id, self.company)
-        self.assertEqual(set(self.attempts().mapped("action")), {"invoice.clearing.action_approve_web"})
+        self.assertEqual(
+            set(self.attempts().mapped("action")), {"invoice.clearing.action_approve_web"}
+        )
 
         self.assertIn("locked for Manager Li", self.refused("ic_lock_manager_pw"))
         self.assertEqual(len(self.attempts("refused")), 2, "the right password is refused too")
@@ -129,7 +131,11 @@ class TestClearingPasswordLockout(TransactionCase):
             .with_user(self.manager)
             .create({"clearing_id": self.clearing.id, "reason": "the bureau's figures differ"})
         )
-        kwargs = {"model": "invoice.clearing.reopen", "method": "action_confirm_web", "ids": reopen.ids}
+        kwargs = {
+            "model": "invoice.clearing.reopen",
+            "method": "action_confirm_web",
+            "ids": reopen.ids,
+        }
         messages = self.wrong(5, **kwargs)
         self.assertIn("locked for Manager Li", messages[-1])
         self.assertEqual(
@@ -140,7 +146,11 @@ class TestClearingPasswordLockout(TransactionCase):
 
     def test_other_identity_checks_are_not_affected(self):
         self.wrong(5)
-        other = {"model": "res.users", "method": "preference_change_password", "ids": self.manager.ids}
+        other = {
+            "model": "res.users",
+            "method": "preference_change_password",
+            "ids": self.manager.ids,
+        }
         self.check("ic_lock_manager_pw", **other)
         self.assertIn("Incorrect Password", self.refused(**other))
         self.assertEqual(len(self.attempts()), 5, "Odoo's other checks are not logged")

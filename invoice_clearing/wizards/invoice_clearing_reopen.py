@@ -1,7 +1,6 @@
 """Reopen a cleared clearing: a manager's logged act with a mandatory reason."""
 
 from odoo import fields, models
-
 from odoo.addons.base.models.res_users import check_identity
 
 
