@@ -31,6 +31,7 @@ MODELS = [
     ("invoice.clearing.job.run", "b_job_run", "job_run_a"),
     ("invoice.clearing.period", "b_period", "period_a"),
     ("invoice.clearing.quota", "b_quota", "quota_a"),
+    ("invoice.clearing.identity.attempt", "b_attempt", "attempt_a"),
 ]
 
 
@@ -103,6 +104,11 @@ class TestMultiCompany(ClearingCommon):
         cls.b_quota, cls.quota_a = (
             Quota.create({"company_id": company.id, "date": MONTH, "amount_granted": 1000.0})
             for company in (cls.company_b, cls.company)
+        )
+        Attempt = cls.env["invoice.clearing.identity.attempt"].sudo()
+        cls.b_attempt, cls.attempt_a = (
+            Attempt.create({"user_id": user.id, "company_id": company.id, "result": "failure"})
+            for user, company in ((cls.manager_b, cls.company_b), (cls.manager, cls.company))
         )
         move_b = cls.env["account.move"].sudo().create({
             "move_type": "out_invoice", "company_id": cls.company_b.id,
