@@ -74,6 +74,14 @@ class TestHandOverAcrossCompanies(HttpCase):
         todo = self.clearing.activity_ids.filtered(lambda a: a.user_id == self.manager)
         self.assertEqual(todo.summary, f"审批清卡 {self.clearing.name}", "the clerk's language")
 
+        # Taken back: the managers' to-dos go with it.
+        self.call_kw(
+            "invoice.clearing", "action_reset_to_draft", self.clearing.ids, self.company_a
+        )
+        self.clearing.invalidate_recordset()
+        self.assertEqual(self.clearing.state, "draft")
+        self.assertFalse(self.todo_users())
+
     def test_four_eyes_submit_and_the_manager_clears_from_another_company(self):
         self.company_a.clearing_four_eyes = True
         self.authenticate("ic_ho_clerk", "ic_ho_clerk_pw")
