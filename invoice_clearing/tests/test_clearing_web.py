@@ -112,3 +112,24 @@ class TestClearingIdentityCheck(HttpCase):
         self.call_button("invoice.clearing", "action_approve_web", [self.clearing.id])
         self.clearing.invalidate_recordset()
         self.assertEqual(self.clearing.state, "cleared")
+
+    def test_reopen_asks_for_the_password(self):
+        self.clearing.with_user(self.manager).action_approve()
+        wizard = (
+            self.env["invoice.clearing.reopen"]
+            .with_user(self.manager)
+            .create({"clearing_id": self.clearing.id, "reason": "a forgotten invoice"})
+        )
+        self.env.flush_all()
+        self.authenticate("ic_web_manager", "ic_web_manager_pw")
+        action = self.call_button("invoice.clearing.reopen", "action_confirm_web", wizard.ids)
+        self.assertEqual(action["res_model"], "res.users.identitycheck")
+        self.assertEqual(self.clearing.state, "cleared", "nothing happens before the password")
+        self.call_button(
+            "res.users.identitycheck",
+            "run_check",
+            [action["res_id"]],
+            {"password": "ic_web_manager_pw"},
+        )
+        self.clearing.invalidate_recordset()
+        self.assertEqual(self.clearing.reopened_by, self.manager)
