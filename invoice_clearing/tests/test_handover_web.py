@@ -75,9 +75,7 @@ class TestHandOverAcrossCompanies(HttpCase):
         self.assertEqual(todo.summary, f"审批清卡 {self.clearing.name}", "the clerk's language")
 
         # Taken back: the managers' to-dos go with it.
-        self.call_kw(
-            "invoice.clearing", "action_reset_to_draft", self.clearing.ids, self.company_a
-        )
+        self.call_kw("invoice.clearing", "action_reset_to_draft", self.clearing.ids, self.company_a)
         self.clearing.invalidate_recordset()
         self.assertEqual(self.clearing.state, "draft")
         self.assertFalse(self.todo_users())

@@ -442,6 +442,31 @@ MATRIX = [
         BUSINESS,
     ),
     _unlink("quota_unlink", MANAGERS, _on("quota")),
+    # --------------------------------------- clearing password attempts (lock-out log)
+    Row(
+        "identity_attempt_read",
+        frozenset({"manager", "auditor"}),
+        "read",
+        _on("identity_attempt"),
+        lambda c, u, t: t.with_user(u).read(["result"])[0]["result"],
+        lambda c, t: t.read(["result"])[0]["result"],
+    ),
+    _create(
+        "identity_attempt_create",
+        NOBODY,
+        "invoice.clearing.identity.attempt",
+        user_id=lambda c, t: c.clerk.id,
+        company_id=lambda c, t: c.company.id,
+        result="failure",
+    ),
+    _write(
+        "identity_attempt_write",
+        NOBODY,
+        _on("identity_attempt"),
+        "locked_until",
+        datetime(2026, 11, 1),
+    ),
+    _unlink("identity_attempt_unlink", NOBODY, _on("identity_attempt")),
     # ------------------------------------------------------------------ wizards
     Row(
         "register_fapiao",
@@ -638,6 +663,11 @@ class TestAccessMatrix(ClearingCommon):
             cls.env["invoice.clearing.problem"]
             .sudo()
             .create({"clearing_id": cls.draft.id, "message": "check me", "severity": "warning"})
+        )
+        cls.identity_attempt = (
+            cls.env["invoice.clearing.identity.attempt"]
+            .sudo()
+            .create({"user_id": cls.clerk.id, "company_id": cls.company.id, "result": "failure"})
         )
         cls.quota = (
             cls.env["invoice.clearing.quota"]
