@@ -123,3 +123,23 @@ class TestHandOverAcrossCompanies(HttpCase):
         action = self.call_kw("invoice.clearing.period", "action_check", period.ids, self.company_a)
         self.assertEqual(action["tag"], "display_notification")
         self.assertIn("2026-10", action["params"]["message"])
+
+    def test_clerk_registering_a_fapiao_alerts_the_managers_of_the_quota(self):
+        quota = self.env["invoice.clearing.quota"].create(
+            {"company_id": self.company_a.id, "date": date(2026, 10, 1), "amount_granted": 150.0}
+        )
+        self.authenticate("ic_ho_clerk", "ic_ho_clerk_pw")
+        context = {"allowed_company_ids": self.company_a.ids, "lang": "zh_CN"}
+        vals = {
+            "company_id": self.company_a.id, "partner_id": self.fapiao.partner_id.id,
+            "fapiao_type": "digital_general", "number": "26442000000000300102",
+            "issue_date": "2026-10-09", "tax_rate": 6.0, "amount_untaxed": 100.0,
+            "amount_tax": 6.0, "amount_total": 106.0,
+        }  # fmt: skip
+        self.make_jsonrpc_request(
+            "/web/dataset/call_kw/invoice.clearing.fapiao/create",
+            {"model": "invoice.clearing.fapiao", "method": "create", "args": [vals],
+             "kwargs": {"context": context}},
+        )  # fmt: skip
+        self.assertIn(self.manager, quota.activity_ids.user_id, "the quota's alert")
+        self.assertNotIn(self.manager_d, quota.activity_ids.user_id)
