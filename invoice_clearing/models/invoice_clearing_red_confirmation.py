@@ -502,7 +502,7 @@ class InvoiceClearingRedConfirmation(models.Model):
                     raise self._already_used_error(red, red.red_reference, to_record[key])
                 to_record[key] = red
         if unconfirmed:
-            Form.browse()._message_log_batch(
+            Form.browse([form.id for form, _state in unconfirmed])._message_log_batch(
                 {
                     form.id: Markup("<p>%s</p>")
                     % self.env._(

@@ -217,7 +217,8 @@ class TestDigitalFapiaoFile(ToolsCase):
 
     def test_red_numbers_in_a_note(self):
         """The 备注 the platform writes on a red 数电 fapiao (full-width digits too)."""
-        note = "被红冲蓝字数电发票号码：26312000000000012345 红字发票信息确认单编号：２６３１２０００００００００００００７７７"
+        form = "".join(chr(ord(digit) + 0xFEE0) for digit in "26312000000000000777")  # full-width
+        note = f"被红冲蓝字数电发票号码：26312000000000012345 红字发票信息确认单编号：{form}"
         assert red_numbers_in_text(note) == ("26312000000000012345", "26312000000000000777")
         assert red_numbers_in_text("红字发票信息确认单编号:26312000000000000777") == (
             "", "26312000000000000777",
