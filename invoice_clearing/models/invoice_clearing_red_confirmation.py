@@ -22,6 +22,8 @@ MANAGER = "invoice_clearing.group_clearing_manager"
 WORKFLOW_FIELDS = frozenset(
     {"state", "status_code", "requested_at", "expiry_at", "red_fapiao_id", "reminded", "source"}
 )
+# Their values a new form may carry: what a client sends back of the defaults.
+WORKFLOW_DEFAULTS = {"state": "draft", "source": "entered"}
 # Where a form's record comes from; a form recorded from its red fapiao has no request time.
 SOURCES = [
     ("entered", "Entered in Odoo"),
@@ -35,7 +37,7 @@ FREE_FIELDS = frozenset({"user_id", "note"})
 class InvoiceClearingRedConfirmation(models.Model):
     _name = "invoice.clearing.red.confirmation"
     _description = "Red-letter Confirmation Form"
-    _inherit = ["invoice.clearing.audited.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "requested_at desc, id desc"
     _check_company_auto = True
 
@@ -153,7 +155,7 @@ class InvoiceClearingRedConfirmation(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_protected_create(vals)
+            self._check_workflow_fields(vals, create=True)
             self._normalize_vals(vals)
         default_company = self.env.company.id
         self._check_not_registered(
@@ -162,7 +164,7 @@ class InvoiceClearingRedConfirmation(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        self._check_protected_write(vals)
+        self._check_workflow_fields(vals)
         self._normalize_vals(vals)
         if not self._is_manager():
             started = self.filtered(lambda f: f.state != "draft")
@@ -246,25 +248,26 @@ class InvoiceClearingRedConfirmation(models.Model):
     def _is_manager(self):
         return self.env.su or self.env.user.has_group(MANAGER)
 
-    # ------------------------------------------------------------------ audit trail
-    def _protected_fields(self, create=False):
-        return WORKFLOW_FIELDS
-
-    def _protected_create_defaults(self):
-        return {"state": "draft", "source": "entered", "reminded": False}
-
-    def _protected_message(self, fields):
-        return self.env._(
-            "%(fields)s of a red-letter confirmation form are set by its workflow (its buttons, "
-            "the import of the platform's list, the expiry after 72 hours and the red fapiao "
-            "that uses it) and cannot be written directly.",
-            fields=fields,
-        )
-
-    def _audit_trail_message(self):
-        return self.env._(
-            "Messages of a red-letter confirmation form's audit trail cannot be edited or deleted."
-        )
+    def _check_workflow_fields(self, vals, create=False):
+        """Refuse the workflow's fields to everyone but the superuser: the workflow writes them
+        under sudo. As the audited mixin's protected fields, without its append-only chatter;
+        a new form may carry their defaults (what a client sends back)."""
+        if self.env.su:
+            return
+        names = WORKFLOW_FIELDS & vals.keys()
+        if create:
+            names = {
+                name for name in names if vals[name] and vals[name] != WORKFLOW_DEFAULTS.get(name)
+            }
+        if names:
+            raise AccessError(
+                self.env._(
+                    "%(fields)s of a red-letter confirmation form are set by its workflow (its "
+                    "buttons, the import of the platform's list, the expiry after 72 hours and "
+                    "the red fapiao that uses it) and cannot be written directly.",
+                    fields=", ".join(sorted(self._fields[name].string for name in names)),
+                )
+            )
 
     def _state_label(self):
         return dict(self._fields["state"]._description_selection(self.env))[self.state]
@@ -494,15 +497,19 @@ class InvoiceClearingRedConfirmation(models.Model):
             form = by_key.get(key)
             self._check_for_red(red, form)
             if form and form.state != "used":
+                vals = {"state": "used", "red_fapiao_id": red.id}
                 if form.state in ("draft", "pending"):
                     unconfirmed.append((form, form._state_label()))
-                form.write({"state": "used", "red_fapiao_id": red.id})
+                    vals["status_code"] = "04"  # the platform confirmed it before issuing
+                form.write(vals)
             elif not form and red.red_reference:
                 if key in to_record:
                     raise self._already_used_error(red, red.red_reference, to_record[key])
                 to_record[key] = red
         if unconfirmed:
-            Form.browse([form.id for form, _state in unconfirmed])._message_log_batch(
+            used = Form.browse([form.id for form, _state in unconfirmed])
+            used._done_reminders()
+            used._message_log_batch(
                 {
                     form.id: Markup("<p>%s</p>")
                     % self.env._(
@@ -684,7 +691,12 @@ class InvoiceClearingRedConfirmation(models.Model):
                 forms |= form
             else:
                 to_create.append(
-                    {"name": row.number, "company_id": company.id, "source": "platform_list", **vals}
+                    {
+                        "name": row.number,
+                        "company_id": company.id,
+                        "source": "platform_list",
+                        **vals,
+                    }
                 )
         forms |= Form.create(to_create)
         return forms.with_env(self.env)

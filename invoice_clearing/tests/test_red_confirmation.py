@@ -206,8 +206,14 @@ class TestRedConfirmation(ClearingCommon):
         last knew of it: the form is used and its chatter says so."""
         form = self.new_form()
         form.with_user(self.clerk).action_submit()
+        self.Form._cron_expire(now=form.expiry_at - timedelta(hours=1))
+        self.assertTrue(form.activity_ids, "reminded before it lapses")
         red = self.register_red(FORM)
-        self.assertEqual((form.state, form.red_fapiao_id, form.source), ("used", red, "entered"))
+        self.assertEqual(
+            (form.state, form.status_code, form.red_fapiao_id, form.source),
+            ("used", "04", red, "entered"),
+        )
+        self.assertFalse(form.activity_ids, "no reminder left for a used form")
         form.invalidate_recordset(["message_ids"])
         self.assertIn("while Odoo had it as Pending", str(form.message_ids.mapped("body")))
         self.Form._cron_expire(now=form.expiry_at + timedelta(hours=1))

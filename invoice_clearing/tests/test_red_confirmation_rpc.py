@@ -77,7 +77,9 @@ class TestRedConfirmationRpc(HttpCase):
     def test_red_fapiao_naming_an_unknown_form_registers_and_records_it(self):
         red_id = self.rpc(self.clerk, "invoice.clearing.fapiao", "create", self.red_vals())
         red = self.Fapiao.browse(red_id)
-        self.assertEqual((red.is_red, red.red_reference, red.origin_fapiao_id), (True, FORM, self.blue))
+        self.assertEqual(
+            (red.is_red, red.red_reference, red.origin_fapiao_id), (True, FORM, self.blue)
+        )
         form = self.Form.search([("name", "=", FORM)])
         self.assertEqual(
             (form.state, form.status_code, form.source, form.red_fapiao_id, form.blue_fapiao_id,
