@@ -69,6 +69,16 @@ class InvoiceClearingImportLine(models.Model):
         help="发票状态: 正常 / 已作废 / 已红冲-部分 / 已红冲-全额",
     )
     is_red = fields.Boolean("Red-letter", readonly=True, help="是否正数发票 = 否")
+    origin_number = fields.Char(
+        "Reversed Fapiao No.",
+        readonly=True,
+        help="A red 数电 fapiao: the blue fapiao its note (备注) names (被红冲蓝字数电发票号码)",
+    )
+    red_reference = fields.Char(
+        "Red-letter Form No.",
+        readonly=True,
+        help="A red 数电 fapiao: the 红字发票信息确认单编号 its note (备注) names",
+    )
     risk = fields.Char("Risk Level", readonly=True, help="发票风险等级")
     partner_id = fields.Many2one(
         "res.partner", "Buyer Partner", help="The partner the fapiao is created for"
@@ -236,6 +246,8 @@ class InvoiceClearingImportLine(models.Model):
                     "issue_date": line.issue_date,
                     **line._amounts_for_fapiao(),
                     "is_red": line.is_red,
+                    "origin_fapiao_id": line._origin_fapiao().id,
+                    "red_reference": line.red_reference or False,
                     "void_date": line.issue_date if line.bureau_state == "void" else False,
                     "uploaded": True,
                     "uploaded_import_id": line.import_id.id,
@@ -244,6 +256,19 @@ class InvoiceClearingImportLine(models.Model):
             line.fapiao_id = fapiao
             line._resolve(self.env._("fapiao created from the bureau's export."))
         return True
+
+    def _origin_fapiao(self):
+        """The blue fapiao of the register the red row's note names, if it is registered."""
+        if not self.origin_number:
+            return self.env["invoice.clearing.fapiao"]
+        return self.env["invoice.clearing.fapiao"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("number", "=", self.origin_number),
+                ("is_red", "=", False),
+            ],
+            limit=1,
+        )
 
     def _amounts_for_fapiao(self):
         """Amounts, rate and rate lines of the fapiao created from the line."""

@@ -7,6 +7,8 @@ whose `red_reference` names it. States and the platform's 01–11 codes: tools/r
 
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -15,8 +17,19 @@ from ..tools import red_confirmation_export as rc
 from ..tools.rule_error import FapiaoRuleError
 
 MANAGER = "invoice_clearing.group_clearing_manager"
-# What only the workflow (buttons, cron, import, the red fapiao) writes.
-WORKFLOW_FIELDS = frozenset({"state", "status_code", "red_fapiao_id", "reminded"})
+# What only the workflow (buttons, cron, import, the red fapiao) writes, under sudo: the state
+# and the times that drive the 72-hour expiry included, so nobody pushes a deadline back.
+WORKFLOW_FIELDS = frozenset(
+    {"state", "status_code", "requested_at", "expiry_at", "red_fapiao_id", "reminded", "source"}
+)
+# Their values a new form may carry: what a client sends back of the defaults.
+WORKFLOW_DEFAULTS = {"state": "draft", "source": "entered"}
+# Where a form's record comes from; a form recorded from its red fapiao has no request time.
+SOURCES = [
+    ("entered", "Entered in Odoo"),
+    ("platform_list", "Platform's list"),
+    ("red_fapiao", "Recorded from the red fapiao"),
+]
 # What a user may still change once a form left draft: who follows it up, and notes.
 FREE_FIELDS = frozenset({"user_id", "note"})
 
@@ -40,9 +53,9 @@ class InvoiceClearingRedConfirmation(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
+    # Required but on a form recorded from a red fapiao whose blue one is not in the register.
     blue_fapiao_id = fields.Many2one(
         "invoice.clearing.fapiao",
-        required=True,
         index=True,
         ondelete="restrict",
         check_company=True,
@@ -109,6 +122,16 @@ class InvoiceClearingRedConfirmation(models.Model):
         help="Follows the form up; reminded before it lapses",
     )
     reminded = fields.Boolean(readonly=True, copy=False, help="The reminder before expiry was sent")
+    source = fields.Selection(
+        SOURCES,
+        "Recorded From",
+        required=True,
+        default="entered",
+        readonly=True,
+        copy=False,
+        help="Entered in Odoo, imported from the platform's list, or recorded from the red "
+        "fapiao that used it (the platform issued that fapiao, so the form was confirmed there)",
+    )
     note = fields.Text("Notes")
 
     _number_uniq = models.UniqueIndex(
@@ -132,9 +155,8 @@ class InvoiceClearingRedConfirmation(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_workflow_fields(vals, create=True)
             self._normalize_vals(vals)
-            if WORKFLOW_FIELDS & vals.keys() and not self._is_manager():
-                raise AccessError(self._workflow_message())
         default_company = self.env.company.id
         self._check_not_registered(
             [(v.get("company_id", default_company), v.get("name"), None) for v in vals_list]
@@ -142,10 +164,9 @@ class InvoiceClearingRedConfirmation(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_workflow_fields(vals)
         self._normalize_vals(vals)
         if not self._is_manager():
-            if WORKFLOW_FIELDS & vals.keys():
-                raise AccessError(self._workflow_message())
             started = self.filtered(lambda f: f.state != "draft")
             if started and vals.keys() - FREE_FIELDS:
                 raise UserError(
@@ -227,11 +248,26 @@ class InvoiceClearingRedConfirmation(models.Model):
     def _is_manager(self):
         return self.env.su or self.env.user.has_group(MANAGER)
 
-    def _workflow_message(self):
-        return self.env._(
-            "The state of a red-letter confirmation form is set by its buttons, the platform's "
-            "list import and the red fapiao that uses it, not written directly."
-        )
+    def _check_workflow_fields(self, vals, create=False):
+        """Refuse the workflow's fields to everyone but the superuser: the workflow writes them
+        under sudo. As the audited mixin's protected fields, without its append-only chatter;
+        a new form may carry their defaults (what a client sends back)."""
+        if self.env.su:
+            return
+        names = WORKFLOW_FIELDS & vals.keys()
+        if create:
+            names = {
+                name for name in names if vals[name] and vals[name] != WORKFLOW_DEFAULTS.get(name)
+            }
+        if names:
+            raise AccessError(
+                self.env._(
+                    "%(fields)s of a red-letter confirmation form are set by its workflow (its "
+                    "buttons, the import of the platform's list, the expiry after 72 hours and "
+                    "the red fapiao that uses it) and cannot be written directly.",
+                    fields=", ".join(sorted(self._fields[name].string for name in names)),
+                )
+            )
 
     def _state_label(self):
         return dict(self._fields["state"]._description_selection(self.env))[self.state]
@@ -253,7 +289,15 @@ class InvoiceClearingRedConfirmation(models.Model):
     def _check_blue_and_amounts(self):
         for form in self:
             blue = form.blue_fapiao_id
-            if blue.is_red or blue.fapiao_type not in fapiao_number.DIGITAL_KINDS:
+            if not blue and form.source != "red_fapiao":
+                raise ValidationError(
+                    self.env._(
+                        "Red-letter confirmation form %(form)s: choose the blue 数电 fapiao it "
+                        "reverses.",
+                        form=form.name,
+                    )
+                )
+            if blue and (blue.is_red or blue.fapiao_type not in fapiao_number.DIGITAL_KINDS):
                 raise ValidationError(
                     self.env._(
                         "Red-letter confirmation form %(form)s: %(fapiao)s is not a blue 数电 "
@@ -280,7 +324,7 @@ class InvoiceClearingRedConfirmation(models.Model):
                         total=form.amount_total,
                     )
                 )
-            if -form.amount_total > blue.amount_total + 0.01:
+            if blue and -form.amount_total > blue.amount_total + 0.01:
                 raise ValidationError(
                     self.env._(
                         "Red-letter confirmation form %(form)s reverses %(amount)s, more than the "
@@ -421,11 +465,12 @@ class InvoiceClearingRedConfirmation(models.Model):
     def _use_for_red_fapiao(self, fapiao):
         """Check that each red-letter 数电 fapiao of `fapiao` names a usable form, and mark it used.
 
-        A red fapiao reversing a blue one of the register needs the number of a confirmed form
-        of its company for that blue fapiao; a form serves one red fapiao. A red fapiao whose
-        blue fapiao is not in the register (issued before the addon, or imported from the
-        bureau's export) is checked only when it names a form. Legacy kinds keep their 16-digit
-        红字信息表 and are not checked here.
+        A red fapiao reversing a blue one of the register names its form (红字确认单); a form
+        serves one red fapiao. The platform issues a red fapiao only on a confirmed form, so
+        the fapiao is a fact: a form Odoo does not know is recorded from it (used), a form Odoo
+        still has as draft or pending is marked used with a note; only a form Odoo knows as
+        expired, refused or withdrawn refuses it. Legacy kinds keep their 16-digit 红字信息表
+        and are not checked here. One query and one create for the batch.
         """
         # sudo: forms are checked and marked used whatever the registering user may read
         Form = self.sudo()
@@ -435,8 +480,7 @@ class InvoiceClearingRedConfirmation(models.Model):
         released = previous.filtered(
             lambda f: f.red_fapiao_id not in reds or f.red_fapiao_id.red_reference != f.name
         )
-        if released:
-            released.write({"state": "confirmed", "red_fapiao_id": False})
+        released._release()
         if not reds:
             return
         forms = Form.search(
@@ -446,11 +490,73 @@ class InvoiceClearingRedConfirmation(models.Model):
             ]
         )
         by_key = {(f.company_id.id, f.name): f for f in forms}
+        to_record = {}
+        unconfirmed = []
         for red in reds:
-            form = by_key.get((red.company_id.id, red.red_reference))
+            key = (red.company_id.id, red.red_reference)
+            form = by_key.get(key)
             self._check_for_red(red, form)
             if form and form.state != "used":
-                form.write({"state": "used", "red_fapiao_id": red.id})
+                vals = {"state": "used", "red_fapiao_id": red.id}
+                if form.state in ("draft", "pending"):
+                    unconfirmed.append((form, form._state_label()))
+                    vals["status_code"] = "04"  # the platform confirmed it before issuing
+                form.write(vals)
+            elif not form and red.red_reference:
+                if key in to_record:
+                    raise self._already_used_error(red, red.red_reference, to_record[key])
+                to_record[key] = red
+        if unconfirmed:
+            used = Form.browse([form.id for form, _state in unconfirmed])
+            used._done_reminders()
+            used._message_log_batch(
+                {
+                    form.id: Markup("<p>%s</p>")
+                    % self.env._(
+                        "Marked used by red fapiao %(fapiao)s while Odoo had it as %(state)s: the "
+                        "platform issued the fapiao, so the form was confirmed there. Import the "
+                        "platform's list of forms to record its status.",
+                        fapiao=form.red_fapiao_id.display_name,
+                        state=state,
+                    )
+                    for form, state in unconfirmed
+                }
+            )
+        if to_record:
+            self._record_from_red(Form, list(to_record.values()))
+
+    def _record_from_red(self, Form, reds):
+        """Record the forms red fapiao `reds` name and Odoo did not know: the platform issued
+        each fapiao, so its form was confirmed there and is now used by it."""
+        recorded = Form.with_context(mail_create_nolog=True).create(
+            [
+                {
+                    "name": red.red_reference,
+                    "company_id": red.company_id.id,
+                    "blue_fapiao_id": red.origin_fapiao_id.id,
+                    "amount_untaxed": red.amount_untaxed,
+                    "amount_tax": red.amount_tax,
+                    "amount_total": red.amount_total,
+                    "state": "used",
+                    "status_code": "04",
+                    "red_fapiao_id": red.id,
+                    "source": "red_fapiao",
+                }
+                for red in reds
+            ]
+        )
+        recorded._message_log_batch(
+            {
+                form.id: Markup("<p>%s</p>")
+                % self.env._(
+                    "Recorded from the red fapiao %(fapiao)s: the platform issued it on this form, "
+                    "so the form was confirmed there. Its initiator and reason are not on the "
+                    "fapiao: correct them from the platform's list if needed.",
+                    fapiao=form.red_fapiao_id.display_name,
+                )
+                for form in recorded
+            }
+        )
 
     def _check_for_red(self, red, form):
         """Refuse red fapiao `red` unless `form` (its form, or None) allows it; say what to do."""
@@ -468,40 +574,19 @@ class InvoiceClearingRedConfirmation(models.Model):
                 )
             return
         if not form:
-            raise ValidationError(
-                self.env._(
-                    "Red-letter fapiao %(fapiao)s names the red-letter confirmation form %(form)s, "
-                    "which is not registered for %(company)s. Import the platform's list of forms "
-                    "or enter the form, then register the fapiao.",
-                    fapiao=red.display_name,
-                    form=red.red_reference,
-                    company=red.company_id.name,
-                )
-            )
+            return  # recorded from the fapiao (see _use_for_red_fapiao)
         if form.state == "used" and form.red_fapiao_id != red:
+            raise self._already_used_error(red, form.name, form.red_fapiao_id)
+        if form.state in rc.DEAD_STATES:
             raise ValidationError(
                 self.env._(
-                    "Red-letter fapiao %(fapiao)s: confirmation form %(form)s was already used by "
-                    "red fapiao %(other)s. A form serves one red fapiao: start a new form.",
-                    fapiao=red.display_name,
-                    form=form.name,
-                    other=form.red_fapiao_id.display_name,
-                )
-            )
-        if form.state not in ("confirmed", "used"):
-            what = (
-                self.env._("Wait until the other party confirms it, or record the confirmation.")
-                if form.state in ("draft", "pending")
-                else self.env._("It can no longer be used: start a new form.")
-            )
-            raise ValidationError(
-                self.env._(
-                    "Red-letter fapiao %(fapiao)s: confirmation form %(form)s is %(state)s, "
-                    "not confirmed. %(what)s",
+                    "Red-letter fapiao %(fapiao)s: confirmation form %(form)s is %(state)s in "
+                    "Odoo and can no longer be used. Check the form number on the fapiao, or "
+                    "start a new form; if the platform shows this form confirmed, import the "
+                    "platform's list of forms, then register the fapiao again.",
                     fapiao=red.display_name,
                     form=form.name,
                     state=form._state_label(),
-                    what=what,
                 )
             )
         blue = red.origin_fapiao_id
@@ -528,11 +613,30 @@ class InvoiceClearingRedConfirmation(models.Model):
                 )
             )
 
+    def _already_used_error(self, red, number, other):
+        return ValidationError(
+            self.env._(
+                "Red-letter fapiao %(fapiao)s: confirmation form %(form)s was already used by "
+                "red fapiao %(other)s. A form serves one red fapiao: start a new form.",
+                fapiao=red.display_name,
+                form=number,
+                other=other.display_name,
+            )
+        )
+
     def _release_red_fapiao(self, fapiao):
         """Forms used by `fapiao` (being deleted) may be used again."""
         # sudo: see _use_for_red_fapiao
-        forms = self.sudo().search([("red_fapiao_id", "in", fapiao.ids)])
-        forms.write({"state": "confirmed", "red_fapiao_id": False})
+        self.sudo().search([("red_fapiao_id", "in", fapiao.ids)])._release()
+
+    def _release(self):
+        """These used forms are free again (confirmed); a form that was only recorded from its
+        red fapiao goes with the fapiao's claim."""
+        recorded = self.filtered(lambda f: f.source == "red_fapiao")
+        (self - recorded).write({"state": "confirmed", "red_fapiao_id": False})
+        # The state is reset first: a used form cannot be deleted.
+        recorded.write({"state": "confirmed", "red_fapiao_id": False})
+        recorded.unlink()
 
     @api.model
     def _import_rows(self, company, rows):
@@ -581,10 +685,19 @@ class InvoiceClearingRedConfirmation(models.Model):
             if form:
                 if form.state == "used":
                     vals.pop("state")
+                if form.source == "red_fapiao":
+                    vals["source"] = "platform_list"  # the platform's record now
                 form.write(vals)
                 forms |= form
             else:
-                to_create.append({"name": row.number, "company_id": company.id, **vals})
+                to_create.append(
+                    {
+                        "name": row.number,
+                        "company_id": company.id,
+                        "source": "platform_list",
+                        **vals,
+                    }
+                )
         forms |= Form.create(to_create)
         return forms.with_env(self.env)
 

@@ -23,6 +23,7 @@ from . import test_install
 from . import test_period
 from . import test_quota
 from . import test_red_confirmation
+from . import test_red_confirmation_rpc
 from . import test_reports
 from . import test_reports_web
 from . import test_security

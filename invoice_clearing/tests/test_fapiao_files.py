@@ -143,6 +143,41 @@ class TestFapiaoFiles(FapiaoCommon):
         }])  # fmt: skip
         self.assertEqual(blue.state, "red_full")
 
+    def test_red_files_naming_unknown_forms_register_and_record_them(self):
+        """The platform issued the red fapiao, so their forms were confirmed there: a batch of
+        red files whose forms Odoo does not know registers and records each form, used."""
+        blues = [
+            self.import_files(upload(f"blue{i}.xml", self.xml(number=f"2631200000000005000{i}")))
+            for i in range(2)
+        ]
+        forms = [f"2631200000000000080{i}" for i in range(2)]
+        reds = self.import_files(
+            *(
+                upload(
+                    f"red{i}.xml",
+                    self.xml(
+                        number=f"2631200000000006000{i}",
+                        totals=("-100.00", "-13.00", "-113.00"),
+                        lines=(("*货物*办公用品", "-100.00", "0.13", "-13.00"),),
+                        red=(blues[i].number, forms[i]),
+                    ),
+                )
+                for i in range(2)
+            )
+        )
+        self.assertEqual(len(reds), 2)
+        recorded = self.env["invoice.clearing.red.confirmation"].search([("name", "in", forms)])
+        self.assertRecordValues(
+            recorded.sorted("name"),
+            [
+                {"name": forms[i], "state": "used", "source": "red_fapiao",
+                 "red_fapiao_id": reds.filtered(lambda r, i=i: r.red_reference == forms[i]).id,
+                 "blue_fapiao_id": blues[i].id, "amount_total": -113.0,
+                 "company_id": self.company.id}
+                for i in range(2)
+            ],
+        )  # fmt: skip
+
     def test_red_and_blue_together_and_missing_blue(self):
         self.assertRefused(
             [upload("red.xml", self.red_xml(blue="26312000000000054321"))],

@@ -276,6 +276,31 @@ class TestBureauImport(BureauImportCommon):
         line.with_user(self.clerk).action_create_fapiao()
         self.assertEqual(line.fapiao_id.move_id, twin)
 
+    def test_bureau_only_red_row_records_the_form_its_note_names(self):
+        """The platform writes a red 数电 fapiao's blue fapiao and 红字确认单 in its 备注: Create
+        Fapiao links the red fapiao to its blue one and records the form Odoo did not know."""
+        form = "26312000000000000901"
+        note = f"被红冲蓝字数电发票号码：{self.f_text.number}　红字发票信息确认单编号：{form}"
+        batch = self.do_import(
+            be.write_export_xlsx([self.row("26442000000000000010", -50.0, note=note)])
+        )
+        line = batch.line_ids.filtered(lambda x: x.number == "26442000000000000010")
+        self.assertEqual(
+            (line.outcome, line.origin_number, line.red_reference),
+            ("bureau_only", self.f_text.number, form),
+        )
+        line.with_user(self.clerk).partner_id = self.buyer
+        line.with_user(self.clerk).action_create_fapiao()
+        red = line.fapiao_id
+        self.assertEqual((red.is_red, red.origin_fapiao_id, red.red_reference),
+                         (True, self.f_text, form))  # fmt: skip
+        recorded = self.env["invoice.clearing.red.confirmation"].search([("name", "=", form)])
+        self.assertRecordValues(recorded, [{
+            "state": "used", "source": "red_fapiao", "red_fapiao_id": red.id,
+            "blue_fapiao_id": self.f_text.id, "amount_total": -56.5,
+        }])  # fmt: skip
+        self.assertEqual(self.f_text.state, "red_partial")
+
     def test_mismatches_are_resolved_with_the_bureaus_values_or_a_decision(self):
         batch = self.do_import(be.write_export_xlsx(self.month_rows()))
         amount = batch.line_ids.filtered(lambda x: x.outcome == "amount_mismatch")

@@ -64,8 +64,8 @@ class TestRedConfirmation(ClearingCommon):
         requested = form.requested_at
         self.assertEqual(form.expiry_at, requested + timedelta(hours=72))
         self.assertAlmostEqual(form.hours_left, 72.0, delta=0.1)
-        # Pending: its red fapiao cannot be registered yet.
-        self.assert_red_refused(FORM, "26442000000000008001", FORM, "confirm")
+        # A red fapiao naming a pending form registers (the platform issued it): see
+        # test_red_fapiao_naming_an_unconfirmed_form_marks_it_used.
 
         # 47 hours later: nothing yet; 49 hours later (23 left): one reminder to the clerk.
         self.Form._cron_expire(now=requested + timedelta(hours=47))
@@ -117,12 +117,15 @@ class TestRedConfirmation(ClearingCommon):
 
     def test_red_fapiao_rules(self):
         self.assert_red_refused(False, "26442000000000008001", self.blue.display_name, "20-digit")
-        self.assert_red_refused(FORM, FORM, "not registered")
+        # A form Odoo does not know is recorded from the red fapiao: see
+        # test_red_fapiao_naming_an_unknown_form_records_it.
         other_blue = self.month_fapiao[1]
         self.red_form(other_blue, FORM)
         self.assert_red_refused(FORM, other_blue.display_name, "Use the form")
+        # A draft form the platform used is marked used (the platform confirmed it).
         draft = self.new_form(number="26312000000000000002")
-        self.assert_red_refused(draft.name, "Draft")
+        self.register_red(draft.name, number="26442000000000008009")
+        self.assertEqual(draft.state, "used")
         confirmed = self.red_form(self.blue, "26312000000000000003", amount_untaxed=-10.0,
                                   amount_tax=-1.3, amount_total=-11.3)  # fmt: skip
         self.assert_red_refused(confirmed.name, "11.3")  # reverses more than the form allows
@@ -133,6 +136,121 @@ class TestRedConfirmation(ClearingCommon):
             origin_fapiao_id=paper.id, red_reference="3100261000000001",
         )  # fmt: skip
         self.assertTrue(red.is_red)
+
+    def test_red_fapiao_naming_an_unknown_form_records_it(self):
+        """Integrators register what the platform issued: a batch of red fapiao whose forms Odoo
+        does not know registers, each form recorded (used) in one create."""
+        second_blue = self.month_fapiao[1]
+        Fapiao = self.env["invoice.clearing.fapiao"].with_user(self.clerk)
+        vals = [
+            self.red_vals(FORM),
+            {**self.red_vals("26312000000000000040", number="26442000000000008041"),
+             "origin_fapiao_id": second_blue.id},
+            # Its blue fapiao is not in the register: the form is recorded without it.
+            {**self.red_vals("26312000000000000041", number="26442000000000008042"),
+             "origin_fapiao_id": False},
+        ]  # fmt: skip
+        reds = Fapiao.create(vals)
+        forms = self.Form.search([("red_fapiao_id", "in", reds.ids)], order="name")
+        self.assertRecordValues(
+            forms,
+            [
+                {"name": FORM, "blue_fapiao_id": self.blue.id, "red_fapiao_id": reds[0].id},
+                {"name": "26312000000000000040", "blue_fapiao_id": second_blue.id,
+                 "red_fapiao_id": reds[1].id},
+                {"name": "26312000000000000041", "blue_fapiao_id": False,
+                 "red_fapiao_id": reds[2].id},
+            ],
+        )  # fmt: skip
+        for form in forms:
+            self.assertEqual(
+                (form.state, form.status_code, form.source, form.company_id, form.amount_total),
+                ("used", "04", "red_fapiao", self.company, -113.0),
+            )
+            self.assertIn("Recorded from the red fapiao", form.message_ids[:1].body)
+        # A form entered by hand still needs its blue fapiao.
+        with self.assertRaises(ValidationError) as caught:
+            self.new_form(number="26312000000000000042", blue_fapiao_id=False)
+        self.assertIn("choose the blue", str(caught.exception))
+
+        # The red fapiao names another form: the recorded one goes, the new one is recorded.
+        reds[2].write({"red_reference": "26312000000000000043"})
+        self.assertFalse(self.Form.search([("name", "=", "26312000000000000041")]))
+        self.assertEqual(self.Form.search([("name", "=", "26312000000000000043")]).red_fapiao_id,
+                         reds[2])  # fmt: skip
+        # Deleting the red fapiao deletes the form that was only recorded from it.
+        reds[2].sudo().unlink()
+        self.assertFalse(self.Form.search([("name", "=", "26312000000000000043")]))
+        # The platform's list names a recorded form: it is the platform's record now and stays
+        # used by its fapiao.
+        self.import_file(
+            rc.write_forms_csv([self.rows(number="26312000000000000040", status="04",
+                                          blue_number=second_blue.number)]),
+            "forms.csv",
+        )  # fmt: skip
+        self.assertEqual((forms[1].state, forms[1].source), ("used", "platform_list"))
+
+    def test_two_red_fapiao_naming_one_unknown_form_are_refused(self):
+        count = self.env["invoice.clearing.fapiao"].search_count([])
+        with self.assertRaises(ValidationError) as caught:
+            self.env["invoice.clearing.fapiao"].with_user(self.clerk).create(
+                [self.red_vals(FORM), self.red_vals(FORM, number="26442000000000008051")]
+            )
+        self.assertIn("already used", str(caught.exception))
+        self.assertIn("26442000000000008051", str(caught.exception))
+        self.assertEqual(self.env["invoice.clearing.fapiao"].search_count([]), count)
+        self.assertFalse(self.Form.search([("name", "=", FORM)]))
+
+    def test_red_fapiao_naming_an_unconfirmed_form_marks_it_used(self):
+        """The platform issued the red fapiao, so its form was confirmed there, whatever Odoo
+        last knew of it: the form is used and its chatter says so."""
+        form = self.new_form()
+        form.with_user(self.clerk).action_submit()
+        self.Form._cron_expire(now=form.expiry_at - timedelta(hours=1))
+        self.assertTrue(form.activity_ids, "reminded before it lapses")
+        red = self.register_red(FORM)
+        self.assertEqual(
+            (form.state, form.status_code, form.red_fapiao_id, form.source),
+            ("used", "04", red, "entered"),
+        )
+        self.assertFalse(form.activity_ids, "no reminder left for a used form")
+        form.invalidate_recordset(["message_ids"])
+        self.assertIn("while Odoo had it as Pending", str(form.message_ids.mapped("body")))
+        self.Form._cron_expire(now=form.expiry_at + timedelta(hours=1))
+        self.assertEqual(form.state, "used", "a used form does not lapse")
+
+    def test_register_wizard_records_an_unknown_form(self):
+        refund = self.posted_invoice([(100.0, self.tax_13)], move_type="out_refund")
+        self.blue.move_id = self.posted_invoice([(1000.0, self.tax_13)])
+        refund.reversed_entry_id = self.blue.move_id
+        wizard = (
+            self.env["invoice.clearing.fapiao.register"]
+            .with_user(self.clerk)
+            .create({"move_id": refund.id})
+        )
+        self.assertFalse(wizard.red_reference, "Odoo knows no confirmed form to propose")
+        wizard.red_reference = FORM
+        wizard.line_ids.number = "26442000000000008002"
+        wizard.action_confirm()
+        form = self.Form.search([("name", "=", FORM)])
+        self.assertEqual(
+            (form.state, form.source, form.red_fapiao_id, form.blue_fapiao_id),
+            ("used", "red_fapiao", refund.fapiao_ids, self.blue),
+        )
+
+    def test_workflow_fields_are_refused_to_managers_and_written_by_the_workflow(self):
+        form = self.new_form()
+        for vals in ({"requested_at": datetime(2030, 1, 1)}, {"state": "pending"},
+                     {"status_code": "02"}, {"reminded": True}):  # fmt: skip
+            with self.assertRaises(AccessError) as caught:
+                form.with_user(self.manager).write(vals)
+            self.assertIn("set by its workflow", str(caught.exception))
+        self.assertEqual((form.state, form.requested_at), ("draft", False))
+        form.with_user(self.clerk).action_submit()
+        self.assertEqual(form.state, "pending")
+        self.assertTrue(form.requested_at)
+        self.Form._cron_expire(now=form.expiry_at)
+        self.assertEqual(form.state, "expired")
 
     def test_form_number_and_amounts(self):
         with self.assertRaises(ValidationError) as caught:

@@ -606,7 +606,15 @@ MATRIX = [
         "red_form_create", PREPARERS, "invoice.clearing.red.confirmation", values=_red_form_vals
     ),
     _write("red_form_write_draft", PREPARERS, _red_form("draft"), "note", "called the buyer"),
-    _write("red_form_write_state", MANAGERS, _red_form("draft"), "state", "confirmed"),
+    # The form's state and the times of its 72 hours are its workflow's: a manager's write too.
+    _write("red_form_write_state", NOBODY, _red_form("draft"), "state", "confirmed"),
+    _write(
+        "red_form_write_requested_at",
+        NOBODY,
+        _red_form("pending"),
+        "requested_at",
+        datetime(2030, 1, 1),
+    ),
     _call("red_form_submit", PREPARERS, _red_form("draft"), "action_submit"),
     _call("red_form_confirm", MANAGERS, _red_form("pending"), "action_confirm"),
     _call("red_form_refuse", MANAGERS, _red_form("pending"), "action_refuse"),

@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from ..tools.digital_fapiao import FapiaoFileError, read_fapiao_file
+from ..tools.digital_fapiao import FapiaoFileError, read_fapiao_file, red_numbers_in_text
 from .fapiao_files import (
     BUYER_VAT,
     SELLER_VAT,
@@ -214,6 +214,17 @@ class TestDigitalFapiaoFile(ToolsCase):
         self.assert_refused(
             fapiao_pdf(untaxed="-1000.00", tax="-130.00", total="-1130.00"), "被红冲蓝字"
         )
+
+    def test_red_numbers_in_a_note(self):
+        """The 备注 the platform writes on a red 数电 fapiao (full-width digits too)."""
+        form = "".join(chr(ord(digit) + 0xFEE0) for digit in "26312000000000000777")  # full-width
+        note = f"被红冲蓝字数电发票号码：26312000000000012345 红字发票信息确认单编号：{form}"
+        assert red_numbers_in_text(note) == ("26312000000000012345", "26312000000000000777")
+        assert red_numbers_in_text("红字发票信息确认单编号:26312000000000000777") == (
+            "", "26312000000000000777",
+        )  # fmt: skip
+        assert red_numbers_in_text("客户要求退货") == ("", "")
+        assert red_numbers_in_text(None) == ("", "")
 
     def test_error_renders_through_translate(self):
         with self.assertRaises(FapiaoFileError) as caught:

@@ -237,6 +237,16 @@ def _digital_kind(text, codes=False):
     return None
 
 
+def red_numbers_in_text(text):
+    """(blue fapiao number, form number) that a text such as a red 数电 fapiao's 备注 names,
+    "" for each it does not: the platform writes 被红冲蓝字数电发票号码 and
+    红字发票信息确认单编号 there, and the bureau's export carries that note."""
+    text = to_halfwidth(text or "")
+    origin = _ORIGIN_LABEL.search(text)
+    form = _FORM_LABEL.search(text)
+    return (origin.group(1) if origin else "", form.group(1) if form else "")
+
+
 def _red_numbers(red):
     """(blue fapiao number, form number) of SpecificInformation/RedEInvoice, by tag name."""
     origin = form = ""

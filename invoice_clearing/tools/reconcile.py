@@ -17,7 +17,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from . import fapiao_number
+from . import digital_fapiao, fapiao_number
 from .bureau_export import excel_rounded
 
 CENT = Decimal("0.01")
@@ -96,6 +96,8 @@ class Line:
     rate_lines: list | None = None  # [[rate, exempt, amount, tax]] of a row with several rates
     bureau_state: str | None = None
     is_red: bool = False
+    origin_number: str | None = None  # a red 数电 row: the blue fapiao its 备注 names
+    red_reference: str | None = None  # and its 红字确认单
     risk: str | None = None
     partner_id: int | None = None
     move_id: int | None = None
@@ -140,8 +142,17 @@ def row_line(row):
         bureau_state=row.status,
         is_red=row.is_red,
         risk=row.risk,
+        **_red_numbers(row),
         **{name: getattr(row, name) for name in ROW_AS_IS},
     )
+
+
+def _red_numbers(row):
+    """The blue fapiao and the form a red 数电 row's 备注 names (the platform writes them there)."""
+    if not (row.is_red and row.note and row.kind in fapiao_number.DIGITAL_KINDS):
+        return {}
+    origin, form = digital_fapiao.red_numbers_in_text(row.note)
+    return {"origin_number": origin or None, "red_reference": form or None}
 
 
 def reconcile(rows, register, company_vat, date_from, date_to):
