@@ -2,9 +2,9 @@
 
 Run as `python certificate_race_setup.py <odoo.conf> <database> <port>`: a new company with a
 clearing manager and a clerk (passwords, for JSON-RPC), 20 uploaded fapiao of October and a
-voided one, a date-range clearing of October ready to approve, and a bureau export of the 20
-(the voided one is missing there, so importing it clears that fapiao's uploaded flag: its row is
-in the approval's scope). `web.base.url` points at the server of `port`, as in production, so
+voided one, a date-range clearing of October ready to approve, and bureau exports of them that
+alternately lack and list the voided fapiao, so that each import sets its uploaded flag (its row
+is in the approval's scope) and never blocks the approval (a voided fapiao need not be uploaded). `web.base.url` points at the server of `port`, as in production, so
 that wkhtmltopdf fetches the report's CSS from it. Prints what the test needs as one JSON line.
 """
 # Committing and printing are this script's purpose: it runs outside the test transaction.
@@ -25,6 +25,7 @@ from odoo.tools import config
 SELLER = "91440300MA5F00012E"
 PASSWORD = "Race-certificate-1"
 COUNT = 20
+EXPORTS = 12  # files imported one after the other during the approval, each of its own content
 
 
 def setup(registry, port, run_id):
@@ -54,16 +55,20 @@ def setup(registry, port, run_id):
         params = env["ir.config_parameter"]
         params.set_param("web.base.url", f"http://127.0.0.1:{port}")
         params.set_param("web.base.url.freeze", "True")
-        export = bureau_export.write_export_xlsx([
-            {"digital_number": f.number, "seller_vat": SELLER, "buyer_vat": "",
-             "buyer_name": buyer.name, "issue_date": "2026-10-10 10:00:00", "amount_untaxed": 100,
-             "amount_tax": 13, "amount_total": 113, "kind": "digital_general", "status": "normal"}
-            for f in fapiao
-        ])  # fmt: skip
+        exports = [
+            bureau_export.write_export_xlsx([
+                {"digital_number": f.number, "seller_vat": SELLER, "buyer_vat": "",
+                 "buyer_name": f"{buyer.name} {variant}", "issue_date": "2026-10-10 10:00:00",
+                 "amount_untaxed": 100, "amount_tax": 13, "amount_total": 113,
+                 "kind": "digital_general", "status": "void" if f == voided else "normal"}
+                for f in (fapiao | voided if variant % 2 else fapiao)
+            ])
+            for variant in range(EXPORTS)
+        ]  # fmt: skip
         return {
             "company": company.id, "clearing": clearing.id, "fapiao": fapiao.ids,
             "voided": voided.id, "manager": manager.login, "clerk": clerk.login,
-            "password": PASSWORD, "export": base64.b64encode(export).decode(),
+            "password": PASSWORD, "exports": [base64.b64encode(e).decode() for e in exports],
         }  # fmt: skip
 
 

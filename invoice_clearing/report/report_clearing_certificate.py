@@ -74,7 +74,7 @@ class ReportClearingCertificate(models.AbstractModel):
                             env = api.Environment(new_cr, uid, context)
                             clearings = env["invoice.clearing"].browse(clearing_id)
                             env[self._name]._attach_missing(clearings)
-                    except Exception:  # noqa: BLE001 the clearing is committed; the cron retries
+                    except Exception:  # the clearing is committed: the cron renders it later
                         _logger.exception(
                             "Certificate of clearing id %s not rendered after its commit; the "
                             "cron will render it",
@@ -107,8 +107,14 @@ class ReportClearingCertificate(models.AbstractModel):
         after its commit, or ran in a test). Each rendered as its approver would see it, in
         their language; committed one by one."""
         # sudo: the cron works for every company
-        clearings = self.env["invoice.clearing"].sudo().search(
-            [("hash", "!=", False), ("certificate_id", "=", False)], order="id", limit=CRON_BATCH
+        clearings = (
+            self.env["invoice.clearing"]
+            .sudo()
+            .search(
+                [("hash", "!=", False), ("certificate_id", "=", False)],
+                order="id",
+                limit=CRON_BATCH,
+            )
         )
         for index, clearing in enumerate(clearings):
             renderer = self.with_context(

@@ -65,7 +65,9 @@ class ReportsCommon(ClearingCommon, HttpCase):
 
     def attach_after_commit(self, clearing):
         """What runs once the approval's transaction has committed (a test never commits)."""
-        self.assertIn(clearing.id, self.env.cr.postcommit.data[PENDING_KEY], "queued for after commit")
+        self.assertIn(
+            clearing.id, self.env.cr.postcommit.data[PENDING_KEY], "queued for after commit"
+        )
         Certificate = self.env["report.invoice_clearing.report_clearing_certificate"]
         return Certificate.with_context(force_report_rendering=True)._attach_missing(clearing)
 
