@@ -91,12 +91,14 @@ class ReportClearingCertificate(models.AbstractModel):
         none yet, in the current transaction. A clearing another worker is rendering right now
         is skipped (its lock is only tried): each certificate is attached once."""
         attachments = self.env["ir.attachment"]
-        for clearing in clearings.exists():
+        for clearing in clearings:
+            # The lock first: a transaction starting here sees what a renderer that held it
+            # committed (its snapshot is taken by this statement).
             if not advisory_locks.try_certificate_lock(self.env.cr, clearing.id):
                 continue
             clearing.invalidate_recordset(["certificate_id", "hash"])
-            sealed = clearing.sudo()  # sudo: whether it has one, whoever renders it
-            if sealed.certificate_id or not sealed.hash:
+            sealed = clearing.sudo().exists()  # sudo: whether it has one, whoever renders it
+            if not sealed or sealed.certificate_id or not sealed.hash:
                 continue
             attachments |= self._attach(clearing)
         return attachments
@@ -116,13 +118,13 @@ class ReportClearingCertificate(models.AbstractModel):
                 limit=CRON_BATCH,
             )
         )
-        for index, clearing in enumerate(clearings):
-            renderer = self.with_context(
-                lang=clearing.approved_by.lang or self.env.lang,
-                allowed_company_ids=clearing.company_id.ids,
-            )
-            renderer._attach_missing(clearing.with_env(renderer.env))
-            self.env["ir.cron"]._commit_progress(1, remaining=len(clearings) - index - 1)
+        todo = [(c.id, c.approved_by.lang or self.env.lang, c.company_id.id) for c in clearings]
+        # Each clearing in a transaction of its own, started by its lock (see _attach_missing).
+        self.env["ir.cron"]._commit_progress(remaining=len(todo))
+        for index, (clearing_id, lang, company_id) in enumerate(todo):
+            renderer = self.with_context(lang=lang, allowed_company_ids=[company_id])
+            renderer._attach_missing(renderer.env["invoice.clearing"].browse(clearing_id))
+            self.env["ir.cron"]._commit_progress(1, remaining=len(todo) - index - 1)
         if len(clearings) == CRON_BATCH:  # more may wait: come back at once
             self.env.ref(CRON)._trigger()
 
