@@ -1,7 +1,7 @@
 """The addon's PostgreSQL advisory locks, per company and per transaction (no ORM model).
 
 Database locks, not Python ones: they serialize workers and machines alike (see DESIGN.md), and
-PostgreSQL releases them at the end of the transaction, whatever happens. Two key pairs:
+PostgreSQL releases them at the end of the transaction, whatever happens. Three key pairs:
 
 - (CLEARING_LOCK_NAMESPACE, company id): an approval holds it exclusively, every posting of a
   customer invoice shares it, so neither sees the other half done;
