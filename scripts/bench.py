@@ -1082,7 +1082,7 @@ def run(n):
         )
     certificate = m["certificate"] if m["certificate"] is not None else "in the job"
     row(
-        "certificate (the certificate report's `_attach`, run by approve, not counted in it)",
+        "certificate (the certificate report's `_attach`, run after approve's commit, not counted in it)",
         certificate,
     )
     target_ok = n <= 100_000

@@ -1,11 +1,13 @@
 """The addon's PostgreSQL advisory locks, per company and per transaction (no ORM model).
 
 Database locks, not Python ones: they serialize workers and machines alike (see DESIGN.md), and
-PostgreSQL releases them at the end of the transaction, whatever happens. Two key pairs:
+PostgreSQL releases them at the end of the transaction, whatever happens. Three key pairs:
 
 - (CLEARING_LOCK_NAMESPACE, company id): an approval holds it exclusively, every posting of a
   customer invoice shares it, so neither sees the other half done;
-- (IMPORT_LOCK_NAMESPACE, company id): one import of the bureau's export at a time.
+- (IMPORT_LOCK_NAMESPACE, company id): one import of the bureau's export at a time;
+- (CERTIFICATE_LOCK_NAMESPACE, clearing id): one worker renders a clearing's certificate, the
+  others skip it (nobody waits on it).
 
 Kept beside the models that take them, as mis_builder keeps its engines: this module needs a
 cursor, so it is not one of the pure `tools/`.
@@ -15,6 +17,7 @@ from odoo.tools import SQL
 
 CLEARING_LOCK_NAMESPACE = 0x514B  # "QK" (清卡): approvals and postings of a company
 IMPORT_LOCK_NAMESPACE = 0x4452  # "DR" (导入): imports of a company's bureau export
+CERTIFICATE_LOCK_NAMESPACE = 0x515A  # "QZ" (清卡凭证): rendering a clearing's certificate
 
 
 def try_clearing_lock(cr, company_id):
@@ -34,3 +37,12 @@ def try_shared_clearing_lock(cr, company_id):
 def import_lock(cr, company_id):
     """Wait for the company's import lock and hold it until the end of the transaction."""
     cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", IMPORT_LOCK_NAMESPACE, company_id))
+
+
+def try_certificate_lock(cr, clearing_id):
+    """Take the lock of rendering `clearing_id`'s certificate if free: True if this transaction
+    holds it. Only tried, never waited for: a second renderer skips the clearing."""
+    cr.execute(
+        SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", CERTIFICATE_LOCK_NAMESPACE, clearing_id)
+    )
+    return cr.fetchone()[0]

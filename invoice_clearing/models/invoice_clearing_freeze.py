@@ -5,6 +5,8 @@ the clearing (one UPDATE), the integrity service seals it (hash chain) and the s
 moves to the period's end. A scope above the background threshold is frozen batch by batch by
 a background job (invoice.clearing.job, 后台清卡): each batch is committed with the job's
 progress, the last transaction re-checks the whole scope and clears it, or releases every batch.
+The certificate is rendered only after that transaction commits (see the certificate report):
+no lock is held while wkhtmltopdf waits on Odoo's HTTP.
 """
 
 import logging
@@ -100,7 +102,8 @@ class InvoiceClearingFreeze(models.AbstractModel):
             )
 
     def _clear(self, approver=None):
-        """Freeze what is left of the checked scope and certify it (the caller ran the check)."""
+        """Freeze what is left of the checked scope and seal it (the caller ran the check); its
+        certificate is queued, rendered once this transaction has committed."""
         approver = approver or self.env.user
         self._check_invoices_unchanged()
         expected = self.fapiao_count
@@ -135,7 +138,7 @@ class InvoiceClearingFreeze(models.AbstractModel):
             ),
             partner_ids=approver.partner_id.ids if approver != self.env.user else [],
         )
-        self.env["report.invoice_clearing.report_clearing_certificate"]._attach(self)
+        self.env["report.invoice_clearing.report_clearing_certificate"]._attach_after_commit(self)
         if self.job_state == "running":
             self.job_id._done(done=frozen)
         _logger.info(

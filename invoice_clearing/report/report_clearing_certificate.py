@@ -1,10 +1,31 @@
 """The clearing certificate (清卡凭证): its values (the clearing, its totals and a QR code of its
-hash), and the PDF attached to the clearing when it clears."""
+hash), and the PDF attached to the clearing once it is cleared.
+
+The PDF is rendered after the clearing's transaction commits, never inside it: wkhtmltopdf fetches
+the report's CSS over HTTP from Odoo itself, and an approval still holding the row locks of the
+frozen fapiao and the company lock would make a clerk's edit (or a bureau import) wait in the
+other worker while nothing serves that CSS, until Odoo kills both workers. So the approval (or a
+background clearing's last transaction) only queues it: right after the commit the same request
+or cron run renders it on a new cursor; a cron (triggered a minute later, and hourly) renders any
+certificate still missing, e.g. after a crash. Until then the clearing's form says the certificate
+is being prepared; printing it from the print menu renders it on demand meanwhile.
+"""
 
 import base64
+import logging
+from datetime import timedelta
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import file_open
+
+from ..models import advisory_locks
+
+_logger = logging.getLogger(__name__)
+
+PENDING_KEY = "invoice_clearing.certificates"
+CRON = "invoice_clearing.ir_cron_clearing_certificates"
+CRON_DELAY = timedelta(minutes=1)  # the fallback comes after the request's own attempt
+CRON_BATCH = 20
 
 
 class ReportClearingCertificate(models.AbstractModel):
@@ -37,8 +58,80 @@ class ReportClearingCertificate(models.AbstractModel):
         }
 
     @api.model
+    def _attach_after_commit(self, clearing):
+        """Queue the certificate of `clearing`, cleared in this transaction: rendered and attached
+        on a new cursor once the transaction has committed, and by the cron as a fallback."""
+        cr = self.env.cr
+        pending = cr.postcommit.data.setdefault(PENDING_KEY, [])
+        if not pending:
+            registry, uid, context = self.env.registry, self.env.uid, dict(self.env.context)
+
+            @cr.postcommit.add
+            def attach_certificates():
+                for clearing_id in dict.fromkeys(pending):
+                    try:
+                        with registry.cursor() as new_cr:
+                            env = api.Environment(new_cr, uid, context)
+                            clearings = env["invoice.clearing"].browse(clearing_id)
+                            env[self._name]._attach_missing(clearings)
+                    except Exception:  # the clearing is committed: the cron renders it later
+                        _logger.exception(
+                            "Certificate of clearing id %s not rendered after its commit; the "
+                            "cron will render it",
+                            clearing_id,
+                        )
+
+            # sudo: users may not read crons
+            self.env.ref(CRON).sudo()._trigger(fields.Datetime.now() + CRON_DELAY)
+        pending.append(clearing.id)
+
+    @api.model
+    def _attach_missing(self, clearings):
+        """Render and attach the certificate of each sealed clearing of `clearings` that has
+        none yet, in the current transaction. A clearing another worker is rendering right now
+        is skipped (its lock is only tried): each certificate is attached once."""
+        attachments = self.env["ir.attachment"]
+        for clearing in clearings:
+            # The lock first: a transaction starting here sees what a renderer that held it
+            # committed (its snapshot is taken by this statement).
+            if not advisory_locks.try_certificate_lock(self.env.cr, clearing.id):
+                continue
+            clearing.invalidate_recordset(["certificate_id", "hash"])
+            sealed = clearing.sudo().exists()  # sudo: whether it has one, whoever renders it
+            if not sealed or sealed.certificate_id or not sealed.hash:
+                continue
+            attachments |= self._attach(clearing)
+        return attachments
+
+    @api.model
+    def _cron_attach_missing(self):
+        """ir.cron: attach the certificates still missing (the request that cleared crashed
+        after its commit, or ran in a test). Each rendered as its approver would see it, in
+        their language; committed one by one."""
+        # sudo: the cron works for every company
+        clearings = (
+            self.env["invoice.clearing"]
+            .sudo()
+            .search(
+                [("hash", "!=", False), ("certificate_id", "=", False)],
+                order="id",
+                limit=CRON_BATCH,
+            )
+        )
+        todo = [(c.id, c.approved_by.lang or self.env.lang, c.company_id.id) for c in clearings]
+        # Each clearing in a transaction of its own, started by its lock (see _attach_missing).
+        self.env["ir.cron"]._commit_progress(remaining=len(todo))
+        for index, (clearing_id, lang, company_id) in enumerate(todo):
+            renderer = self.with_context(lang=lang, allowed_company_ids=[company_id])
+            renderer._attach_missing(renderer.env["invoice.clearing"].browse(clearing_id))
+            self.env["ir.cron"]._commit_progress(1, remaining=len(todo) - index - 1)
+        if len(clearings) == CRON_BATCH:  # more may wait: come back at once
+            self.env.ref(CRON)._trigger()
+
+    @api.model
     def _attach(self, clearing):
-        """Render the certificate of `clearing`, just cleared, and attach it, immutable."""
+        """Render the certificate of `clearing` and attach it, immutable (see _attach_missing,
+        which attaches it once, for a clearing without one)."""
         clearing.ensure_one()
         report = "invoice_clearing.action_report_clearing_certificate"
         content, report_type = self.env["ir.actions.report"]._render_qweb_pdf(report, clearing.ids)

@@ -4,15 +4,21 @@ import base64
 import io
 import re
 import unicodedata
+from unittest.mock import patch
 
 import openpyxl
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
+from odoo.sql_db import db_connect
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileReader
 
+from ..models import advisory_locks
+from ..report.report_clearing_certificate import PENDING_KEY
 from ..tools import clearing_integrity
+from .common import CronCommitsAsSavepoints
 from .test_clearing import ClearingCommon
 
 CERTIFICATE = "invoice_clearing.action_report_clearing_certificate"
@@ -56,6 +62,20 @@ class ReportsCommon(ClearingCommon, HttpCase):
         clearing.with_user(self.manager).action_submit()
         self.assertEqual(clearing.state, "cleared")
         return clearing
+
+    def attach_after_commit(self, clearing):
+        """What runs once the approval's transaction has committed (a test never commits)."""
+        self.assertIn(
+            clearing.id, self.env.cr.postcommit.data[PENDING_KEY], "queued for after commit"
+        )
+        Certificate = self.env["report.invoice_clearing.report_clearing_certificate"]
+        return Certificate.with_context(force_report_rendering=True)._attach_missing(clearing)
+
+    def certificates(self, clearing):
+        return self.env["ir.attachment"].sudo().search(
+            [("res_model", "=", "invoice.clearing"), ("res_id", "=", clearing.id),
+             ("name", "=like", "%-certificate.%")]
+        )  # fmt: skip
 
     def render_pdf(self, report, clearings, user=None, lang="en_US"):
         Report = self.env["ir.actions.report"].with_user(user or self.auditor)
@@ -168,6 +188,9 @@ class TestCertificateAttachment(ReportsCommon):
     def test_attached_on_approval_and_immutable(self):
         clearing = self.new_clearing()
         clearing.with_user(self.manager).with_context(force_report_rendering=True).action_submit()
+        self.assertEqual(clearing.state, "cleared")
+        self.assertFalse(clearing.certificate_id, "not rendered inside the clearing's transaction")
+        self.attach_after_commit(clearing)
         attachment = clearing.certificate_id
         self.assertTrue(attachment)
         self.assertEqual(
@@ -187,6 +210,34 @@ class TestCertificateAttachment(ReportsCommon):
         )
         # An auditor's chatter must not have to compute (and write) the preview itself.
         self.assertTrue(attachment.has_thumbnail)
+
+    def test_attached_once_by_one_renderer(self):
+        """Two workers after the same commit (the request and the cron): one certificate."""
+        clearing = self.cleared()
+        Certificate = self.env["report.invoice_clearing.report_clearing_certificate"]
+        # Another worker renders it right now: this one skips it rather than wait or duplicate.
+        with db_connect(self.env.cr.dbname).cursor() as other:
+            self.assertTrue(advisory_locks.try_certificate_lock(other, clearing.id))
+            self.assertFalse(Certificate._attach_missing(clearing))
+            self.assertFalse(clearing.certificate_id)
+            other.rollback()  # its transaction ends: the lock is free again
+        attachment = self.attach_after_commit(clearing)
+        self.assertEqual(clearing.certificate_id, attachment)
+        self.assertFalse(Certificate._attach_missing(clearing), "attached once")
+        self.assertEqual(self.certificates(clearing), attachment)
+
+    def test_background_clearing_queues_it_too(self):
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("invoice_clearing.background_threshold", 3)
+        clearing = self.new_clearing()
+        clearing.with_user(self.manager).action_approve()
+        self.assertEqual(clearing.job_state, "running")
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=1e9):
+            self.assertTrue(clearing._job_run())
+        self.assertEqual(clearing.state, "cleared")
+        self.assertFalse(clearing.certificate_id, "not rendered in the job's last transaction")
+        self.attach_after_commit(clearing)
+        self.assertIn(clearing.hash[:32], pdf_text(clearing.certificate_id.raw)[0])
 
     def test_later_files_can_be_added_but_are_kept(self):
         """A receipt scanned after approval is still attached; like the certificate, it stays."""
@@ -211,6 +262,31 @@ class TestCertificateAttachment(ReportsCommon):
         note.with_user(self.manager).write({"thumbnail": base64.b64encode(SVG)})
         self.assertTrue(note.has_thumbnail)
         self.assertEqual(note.raw, b"%PDF receipt")
+
+
+@tagged("post_install", "-at_install")
+class TestCertificateCron(CronCommitsAsSavepoints, ReportsCommon):
+    def test_cron_attaches_what_the_request_missed(self):
+        """The request died after its commit: the cron, triggered by the approval, attaches
+        the certificate, in the approver's language."""
+        self.manager.lang = "zh_CN"
+        cron = self.env.ref("invoice_clearing.ir_cron_clearing_certificates")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        before = Trigger.search([("cron_id", "=", cron.id)])
+        clearing = self.cleared()
+        [trigger] = Trigger.search([("cron_id", "=", cron.id)]) - before
+        self.assertGreater(trigger.call_at, fields.Datetime.now(), "after the request's own try")
+        self.assertFalse(clearing.certificate_id)
+        Certificate = self.env["report.invoice_clearing.report_clearing_certificate"]
+        Certificate.with_context(force_report_rendering=True)._cron_attach_missing()
+        self.assertTrue(self.commits, "committed clearing by clearing")
+        self.assertEqual(clearing.certificate_id.mimetype, "application/pdf")
+        text, _reader = pdf_text(clearing.certificate_id.raw)
+        self.assertIn(clearing.hash[:32], text)
+        self.assertIn("清卡凭证", text)
+        self.assertNotIn("Clearing Certificate", text, "in the approver's language")
+        Certificate._cron_attach_missing()
+        self.assertEqual(self.certificates(clearing), clearing.certificate_id, "attached once")
 
 
 @tagged("post_install", "-at_install")

@@ -64,6 +64,10 @@ registry.category("web_tour.tours").add("invoice_clearing_clear_period", {
             trigger: ".o_statusbar_status .o_arrow_button_current:contains(已清卡)",
         },
         {
+            content: "Its certificate is rendered after the clearing was saved: being prepared",
+            trigger: ".o_form_view .o_invoice_clearing_certificate_pending:contains(清卡凭证)",
+        },
+        {
             trigger: ".o_notebook .nav-link:contains(完整性)",
             run: "click",
         },
