@@ -132,7 +132,7 @@ def main(registry, rounds, run_id):
         result["killed"] = state(registry, import_id, job_id)
     finally:
         set_params(registry)
-    return result
+    return [result]
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 
 def test_import_job_in_slices_and_after_a_killed_worker(run_driver):
-    result = run_driver("job_slices_check.py", 1)
+    [result] = run_driver("job_slices_check.py", 1)
     sliced, before, killed = result["sliced"], result["killed_before"], result["killed"]
     done = {"job": "done", "uploaded": 5, "fapiao": 5, "cron_failures": 0, "cron_active": True}
 
