@@ -112,7 +112,7 @@ def main(registry, rounds, run_id):
         # Killed after a committed stage, then resumed.
         set_params(registry, import_background_bytes="100")
         import_id, job_id = setup(registry, f"Killed Co {run_id}")
-        child = subprocess.Popen(  # noqa: S603 (this script, the same interpreter)
+        child = subprocess.Popen(
             [sys.executable, __file__, *sys.argv[1:4], "hang"], stdout=subprocess.DEVNULL
         )
         deadline = time.monotonic() + 300
@@ -137,8 +137,8 @@ def main(registry, rounds, run_id):
 
 if __name__ == "__main__":
     if sys.argv[4:] == ["hang"]:
-        from odoo.modules.registry import Registry  # noqa: PLC0415
-        from odoo.tools import config  # noqa: PLC0415
+        from odoo.modules.registry import Registry
+        from odoo.tools import config
 
         config.parse_config(["-c", sys.argv[1], "--log-level=critical"])
         hang_after_stage_one(Registry(sys.argv[2]))

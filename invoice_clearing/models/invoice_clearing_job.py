@@ -60,6 +60,7 @@ TIME_BUDGET_PARAM = "invoice_clearing.job_time_budget"
 DEFAULT_TIME_BUDGET = 20  # seconds of wall time per cron run, well inside Odoo's 120 s
 BUSY_RETRY = timedelta(minutes=1)  # a job paused by a busy company comes back after this
 
+
 class _Clock(threading.local):
     """The clock of the cron run under way in this thread: its deadline, and per job the
     thread's CPU time when its run opened."""

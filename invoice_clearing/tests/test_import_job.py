@@ -77,9 +77,9 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
         """What an import leaves, ids aside: its lines, state, counts and the register's flags."""
         self.env.invalidate_all()
         lines = sorted(
-            (l.row_number or 0, l.number, l.outcome, l.resolved, l.fapiao_id.id, l.message or "",
-             tuple(l.candidate_move_ids.ids))
-            for l in batch.line_ids
+            (line.row_number or 0, line.number, line.outcome, line.resolved, line.fapiao_id.id,
+             line.message or "", tuple(line.candidate_move_ids.ids))
+            for line in batch.line_ids
         )  # fmt: skip
         fapiao = self.env["invoice.clearing.fapiao"].search(
             [("company_id", "=", self.company.id)], order="id"
@@ -130,9 +130,7 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
         self.env["ir.config_parameter"].sudo().set_param("invoice_clearing.job_time_budget", 0)
         batch = self.queue()
         self.run_cron()
-        self.assertEqual(
-            (batch.job_state, batch.job_id.run_ids.outcome), ("running", "paused")
-        )
+        self.assertEqual((batch.job_state, batch.job_id.run_ids.outcome), ("running", "paused"))
         self.run_cron()
         self.assertEqual((batch.job_state, batch.state, batch.job_attempts), ("done", "open", 2))
         self.assertEqual(self.outcomes(batch), MONTH_OUTCOMES)
