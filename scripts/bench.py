@@ -1021,10 +1021,7 @@ CPU_LIMIT, REAL_LIMIT = 60, 120  # Odoo's default limit_time_cpu and limit_time_
 
 def cron_hogs(count):
     """`count` CPU-bound processes (busy loops at normal priority), as a loaded month end."""
-    return [
-        subprocess.Popen([sys.executable, "-c", "while True: pass"])
-        for _ in range(count)
-    ]
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
 
 
 def loaded(n):
