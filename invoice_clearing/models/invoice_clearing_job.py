@@ -51,7 +51,7 @@ KINDS = {
     ),
     "export": Kind(
         "invoice.clearing.export", "export_id", "invoice_clearing.ir_cron_export_jobs",
-        resumes=True, max_attempts=0, as_starter=False,
+        resumes=True, max_attempts=3, as_starter=False,
         logger=logging.getLogger(f"{__package__}.invoice_clearing_export"), label="XLSX Export",
     ),
 }  # fmt: skip
