@@ -674,9 +674,9 @@ def measure_import(dbname, file_name):
     for phase, owner in owners.items():
         setattr(owner, f"_{phase}", wrap(phase, getattr(owner, f"_{phase}")))
     # Within store: the COPY of the lines (a background import's first stage ends with it).
-    phases["lines"] = 0.0
+    phases["copy"] = 0.0
     Line = registry["invoice.clearing.import.line"]
-    Line._insert_rows = wrap("lines", Line._insert_rows)
+    Line._insert_rows = wrap("copy", Line._insert_rows)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         admin, company = env.ref("base.user_admin"), env.ref("base.main_company")
@@ -759,7 +759,7 @@ def import_phase(n, sql, log, base="clearing_bench_base"):
                            f"{r['parser_openpyxl']:.1f} s ({r['parser_openpyxl'] / r['parser_alone']:.1f}×)")  # fmt: skip
         log(f"| {r['file']} | {r['bytes'] / 2**20:.1f} | {r['parser_alone']:.1f} s "
             f"| {r['total']:.1f} s ({r['parse']:.1f} / {r['reconcile']:.1f} / {r['store']:.1f}, "
-            f"lines {r.get('lines', 0):.1f}) "
+            f"lines {r.get('copy', 0):.1f}) "
             f"| {ratio:.2f} | {r['queries']:,} | {r['rss_growth']:.0f} MB | {r['uploaded']} "
             f"| {r['fapiao_messages']:,} |")  # fmt: skip
     log()
@@ -1076,9 +1076,9 @@ def loaded(n):
             if "refused" in r:
                 log(f"| {label} | refused: {r['refused'][:80]} | | | | | |")
                 continue
-            first = r["parse"] + r["reconcile"] + r["lines"]
+            first = r["parse"] + r["reconcile"] + r["copy"]
             log(f"| {label} | {r['total']:.1f} s | {r['parse']:.1f} s | {r['reconcile']:.1f} s "
-                f"| {r['store']:.1f} s | {r['lines']:.1f} s | {first:.1f} s |")  # fmt: skip
+                f"| {r['store']:.1f} s | {r['copy']:.1f} s | {first:.1f} s |")  # fmt: skip
         import_runs = []
         http_import(import_db, log, import_runs)
         logs.append(import_runs.pop())

@@ -2,8 +2,8 @@
 
 The job does what every background job needs: its cron picks it up; each pickup is a run,
 committed as soon as it opens, so that a run a killed worker left open shows as interrupted at
-the next pickup; progress is committed batch by batch; runs are limited where each one starts
-over; every step is logged for the operator. The work stays with the owner, behind two hooks:
+the next pickup; progress is committed batch by batch; runs in a row that commit nothing are
+limited; every step is logged for the operator. The work stays with the owner, behind two hooks:
 
 - ``owner._job_run()`` does (the rest of) the work of ``owner.job_id``, recording it with
   ``job._advance()`` and committing it with ``job._commit()``. It ends the job with
@@ -34,9 +34,10 @@ from odoo.tools.sql import column_exists
 
 # What differs between the owners. `resumes`: a run goes on after the last committed batch;
 # otherwise each run starts over. `max_attempts`: runs in a row that committed no progress
-# (interrupted each time: worker killed, server restarted) fail the job (0: no limit). `as_starter`: the work runs as the user who started the job, in their company
-# and language (as an immediate import); otherwise as superuser, as an approval freezes
-# fapiao beyond the approver's record rules. `logger`: the owner's, where operators follow it.
+# (interrupted each time: worker killed, server restarted) fail the job (0: no limit; a
+# clearing keeps its company locked until it ends). `as_starter`: the work runs as the user
+# who started the job, in their company and language (as an immediate import); otherwise as
+# superuser, as an approval freezes fapiao beyond the approver's record rules. `logger`: the owner's, where operators follow it.
 Kind = namedtuple("Kind", "model field cron resumes max_attempts as_starter logger label")
 KINDS = {
     "clearing": Kind(
