@@ -89,9 +89,17 @@ def set_params(registry, **values):
 
 
 def hang_after_stage_one(registry):
-    """The killed worker: its pass hangs while applying the outcome."""
-    model = registry["invoice.clearing.fapiao"]
-    model._set_uploaded_by_import = lambda *args, **kwargs: time.sleep(600)
+    """The killed worker: its pass goes on to the outcome whatever the time (a slow machine
+    would otherwise pause after the lines) and hangs there."""
+    registry["invoice.clearing.fapiao"]._set_uploaded_by_import = lambda *a, **k: time.sleep(600)
+    Job = registry["invoice.clearing.job"]
+    commit = Job._commit
+
+    def commit_with_time_left(self, *args, **kwargs):
+        commit(self, *args, **kwargs)
+        return float("inf")
+
+    Job._commit = commit_with_time_left
     cron_pass(registry)
 
 
