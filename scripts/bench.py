@@ -7,6 +7,11 @@
                               not-uploaded fapiao, the bureau's export of them as xlsx, UTF-8 and
                               GB18030 CSV, each imported in-process (parse / reconcile / store,
                               queries, peak RSS growth), rolled back; IMPORT_FILES picks files
+    bench.py loaded N         (`LOADED=1 make bench`) a loaded server: two CPU-bound processes
+                              beside `odoo-bin --workers=2` with Odoo's default limits, the N-row
+                              xlsx imported through the web client, then a background clearing
+                              of N fapiao; every run of the background jobs (wall and CPU time)
+                              and every cron pass in Odoo's log against Odoo's limits
 
 The generation is not timed. The measured calls run in their own process so that its peak RSS
 is the Odoo process's; the multi-worker part talks XML-RPC to `odoo-bin --workers=2`.
@@ -555,6 +560,10 @@ def generate_import(env, n):
     company = env.ref("base.main_company")
     company.write({"name": "Bench Co", "vat": IMPORT_SELLER})
     admin.write({"group_ids": [(4, env.ref("invoice_clearing.group_clearing_manager").id)]})
+    if os.environ.get("IMPORT_BACKGROUND_BYTES"):  # e.g. 0: every file through the background job
+        env["ir.config_parameter"].set_param(
+            "invoice_clearing.import_background_bytes", os.environ["IMPORT_BACKGROUND_BYTES"]
+        )
     # The clerk who uploads the export through the web client (http_import).
     env["res.users"].create(
         {
@@ -664,6 +673,10 @@ def measure_import(dbname, file_name):
     bureau_export.parse_export = wrap("parse", originals["parse"])
     for phase, owner in owners.items():
         setattr(owner, f"_{phase}", wrap(phase, getattr(owner, f"_{phase}")))
+    # Within store: the COPY of the lines (a background import's first stage ends with it).
+    phases["copy"] = 0.0
+    Line = registry["invoice.clearing.import.line"]
+    Line._insert_rows = wrap("copy", Line._insert_rows)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         admin, company = env.ref("base.user_admin"), env.ref("base.main_company")
@@ -729,7 +742,8 @@ def import_phase(n, sql, log, base="clearing_bench_base"):
     log()
     log(f"## Import of the bureau's export: {n:,} rows against {n:,} not-uploaded fapiao")
     log()
-    log("| file | MiB | parser alone | import_file (parse / reconcile / store) | ratio to parser "
+    log("| file | MiB | parser alone | import_file (parse / reconcile / store, of which lines) "
+        "| ratio to parser "
         "| queries | RSS growth | uploaded | fapiao messages |")  # fmt: skip
     log("|---|---:|---:|---|---:|---:|---:|---:|---:|")
     readers = []
@@ -744,7 +758,8 @@ def import_phase(n, sql, log, base="clearing_bench_base"):
             readers.append(f"{r['file']}: python-calamine {r['parser_alone']:.1f} s, openpyxl "
                            f"{r['parser_openpyxl']:.1f} s ({r['parser_openpyxl'] / r['parser_alone']:.1f}×)")  # fmt: skip
         log(f"| {r['file']} | {r['bytes'] / 2**20:.1f} | {r['parser_alone']:.1f} s "
-            f"| {r['total']:.1f} s ({r['parse']:.1f} / {r['reconcile']:.1f} / {r['store']:.1f}) "
+            f"| {r['total']:.1f} s ({r['parse']:.1f} / {r['reconcile']:.1f} / {r['store']:.1f}, "
+            f"lines {r.get('copy', 0):.1f}) "
             f"| {ratio:.2f} | {r['queries']:,} | {r['rss_growth']:.0f} MB | {r['uploaded']} "
             f"| {r['fapiao_messages']:,} |")  # fmt: skip
     log()
@@ -757,9 +772,10 @@ def import_phase(n, sql, log, base="clearing_bench_base"):
     return results
 
 
-def http_import(dbname, log):
+def http_import(dbname, log, runs=None):
     """The xlsx export uploaded through the import wizard as the web client does it, against
-    odoo-bin --workers=2 with Odoo's default limits, then followed on the import's form."""
+    odoo-bin --workers=2 with Odoo's default limits, then followed on the import's form.
+    `runs`, a list, receives the runs of its background job and Odoo's log of the server."""
     import requests
 
     data = (IMPORT_DIR / "export.xlsx").read_bytes()
@@ -808,6 +824,9 @@ def http_import(dbname, log):
         killed = [line for line in server.logfile.read_text(errors="replace").splitlines()
                   if "limit" in line and ("reached" in line or "killing" in line.lower())]  # fmt: skip
         peaks = sorted(((p - f, p) for f, p in server.peaks.values()), reverse=True)
+        if runs is not None:
+            runs.extend(job_runs(server, "import_id", batch))
+            runs.append(server.logfile.read_text(errors="replace"))
     log()
     log("## The same xlsx through the web client (`--workers=2`, Odoo's default limits)")
     log()
@@ -897,7 +916,11 @@ class Server:
 
     def __exit__(self, *exc):
         self.proc.terminate()
-        self.proc.wait(30)
+        try:
+            self.proc.wait(120)  # a loaded machine stops its workers slowly
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
     def call(self, model, method, *args, **kwargs):
         proxy = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
@@ -988,6 +1011,129 @@ def background_job(server, clearing_id, log):
             break
         time.sleep(1)
     return time.perf_counter() - start, row, server.cron_seconds(JOB_CRON)
+
+
+def job_runs(server, owner_field, owner_id):
+    """The runs of the background jobs of one owner, oldest first, as their form lists them."""
+    rows = server.call(
+        "invoice.clearing.job.run", "search_read", [(f"job_id.{owner_field}", "=", owner_id)],
+        fields=["job_id", "number", "outcome", "processed", "duration", "cpu_time", "note"],
+        order="job_id, number",
+    )  # fmt: skip
+    kind = {"import_id": "import", "clearing_id": "clearing", "export_id": "export"}[owner_field]
+    return [dict(row, kind=kind) for row in rows]
+
+
+CPU_LIMIT, REAL_LIMIT = 60, 120  # Odoo's default limit_time_cpu and limit_time_real
+
+
+def cron_hogs(count):
+    """`count` CPU-bound processes (busy loops at normal priority), as a loaded month end."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+
+
+def loaded(n):
+    """The import through the web client and a background clearing with two CPU hogs beside
+    the server; every job run and every cron pass against Odoo's limits."""
+    lines = []
+
+    def log(text=""):
+        print(text, flush=True)
+        lines.append(text)
+
+    sql, base = psql(), "clearing_bench_base"
+    import_db, clearing_db = "clearing_bench_loaded_import", "clearing_bench_loaded"
+    for dbname in (import_db, clearing_db):
+        clone_base(sql, base, dbname)
+        odoo_bin("-d", dbname, "-u", "invoice_clearing", "--stop-after-init", "--log-level=warn")
+    print(f"[bench] loaded: generating {n:,} fapiao twice (not timed)")
+    # The import goes through the background job whatever N (IMPORT_BACKGROUND_BYTES overrides).
+    os.environ.setdefault("IMPORT_BACKGROUND_BYTES", "0")
+    child("generate-import", import_db, str(n))
+    child("import-files", import_db, str(n))
+    # The clearing runs in the background: its threshold below N (THRESHOLD overrides).
+    os.environ.setdefault("THRESHOLD", str(max(n // 2, 1)))
+    child("generate", clearing_db, str(n))
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
+    log(f"# Background jobs on a loaded server: {n:,} rows, two CPU-bound processes beside it")
+    log()
+    log(f"{datetime.now():%Y-%m-%d %H:%M}, commit {commit}, {os.cpu_count()} cores; "
+        f"`--workers=2`, Odoo's default limits (CPU {CPU_LIMIT} s, real {REAL_LIMIT} s)")  # fmt: skip
+    # Where an import's time goes, in-process (rolled back): quiet, then beside the two hogs.
+    quiet = child("measure-import", import_db, "export.xlsx")
+    hogs = cron_hogs(2)
+    runs, logs = [], []
+    try:
+        busy = child("measure-import", import_db, "export.xlsx")
+        log()
+        log("## Where the import's time goes (in-process, xlsx, rolled back)")
+        log()
+        log("| machine | total | parse | reconcile | store | of which the lines' COPY "
+            "| first stage of a background import (parse + reconcile + lines) |")  # fmt: skip
+        log("|---|---:|---:|---:|---:|---:|---:|")
+        for label, r in (("quiet", quiet), ("two CPU hogs", busy)):
+            if "refused" in r:
+                log(f"| {label} | refused: {r['refused'][:80]} | | | | | |")
+                continue
+            first = r["parse"] + r["reconcile"] + r["copy"]
+            log(f"| {label} | {r['total']:.1f} s | {r['parse']:.1f} s | {r['reconcile']:.1f} s "
+                f"| {r['store']:.1f} s | {r['copy']:.1f} s | {first:.1f} s |")  # fmt: skip
+        import_runs = []
+        http_import(import_db, log, import_runs)
+        logs.append(import_runs.pop())
+        runs += import_runs
+        with Server(clearing_db, default_limits=True) as server:
+            clearing_id = clearing_ids(server)["Bench Co"]
+            start = time.perf_counter()
+            server.call("invoice.clearing", "action_approve", [clearing_id])
+            approve = time.perf_counter() - start
+            seen, row, _cron = background_job(server, clearing_id, print)
+            runs += job_runs(server, "clearing_id", clearing_id)
+            logs.append(server.logfile.read_text(errors="replace"))
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    log()
+    log(f"Background clearing: approval request {approve:.1f} s, state {row['state']} "
+        f"(job {row['job_state']}) after {seen:.1f} s as the client saw it.")  # fmt: skip
+    log()
+    log("## Every run of the background jobs")
+    log()
+    log("| job | run | outcome | processed | wall | CPU | within Odoo's limits |")
+    log("|---|---:|---|---:|---:|---:|:-:|")
+    for r in runs:
+        ok = (
+            r["duration"] < REAL_LIMIT
+            and r["cpu_time"] < CPU_LIMIT
+            and r["outcome"] != "interrupted"
+        )
+        log(f"| {r['kind']} | {r['number']} | {r['outcome']} | {r['processed']:,} "
+            f"| {r['duration']:.1f} s | {r['cpu_time']:.1f} s | {'yes' if ok else '**no**'} |")  # fmt: skip
+    # Odoo's own account of each cron pass (a pass is what its watchdog times).
+    pattern = re.compile(r"Job '(Fapiao clearing: [^']+)' \(\d+\) (\S+) .*duration ([\d.]+)s")
+    passes = [(m.group(1), m.group(2), float(m.group(3)))
+              for text in logs for m in pattern.finditer(text)]  # fmt: skip
+    killed = [line for text in logs for line in text.splitlines()
+              if "limit" in line and ("reached" in line or "killing" in line.lower())]  # fmt: skip
+    log()
+    log("## Cron passes in Odoo's log")
+    log()
+    log("| cron | passes | longest | within the real-time limit |")
+    log("|---|---:|---:|:-:|")
+    for name in sorted({p[0] for p in passes}):
+        durations = [p[2] for p in passes if p[0] == name]
+        log(f"| {name} | {len(durations)} | {max(durations):.1f} s "
+            f"| {'yes' if max(durations) < REAL_LIMIT else '**no**'} |")  # fmt: skip
+    log()
+    log(f"Workers killed for a limit: {len(killed)}.")
+    for line in killed[:5]:
+        log(f"- `{line}`")
+    path = ROOT / f"bench/results/{date.today():%Y-%m-%d}-{n}-loaded.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    print(f"\n[bench] written to {path.relative_to(ROOT)}")
 
 
 def fmt(value, unit="s"):
@@ -1168,6 +1314,9 @@ def main():
     command, *args = sys.argv[1:]
     if command == "run":
         run(int(args[0]))
+        return
+    if command == "loaded":
+        loaded(int(args[0]))
         return
     if command == "import":  # the import phase alone: bench.py import N [base database]
         lines = []

@@ -12,7 +12,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..tools import bureau_export, tax_id
+from ..tools import bureau_export, reconcile, tax_id
 from ..tools.rule_error import FapiaoRuleError
 from . import advisory_locks
 
@@ -27,7 +27,7 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # runs near Odoo's worker limits (60 s CPU): ~30,000 rows of xlsx or ~10,000 of CSV stay immediate.
 BACKGROUND_BYTES_PARAM = "invoice_clearing.import_background_bytes"
 DEFAULT_BACKGROUND_BYTES = 2 * 1024 * 1024
-JOB_LINE_CHUNK = 20_000  # lines stored per committed batch of a background import
+JOB_LINE_CHUNK = 20_000  # lines per COPY of a background import (bounded text buffers)
 RUNNING_JOB_STATES = ("queued", "running")
 JOB_FIELDS = frozenset({"job_id", "job_ids"})  # set by the import's own code only
 OUTCOMES = [
@@ -352,7 +352,7 @@ class InvoiceClearingImport(models.Model):
         self.message_post(body=self._summary_message())
 
     def _insert_lines(self, lines):
-        """Store `lines` (reconcile.Line) of this import; the background job stores them in batches."""
+        """Store `lines` (reconcile.Line) of this import; the background job stores them in chunks."""
         self.ensure_one()
         self.env["invoice.clearing.import.line"]._insert_rows(self, lines)
 
@@ -452,48 +452,31 @@ class InvoiceClearingImport(models.Model):
         return super().write(vals)
 
     def _job_run(self):
-        """Hook of invoice.clearing.job, run as the importer: parse and reconcile, lines stored
-        in committed batches with the progress, then the outcome (uploaded flags, superseded
-        imports, messages) in one last transaction. All or nothing for the outcome: a run
-        interrupted before it (worker killed, server restarted) leaves the register unchanged
-        and the next run starts over, on the register as it is then; a refused file fails the
-        job with the reason.
+        """Hook of invoice.clearing.job, run as the importer, in two stages that each commit:
+
+        1. parse and reconcile the file, and store every line (one transaction: the lines are
+           the staged result, the file is never read again);
+        2. the outcome in one last transaction: uploaded flags (from the stored lines, on the
+           register as it is then), superseded imports, messages.
+
+        A run resumes at the stage after the last one committed, so an interrupted or
+        time-sliced import never starts over; the register changes only in stage 2, and the
+        import shows as importing until then (all or nothing for the user). A refused file
+        fails the job with the reason.
         """
         self.ensure_one()
         job = self.job_id
-        if job.attempts > 1:  # an earlier run was interrupted: start over
-            self._job_delete_lines()
         try:
-            data = base64.b64decode(self.with_context(bin_size=False).file or b"")
-            with self.env.cr.savepoint():
-                result, row_count = self._parse_and_reconcile(
-                    self.company_id, self.date_from, self.date_to, data, self.file_name or ""
-                )
-            del data
-            lines, total = result.lines, len(result.lines)
-            for start in range(0, total, JOB_LINE_CHUNK):
-                chunk = lines[start : start + JOB_LINE_CHUNK]
-                with self.env.cr.savepoint():
-                    self._insert_lines(chunk)
-                done = start + len(chunk)
-                job._advance(
-                    len(chunk),
-                    total=total,
-                    step=self.env._(
-                        "Storing the lines: %(done)s of %(total)s", done=done, total=total
-                    ),
-                    progress=40 + 55 * done / total,
-                )
-                # The cron's soft budget (10 s) is not a reason to stop here: a later run would
-                # start over. The import's work is bounded by the size limit; only the worker's
-                # hard limits (CPU 60 s, real 120 s by default) can interrupt it.
-                job._commit(len(chunk), remaining=1)
+            if job.stage != "reconciled":
+                self._job_reconcile(job)
+                if not job._commit(job.done):
+                    job._pause(self.env._("The cron's time slice was used up."), wake=True)
+                    return False
             with self.env.cr.savepoint():
                 # Under the company's import lock, as an immediate import.
                 advisory_locks.import_lock(self.env.cr, self.company_id.id)
-                self.sudo().row_count = row_count  # sudo: set by the import itself, read-only
                 job._done()
-                self._finish(result)
+                self._finish(self._job_outcome())
                 self.message_post(
                     body=self.env._("The background import is done."),
                     partner_ids=job.user_id.partner_id.ids,
@@ -502,6 +485,53 @@ class InvoiceClearingImport(models.Model):
             self.env.invalidate_all()
             job._fail(str(error.args[0]) if error.args else str(error))
         return True
+
+    def _job_reconcile(self, job):
+        """Stage 1: parse and reconcile the file and store its lines, in one transaction."""
+        self._job_delete_lines()  # none unless an earlier version left some
+        data = base64.b64decode(self.with_context(bin_size=False).file or b"")
+        with self.env.cr.savepoint():
+            result, row_count = self._parse_and_reconcile(
+                self.company_id, self.date_from, self.date_to, data, self.file_name or ""
+            )
+            del data
+            lines, total = result.lines, len(result.lines)
+            for start in range(0, total, JOB_LINE_CHUNK):  # bounded text buffers
+                self._insert_lines(lines[start : start + JOB_LINE_CHUNK])
+            self.sudo().row_count = row_count  # sudo: set by the import itself, read-only
+            job._advance(
+                total,
+                total=total,
+                stage="reconciled",
+                progress=90.0,
+                step=self.env._(
+                    "%(total)s lines reconciled and stored: applying the outcome", total=total
+                ),
+            )
+
+    def _job_outcome(self):
+        """The fapiao to mark uploaded and not uploaded, from the stored lines and the register
+        as it is now: what the reconciliation decides (see tools/reconcile.py), also when the
+        lines were stored by an earlier run."""
+        Line, Fapiao = self.env["invoice.clearing.import.line"], self.env["invoice.clearing.fapiao"]
+        Line.flush_model()
+        Fapiao.flush_model(["uploaded", "clearing_id"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT f.id, l.outcome = 'odoo_only'
+                     FROM %(lines)s l JOIN %(fapiao)s f ON f.id = l.fapiao_id
+                    WHERE l.import_id = %(batch)s AND f.clearing_id IS NULL
+                      AND coalesce(f.uploaded, false) = (l.outcome = 'odoo_only')
+                 ORDER BY f.id""",
+                lines=SQL.identifier(Line._table),
+                fapiao=SQL.identifier(Fapiao._table),
+                batch=self.id,
+            )
+        )
+        outcome = reconcile.Reconciliation()
+        for fapiao_id, unmark in self.env.cr.fetchall():
+            (outcome.to_unmark if unmark else outcome.to_mark).append(fapiao_id)
+        return outcome
 
     @api.model
     def _parse_and_reconcile(self, company, date_from, date_to, data, file_name):

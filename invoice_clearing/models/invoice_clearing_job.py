@@ -2,8 +2,8 @@
 
 The job does what every background job needs: its cron picks it up; each pickup is a run,
 committed as soon as it opens, so that a run a killed worker left open shows as interrupted at
-the next pickup; progress is committed batch by batch; runs are limited where each one starts
-over; every step is logged for the operator. The work stays with the owner, behind two hooks:
+the next pickup; progress is committed batch by batch; runs in a row that commit nothing are
+limited; every step is logged for the operator. The work stays with the owner, behind two hooks:
 
 - ``owner._job_run()`` does (the rest of) the work of ``owner.job_id``, recording it with
   ``job._advance()`` and committing it with ``job._commit()``. It ends the job with
@@ -11,20 +11,33 @@ over; every step is logged for the operator. The work stays with the owner, behi
   and returns False: the next pickup resumes it.
 - ``owner._job_fail(reason)`` undoes what the job did and records why on the owner; the job
   calls it from ``_fail``, in the same transaction.
+
+Time slices: a cron worker is killed past Odoo's real-time limit (120 s by default), which a
+loaded server reaches long before a quiet one. So each cron run works for a bounded time: the
+job's ``_commit()`` returns the seconds left, the first of Odoo's own hint and the system
+parameter ``invoice_clearing.job_time_budget`` (seconds, default 20); an owner checks it between
+batches and yields with ``_pause(note, wake=True)``. The run then tells Odoo it is done (so that
+Odoo does not call it again in the same worker pass, whose limits add up) and triggers the cron:
+the next pass resumes after the last committed batch. A run killed all the same loses only what
+followed that commit; the job fails only after ``max_attempts`` runs in a row committed nothing.
 """
 
 import logging
+import threading
+import time
 from collections import namedtuple
+from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
-# What differs between the owners. `resumes`: a run goes on after the last committed batch (a
-# clearing); otherwise each run starts over (an import) and `max_attempts` runs (0: no limit)
-# fail the job. `as_starter`: the work runs as the user who started the job, in their company
-# and language (as an immediate import); otherwise as superuser, as an approval freezes
-# fapiao beyond the approver's record rules. `logger`: the owner's, where operators follow it.
+# What differs between the owners. `resumes`: a run goes on after the last committed batch;
+# otherwise each run starts over. `max_attempts`: runs in a row that committed no progress
+# (interrupted each time: worker killed, server restarted) fail the job (0: no limit; a
+# clearing keeps its company locked until it ends). `as_starter`: the work runs as the user
+# who started the job, in their company and language (as an immediate import); otherwise as
+# superuser, as an approval freezes fapiao beyond the approver's record rules. `logger`: the owner's, where operators follow it.
 Kind = namedtuple("Kind", "model field cron resumes max_attempts as_starter logger label")
 KINDS = {
     "clearing": Kind(
@@ -34,16 +47,33 @@ KINDS = {
     ),
     "import": Kind(
         "invoice.clearing.import", "import_id", "invoice_clearing.ir_cron_import_jobs",
-        resumes=False, max_attempts=3, as_starter=True,
+        resumes=True, max_attempts=3, as_starter=True,
         logger=logging.getLogger(f"{__package__}.invoice_clearing_import"), label="Import",
     ),
     "export": Kind(
         "invoice.clearing.export", "export_id", "invoice_clearing.ir_cron_export_jobs",
-        resumes=True, max_attempts=0, as_starter=False,
+        resumes=True, max_attempts=3, as_starter=False,
         logger=logging.getLogger(f"{__package__}.invoice_clearing_export"), label="XLSX Export",
     ),
 }  # fmt: skip
 ACTIVE_STATES = ("queued", "running")
+TIME_BUDGET_PARAM = "invoice_clearing.job_time_budget"
+DEFAULT_TIME_BUDGET = 20  # seconds of wall time per cron run, well inside Odoo's 120 s
+BUSY_RETRY = timedelta(minutes=1)  # a job paused by a busy company comes back after this
+
+
+class _Clock(threading.local):
+    """The clock of the cron run under way in this thread: its deadline, and per job the
+    thread's CPU time when its run opened."""
+
+    deadline = None
+
+    def __init__(self):
+        super().__init__()
+        self.cpu = {}
+
+
+_clock = _Clock()
 
 
 class InvoiceClearingJob(models.Model):
@@ -87,6 +117,9 @@ class InvoiceClearingJob(models.Model):
         "Resume Point",
         readonly=True,
         help="Id of the last record processed: a run resumes after it",
+    )
+    stage = fields.Char(
+        readonly=True, help="The part of the work committed so far, for owners that work in stages"
     )
     attempts = fields.Integer("Runs", readonly=True, help="Runs started so far")
     failure_reason = fields.Text(readonly=True)
@@ -154,7 +187,8 @@ class InvoiceClearingJob(models.Model):
     def _commit(self, processed=0, remaining=None):
         """Commit the work so far through ir.cron (a killed worker loses only what follows).
 
-        Returns the seconds left in this cron run: at 0 a job that can resume should yield.
+        Returns the seconds left in this cron run (Odoo's hint or the job's time budget, the
+        first to end): at 0 a job that can resume should yield.
         """
         self.ensure_one()
         job = self.sudo()  # the job's own figures, whoever the work runs as
@@ -165,17 +199,34 @@ class InvoiceClearingJob(models.Model):
             )  # fmt: skip
         if remaining is None:
             remaining = max(job.total - job.done, 1) if job.state in ACTIVE_STATES else 0
-        return self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
+        left = self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
+        return min(left, self._time_left())
+
+    @api.model
+    def _time_left(self):
+        """Seconds left of the time budget of the cron run under way (inf outside a run)."""
+        deadline = _clock.deadline
+        return float("inf") if deadline is None else max(deadline - time.monotonic(), 0.0)
+
+    @api.model
+    def _time_budget(self):
+        """Seconds of wall time one cron run may work (system parameter job_time_budget)."""
+        # sudo: a system parameter, read for whoever the work runs as
+        param = self.env["ir.config_parameter"].sudo().get_param(TIME_BUDGET_PARAM)
+        try:
+            return max(float(param), 0.0) if param else DEFAULT_TIME_BUDGET
+        except ValueError:
+            return DEFAULT_TIME_BUDGET
 
     def _pause(self, note, wake=False):
         """End this run, not the job: the next pickup resumes it. `wake` asks the cron workers
-        to come back at once: Odoo reschedules a cron that yields but wakes no worker for it
-        (a prefork cron worker would sleep a minute)."""
+        to come back at once (a prefork cron worker would sleep a minute); otherwise the cron
+        comes back after BUSY_RETRY."""
         run = self._current_run()
         self._close_run("paused", note)
         self._log().info("%s: run %s paused: %s", self._label(), run.number or "-", note)
-        if wake:
-            self.env.ref(KINDS[self.kind].cron).sudo()._trigger()  # sudo: crons are admin data
+        at = None if wake else fields.Datetime.now() + BUSY_RETRY
+        self.env.ref(KINDS[self.kind].cron).sudo()._trigger(at)  # sudo: crons are admin data
 
     def _done(self, **vals):
         """End the job as done (in the owner's last transaction, with its outcome)."""
@@ -191,7 +242,7 @@ class InvoiceClearingJob(models.Model):
         job = self.sudo()  # see _start_for
         job.write(
             {"state": "failed", "step": False, "progress": 0.0, "done": 0, "last_id": 0,
-             "failure_reason": reason, "ended_at": fields.Datetime.now()}
+             "stage": False, "failure_reason": reason, "ended_at": fields.Datetime.now()}
         )  # fmt: skip
         job._close_run("failed", reason)
 
@@ -210,12 +261,20 @@ class InvoiceClearingJob(models.Model):
     # ------------------------------------------------------------------- cron
     @api.model
     def _cron_run(self, kind):
-        """ir.cron: run the queued and running jobs of `kind`, oldest first. One cron per kind,
-        so that a long import never delays a clearing."""
+        """ir.cron: run the queued and running jobs of `kind`, oldest first, within one time
+        budget (see the module's docstring). One cron per kind, so that a long import never
+        delays a clearing."""
         # sudo: the cron's user works for every company; _run picks the user each owner runs as.
         jobs = self.sudo().search([("kind", "=", kind), ("state", "in", ACTIVE_STATES)], order="id")
-        for job in jobs:
-            job._run()
+        _clock.deadline = time.monotonic() + self._time_budget()
+        try:
+            for index, job in enumerate(jobs):
+                if index and not self._time_left():  # the next pass takes the jobs left
+                    self.env.ref(KINDS[kind].cron).sudo()._trigger()  # sudo: admin data
+                    break
+                job._run()
+        finally:
+            _clock.deadline = None
 
     def _run(self):
         """One pickup (on the sudo job): close what a killed run left open, open a run
@@ -225,13 +284,14 @@ class InvoiceClearingJob(models.Model):
         job = self.with_env(owner.env)  # its messages in the language of the owner's work
         job._close_interrupted_runs()
         limit = KINDS[self.kind].max_attempts
-        if limit and self.attempts >= limit:
+        stalled = self._stalled_runs()
+        if limit and stalled >= limit:
             job._fail(
                 job.env._(
                     "The background job was interrupted %(count)s times (the server stopped or "
                     "the work took longer than its time limit). Split the work, e.g. the export "
                     "into smaller files, or ask your administrator to raise the limits.",
-                    count=self.attempts,
+                    count=stalled,
                 )
             )
         else:
@@ -240,9 +300,19 @@ class InvoiceClearingJob(models.Model):
         ended = self.state not in ACTIVE_STATES
         if self._current_run():  # the owner returned without ending its run
             self._close_run(self.state if ended else "paused")
-        self._commit(remaining=0 if ended else None)
+        # Done for Odoo in any case: a paused job has triggered its next run, in a fresh pass of
+        # the cron worker; Odoo would otherwise call it again at once in this pass, whose time
+        # counts against the worker's limits as a whole. Nor is a pause a failure for Odoo.
+        self._commit(remaining=0)
         self._log_end()
         return ended
+
+    def _stalled_runs(self):
+        """Runs in a row, up to the last, that committed no progress (interrupted each time)."""
+        progressed = self.sudo().run_ids.filtered(
+            lambda r: r.processed or r.outcome in ("paused", "done", "failed")
+        )
+        return self.attempts - max(progressed.mapped("number"), default=0)
 
     def _runner(self):
         """The owner, in the environment its work runs in (see KINDS)."""
@@ -272,6 +342,7 @@ class InvoiceClearingJob(models.Model):
         self.env["invoice.clearing.job.run"].sudo().create(  # sudo: runs are written by code only
             {"job_id": job.id, "number": number, "started_at": now}
         )
+        _clock.cpu[job.id] = time.thread_time()
         job._log().info("%s: run %s started", job._label(), number)
         self._commit()
 
@@ -314,7 +385,19 @@ class InvoiceClearingJob(models.Model):
     def _close_run(self, outcome, note=False):
         run = self._current_run()
         if run:
-            run.write({"outcome": outcome, "ended_at": fields.Datetime.now(), "note": note})
+            cpu = _clock.cpu.pop(self.id, None)
+            run.write(
+                {
+                    "outcome": outcome,
+                    "ended_at": fields.Datetime.now(),
+                    "note": note,
+                    "cpu_time": time.thread_time() - cpu if cpu is not None else 0.0,
+                }
+            )
+            self._log().info(
+                "%s: run %s %s after %.1f s, CPU %.1f s",
+                self._label(), run.number, outcome, run.duration, run.cpu_time,
+            )  # fmt: skip
 
     def _owner(self):
         return self[KINDS[self.kind].field] if self.kind else self.clearing_id

@@ -17,6 +17,12 @@ class InvoiceClearingJobRun(models.Model):
     started_at = fields.Datetime(readonly=True)
     ended_at = fields.Datetime(readonly=True)
     duration = fields.Float("Duration (s)", compute="_compute_duration")
+    cpu_time = fields.Float(
+        "CPU (s)",
+        readonly=True,
+        help="CPU time of the cron worker during the run (Odoo stops a worker past 60 s "
+        "by default); not known for an interrupted run.",
+    )
     outcome = fields.Selection(
         [
             ("running", "Running"),

@@ -1,6 +1,7 @@
 """XLSX export of a large clearing in files, by a background job (后台导出)."""
 
 import io
+from unittest.mock import patch
 
 import openpyxl
 
@@ -9,6 +10,10 @@ from odoo.tests import tagged
 
 from .common import CronCommitsAsSavepoints, role_user
 from .test_clearing import ClearingCommon
+
+
+class SimulatedCrash(Exception):
+    """The worker dies: everything since the job's last commit is lost."""
 
 
 @tagged("post_install", "-at_install")
@@ -78,6 +83,47 @@ class TestClearingExport(CronCommitsAsSavepoints, ClearingCommon):
         self.assertEqual(files[0].with_user(self.auditor).raw, files[0].raw)
         with self.assertRaises(AccessError):
             export.with_user(self.clerk).write({"part_rows": 1})
+
+    def test_a_killed_run_resumes_at_its_file_and_three_stalled_runs_fail(self):
+        self.clearing.with_user(self.auditor).action_export_xlsx()
+        export = self.clearing.export_ids
+        Job = self.env["invoice.clearing.job"]
+        Job._cron_run("export")
+        self.assertEqual((export.job_id.done, len(export.attachment_ids)), (1, 1))
+        Report = type(self.env["report.invoice_clearing.clearing_xlsx"])
+        # The worker dies writing file 2, three times in a row: the next pickup fails the job.
+        with patch.object(Report, "_write", side_effect=SimulatedCrash):
+            for _attempt in range(3):
+                try:
+                    Job._cron_run("export")
+                except SimulatedCrash:
+                    self._crash()
+        self.assertEqual(export.job_state, "running", "file 1 was progress")
+        Job._cron_run("export")
+        runs = export.job_id.run_ids.sorted("number")
+        self.assertEqual(runs.mapped("outcome"), ["paused"] + ["interrupted"] * 3)
+        self.assertEqual(export.job_state, "failed")
+        self.assertIn("3", export.job_id.failure_reason)
+        self.assertFalse(export.attachment_ids, "an export is whole or absent")
+
+    def test_a_killed_run_writes_its_file_again_and_the_export_completes(self):
+        self.clearing.with_user(self.auditor).action_export_xlsx()
+        export = self.clearing.export_ids
+        Job = self.env["invoice.clearing.job"]
+        Job._cron_run("export")
+        Report = type(self.env["report.invoice_clearing.clearing_xlsx"])
+        with patch.object(Report, "_write", side_effect=SimulatedCrash):
+            try:
+                Job._cron_run("export")
+            except SimulatedCrash:
+                self._crash()
+        Job._cron_run("export")
+        self.assertEqual(export.job_state, "done")
+        self.assertEqual(export.job_id.run_ids.sorted("number").mapped("outcome"),
+                         ["paused", "interrupted", "done"])  # fmt: skip
+        base = self.clearing.name.replace("/", "-")
+        self.assertEqual(export.attachment_ids.sorted("name").mapped("name"),
+                         [f"{base}-1-of-2.xlsx", f"{base}-2-of-2.xlsx"])  # fmt: skip
 
     def test_failed_export_keeps_no_file(self):
         self.clearing.with_user(self.clerk).action_export_xlsx()

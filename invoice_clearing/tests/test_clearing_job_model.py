@@ -108,6 +108,56 @@ class TestClearingJobRuns(CronCommitsAsSavepoints, ClearingCommon):
         self.assertEqual(job.run_ids.sorted("number").mapped("outcome"), ["paused", "done"])
         self.assertEqual(clearing.state, "cleared")
 
+    def test_time_slices_give_the_outcome_of_one_long_run(self):
+        """With no time budget each cron run freezes one batch and yields to a fresh pass of
+        the cron worker; the clearing ends as one uninterrupted run ends it."""
+        self.env.flush_all()
+        self.env.cr.execute("SAVEPOINT straight")
+        clearing, job = self.start()
+        self.run_cron()
+        self.assertEqual(job.attempts, 1)
+        straight = self.outcome(clearing)
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT straight")
+        self.env.invalidate_all()
+
+        self.env["ir.config_parameter"].sudo().set_param("invoice_clearing.job_time_budget", 0)
+        clearing, job = self.start()
+        reported = []
+        commit = self._fake_commit
+
+        def report(_cron, processed=0, *, remaining=None, deactivate=False):
+            reported.append(remaining)
+            return commit(processed, remaining=remaining, deactivate=deactivate)
+
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", report):
+            for _pass in range(10):
+                self.run_cron()
+                if job.state != "running":
+                    break
+        runs = job.run_ids.sorted("number")
+        self.assertEqual(runs.mapped("outcome"), ["paused"] * 3 + ["done"])
+        self.assertEqual(runs.mapped("processed"), [2, 2, 2, 0])
+        self.assertEqual(self.outcome(clearing), straight)
+        # Each run ends Odoo's loop (nothing left in this pass) and has triggered the next.
+        self.assertEqual(reported[-1], 0)
+        self.assertEqual(reported.count(0), 4)
+
+    def outcome(self, clearing):
+        self.env.invalidate_all()
+        Integrity = self.env["invoice.clearing.integrity"]
+        invoices = Integrity._invoice_lines_digest(clearing)[0]
+        digest = Integrity._fapiao_digest(clearing)
+        self.assertEqual(Integrity._compute_hash(clearing, "", digest, invoices), clearing.hash)
+        return (
+            clearing.state,
+            clearing.job_state,
+            clearing.frozen_fapiao_ids.ids,
+            clearing.amount_untaxed,
+            clearing.amount_tax,
+            digest,
+            self.company.sale_lock_date,
+        )
+
     def test_a_failed_job_keeps_its_reason_and_a_new_approval_starts_a_new_job(self):
         clearing, job = self.start()
         self.month_fapiao[0].with_user(self.clerk).uploaded = False

@@ -59,8 +59,8 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
         self.assertTrue(self.f_text.uploaded)
         self.assertFalse(self.f_missing.uploaded)
         self.assertEqual(self.f_text.uploaded_import_id, batch)
-        # Committed: reading the file, three batches of lines, the outcome.
-        self.assertEqual(self.commits, 5)
+        # Committed: the run's opening, the reconciled lines, the outcome.
+        self.assertEqual(self.commits, 3)
         bodies = batch.message_ids.mapped("body")
         # In the importer's language (the demo clerk's is Chinese).
         self.assertEqual(self.clerk.lang, "zh_CN")
@@ -73,16 +73,74 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
             batch.message_ids[0].author_id, self.clerk.partner_id, "run as the importer"
         )
 
-    def test_the_crons_soft_time_budget_does_not_split_an_import(self):
-        """A later run would start over: the import goes on past Odoo's 10 s hint."""
-        batch = self.queue()
-        self.time_left = [0] * 10
-        self.run_cron()
-        self.assertEqual((batch.job_state, batch.job_attempts, len(batch.line_ids)), ("done", 1, 9))
+    def snapshot(self, batch):
+        """What an import leaves, ids aside: its lines, state, counts and the register's flags."""
+        self.env.invalidate_all()
+        lines = sorted(
+            (line.row_number or 0, line.number, line.outcome, line.resolved, line.fapiao_id.id,
+             line.message or "", tuple(line.candidate_move_ids.ids))
+            for line in batch.line_ids
+        )  # fmt: skip
+        fapiao = self.env["invoice.clearing.fapiao"].search(
+            [("company_id", "=", self.company.id)], order="id"
+        )
+        return {
+            "import": (batch.state, batch.job_state, batch.row_count, batch.count_unresolved),
+            "lines": lines,
+            "flags": [(f.id, f.uploaded, f.uploaded_import_id == batch) for f in fapiao],
+            "messages": len(batch.message_ids),
+        }
 
-    def test_interrupted_run_starts_over_and_changes_nothing_before_the_outcome(self):
+    def import_straight(self, data):
+        """The outcome of one uninterrupted run, then rolled back."""
+        self.env.flush_all()
+        self.env.cr.execute("SAVEPOINT straight")
+        batch = self.queue(data)
+        self.run_cron()
+        self.assertEqual(batch.job_id.attempts, 1)
+        outcome = self.snapshot(batch)
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT straight")
+        self.env.invalidate_all()
+        return outcome
+
+    def test_a_used_up_time_slice_pauses_between_the_stages(self):
+        """The slice ends after the reconciled lines are committed: the next run applies the
+        outcome without reading the file again, as one long run would have."""
+        data = be.write_export_xlsx(self.month_rows())
+        straight = self.import_straight(data)
+        batch = self.queue(data)
+        cron = self.env.ref("invoice_clearing.ir_cron_import_jobs")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        triggers = Trigger.search_count([("cron_id", "=", cron.id)])
+        self.time_left = [float("inf"), 0]  # the run's opening, then the reconciled lines
+        self.run_cron()
+        self.assertEqual((batch.job_state, batch.state), ("running", "processing"))
+        self.assertEqual(batch.job_id.run_ids.mapped("outcome"), ["paused"])
+        self.assertEqual(len(batch.line_ids), 9, "the lines are committed")
+        self.assertFalse(self.f_text.uploaded, "the outcome is all or nothing")
+        self.assertGreater(Trigger.search_count([("cron_id", "=", cron.id)]), triggers)
+        with patch.object(be, "parse_export", side_effect=AssertionError("parsed again")):
+            self.run_cron()
+        self.assertEqual(batch.job_id.run_ids.sorted("number").mapped("outcome"),
+                         ["paused", "done"])  # fmt: skip
+        self.assertEqual(self.snapshot(batch), straight)
+
+    def test_the_time_budget_parameter_ends_the_slice(self):
+        """invoice_clearing.job_time_budget bounds a cron run, whatever Odoo's hint says."""
+        self.env["ir.config_parameter"].sudo().set_param("invoice_clearing.job_time_budget", 0)
         batch = self.queue()
-        # The worker dies after two committed batches of lines, before the outcome.
+        self.run_cron()
+        self.assertEqual((batch.job_state, batch.job_id.run_ids.outcome), ("running", "paused"))
+        self.run_cron()
+        self.assertEqual((batch.job_state, batch.state, batch.job_attempts), ("done", "open", 2))
+        self.assertEqual(self.outcomes(batch), MONTH_OUTCOMES)
+        self.assertTrue(all(run.cpu_time > 0 for run in batch.job_id.run_ids))
+
+    def test_interrupted_runs_resume_after_their_last_commit(self):
+        data = be.write_export_xlsx(self.month_rows())
+        straight = self.import_straight(data)
+        batch = self.queue(data)
+        # Run 1: the worker dies while storing the lines: nothing of the stage is kept.
         original = import_model.InvoiceClearingImport._insert_lines
         calls = []
 
@@ -100,17 +158,39 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
                 self._crash()
         self.assertEqual(calls, [3, 3, 3])
         self.assertEqual((batch.job_state, batch.state), ("running", "processing"))
-        self.assertEqual(len(batch.line_ids), 6, "two committed batches of 3 lines")
-        self.assertIn("6 / 9", batch.job_step)
+        self.assertFalse(batch.line_ids, "the reconciled lines are one stage")
+        # Run 2: the lines are committed, then the worker dies applying the outcome.
+        Fapiao = type(self.env["invoice.clearing.fapiao"])
+        with patch.object(Fapiao, "_set_uploaded_by_import", side_effect=SimulatedCrash):
+            try:
+                self.run_cron()
+            except SimulatedCrash:
+                self._crash()
+        self.assertEqual((batch.job_state, batch.state), ("running", "processing"))
+        self.assertEqual(len(batch.line_ids), 9)
         self.assertFalse(self.f_text.uploaded, "the outcome is all or nothing")
         # Lines of a running import cannot be resolved.
         with self.assertRaises(UserError):
             batch.line_ids[:1].with_user(self.clerk).action_mark_resolved()
-        # The next run (the trigger or the interval) starts over and finishes.
+        # Run 3 resumes after the committed lines: the file is not read again.
+        with patch.object(be, "parse_export", side_effect=AssertionError("parsed again")):
+            self.run_cron()
+        runs = batch.job_id.run_ids.sorted("number")
+        self.assertEqual(runs.mapped("outcome"), ["interrupted", "interrupted", "done"])
+        self.assertEqual(runs.mapped("processed"), [0, 9, 0])
+        self.assertEqual(self.snapshot(batch), straight, "the same outcome as one long run")
+
+    def test_interruptions_after_progress_do_not_fail_the_job(self):
+        """Three runs in a row without progress fail a job, not runs that committed some."""
+        batch = self.queue()
+        job = batch.job_id.sudo()
+        job.write({"state": "running", "attempts": 3})
+        Run = self.env["invoice.clearing.job.run"].sudo()
+        for number in (1, 2, 3):
+            Run.create({"job_id": job.id, "number": number, "outcome": "interrupted",
+                        "processed": 9 if number == 2 else 0})  # fmt: skip
         self.run_cron()
-        self.assertEqual((batch.job_state, batch.state, batch.job_attempts), ("done", "open", 2))
-        self.assertEqual(len(batch.line_ids), 9, "no line twice")
-        self.assertTrue(self.f_text.uploaded)
+        self.assertEqual((batch.job_state, batch.state, job.attempts), ("done", "open", 4))
 
     def test_too_many_interruptions_fail_the_job(self):
         batch = self.queue()
