@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ODOO_SRC = Path(os.environ.get("ODOO_SRC", "/opt/odoo/19.0"))
 CONF = ROOT / ".local/odoo.conf"
 LOGFILE = ROOT / ".local/rehearsal-server.log"
+PIDFILE = ROOT / ".local/rehearsal.pids"
 LIMIT_CPU, LIMIT_REAL = 60, 120  # Odoo's defaults, not passed: the server runs with them
 PADDING_ROWS = 20_000  # bureau-only rows that make the export a background import
 MANAGERS = ("rh_manager_1", "rh_manager_2")
@@ -225,6 +226,8 @@ class Rehearsal:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
         self.procs.append(self.server)
+        # rehearsal.sh kills these by PID if this process dies before its own clean-up.
+        PIDFILE.write_text("".join(f"{proc.pid}\n" for proc in self.procs))
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
@@ -260,6 +263,7 @@ class Rehearsal:
         for child in children:
             with contextlib.suppress(Exception):
                 child.kill()
+        PIDFILE.unlink(missing_ok=True)
 
     def admin(self, model, method, *args, **kwargs):
         proxy = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
@@ -604,6 +608,9 @@ class Rehearsal:
                 "CLEARED_AGAIN",
                 f"state {self.state(clearing_a2)}",
             )
+            active = self.admin("account.lock_exception", "search_read",
+                                [("company_id", "=", a), ("state", "=", "active")], ["reason"])  # fmt: skip
+            r.expect(not active, "CLEARING_AGAIN_ENDS_LOCK_EXCEPTION", f"still active: {active}")
         with r.step("verify both clearings' integrity (auditor's button)"):
             result = manager_1.button(
                 "invoice.clearing", "action_verify_integrity", [clearing_a, clearing_a2]
@@ -914,7 +921,9 @@ class Rehearsal:
         if build_seconds:
             print(f"  {'build the customer database':<92} {build_seconds:>7.1f} s")
         for name, seconds, note in r.timeline:
-            flag = "  OVER THE LIMIT" if seconds >= LIMIT_REAL else ""
+            # A racer is one request; a step is several, and may wait for the background job.
+            request = name.startswith("  ↳")
+            flag = "  OVER THE REQUEST LIMIT" if request and seconds >= LIMIT_REAL else ""
             print(f"  {name:<92} {seconds:>7.1f} s  {note}{flag}")
         slowest = sorted(r.requests, key=lambda x: -x[2])[:3]
         print("  slowest requests: " + "; ".join(f"{w} ({u}) {s:.1f} s" for u, w, s in slowest))
