@@ -397,6 +397,24 @@ class Rehearsal:
             )
         return action
 
+    def identity_lockout(self, web, clearing):
+        """Five wrong passwords in the prompt before clearing, then the right one: refused for a
+        cooldown, saying when to retry (not Odoo's "Incorrect Password", not the action's own
+        refusal that only a passed identity check reaches)."""
+        action = web.button("invoice.clearing", "action_approve_web", [clearing])
+        check, message = action["res_id"], ""
+        for attempt in range(6):
+            password = "rh_manager_2" if attempt == 5 else f"guess-{attempt}"
+            try:
+                web.button("res.users.identitycheck", "run_check", [check],
+                           context={"password": password})  # fmt: skip
+                message = "the identity check passed"
+            except RpcError as error:
+                message = error.message
+        self.record.expect(re.search(r"lock|too many|try again (after|at|in)|retry", message, re.I)
+                           and "not waiting for approval" not in message,
+                           "IDENTITY_CHECK_LOCKS_OUT", f"after 5 wrong passwords, the right one: {message[:200]}")  # fmt: skip
+
     def state(self, clearing):
         return self.admin("invoice.clearing", "read", [clearing], ["state"])[0]["state"]
 
@@ -451,6 +469,8 @@ class Rehearsal:
         self.import_and_company_b()
         self.approve_month()
         self.reopen_and_clear_again()
+        with r.step("five wrong passwords lock manager 2's identity check"):
+            self.identity_lockout(Web(self, "rh_manager_2", [self.a]), self.clearing_a)
         with r.step("invariants"):
             self.invariants(r, manager_1)
 
@@ -528,7 +548,7 @@ class Rehearsal:
         with r.step("B: the clerk of one company requests approval") as step:
             self.request_approval(step, clerk_b, clearing_b, "B")
         with r.step("A: the background import completes after the killed run") as step:
-            row = self.wait_import(clerk_a, import_a, timeout=150)
+            row = self.wait_import(clerk_a, import_a, timeout=180)
             step.note = f"{row.get('job_state')}, {row.get('job_attempts')} run(s)"
             done = r.expect(row.get("state") in ("open", "done") and row.get("count_matched") == count_a,
                             "JOB_COMPLETES_AFTER_KILL", f"import {row}")  # fmt: skip
@@ -761,9 +781,15 @@ class Rehearsal:
                 "APPROVAL_CLEARS",
                 f"{label}: {self.state(clearing)}",
             )
-        certificate = self.admin("ir.attachment", "search_count",
-                                 [("res_model", "=", "invoice.clearing"), ("res_id", "=", clearing_a),
-                                  ("mimetype", "=", "application/pdf")])  # fmt: skip
+        # Rendered in the approval's request after its commit, or by a queued step: a minute.
+        deadline, certificate = time.monotonic() + 60, 0
+        while (
+            self.state(clearing_a) == "cleared" and not certificate and time.monotonic() < deadline
+        ):
+            certificate = self.admin("ir.attachment", "search_count",
+                                     [("res_model", "=", "invoice.clearing"), ("res_id", "=", clearing_a),
+                                      ("mimetype", "=", "application/pdf")])  # fmt: skip
+            time.sleep(0 if certificate else 2)
         r.expect(certificate >= 1, "CERTIFICATE_ATTACHED", f"A has {certificate} PDF attachments")
 
     def company_vat_name(self, company):
