@@ -10,6 +10,19 @@ require_odoo_src
 DB="${TEST_DB}_rehearsal"
 LOG="$LOCAL/rehearsal-build.log"
 use_cluster >/dev/null
+PIDS="$LOCAL/rehearsal.pids"  # the server and the CPU hogs, written by rehearsal.py
+cleanup() {  # what rehearsal.py started, if it could not stop it itself (killed, crashed)
+  if [ -f "$PIDS" ]; then
+    while read -r pid; do
+      if grep -qa -e odoo-bin -e "while True" "/proc/$pid/cmdline" 2>/dev/null; then kill -9 "$pid"; fi
+    done <"$PIDS"
+    rm -f "$PIDS"
+  fi
+  if [ "$USE_CLUSTER_STARTED" = 1 ]; then "$ROOT/scripts/pg.sh" stop; fi
+}
+trap cleanup EXIT  # replaces use_cluster's trap, whose work it does last
+trap 'exit 143' TERM
+trap 'exit 130' INT
 pg dropdb --if-exists "$DB"
 rm -rf "$LOCAL/data/filestore/$DB"
 t0=$SECONDS
