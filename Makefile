@@ -1,5 +1,5 @@
 # Thin entry points; the logic lives in scripts/.
-.PHONY: setup run test peer lint format i18n readme bench screenshots
+.PHONY: setup run test rehearsal peer lint format i18n readme bench screenshots
 
 setup:  ## Debian packages, .venv with Odoo's requirements, private PostgreSQL cluster
 	@bash scripts/setup.sh
@@ -9,6 +9,9 @@ run:  ## Odoo on http://127.0.0.1:8069 with database clearing_demo (admin / admi
 
 test:  ## fresh test database + the whole suite under pytest-odoo
 	@bash scripts/test.sh $(ARGS)
+
+rehearsal:  ## a month end on a fresh customer database: --workers=2, real clients, two CPU hogs; fails naming the broken invariant
+	@bash scripts/rehearsal.sh
 
 peer:  ## ~400 of Odoo's own account tests with and without invoice_clearing; fails on new failures
 	@bash scripts/peer.sh

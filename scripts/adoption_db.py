@@ -2,7 +2,8 @@
 
 `odoo-bin shell` runs it step by step (ADOPTION_STEP), each committing:
   company  the main company made Chinese before account is installed (so l10n_cn loads);
-  history   a Chinese company on the l10n_cn chart that invoiced for four months, no demo data;
+  history   a Chinese company on the l10n_cn chart that invoiced for four months (ADOPTION_MONTHS),
+            no demo data;
   install  the addon installed from Apps (Apps > Install) by the administrator.
 """
 
@@ -42,7 +43,8 @@ elif step == "history":
         ]
     )
     today = fields.Date.context_today(company)
-    for back in (4, 3, 2, 1):
+    months = int(os.environ.get("ADOPTION_MONTHS", "4"))  # fewer for the month-end rehearsal
+    for back in range(months, 0, -1):
         month = today + relativedelta(day=1, months=-back)
         for index, (buyer, rate, price) in enumerate(
             [(buyers[0], 13.0, 12000.0), (buyers[1], 9.0, 3500.0), (buyers[2], 6.0, 800.0)] * 3
