@@ -591,6 +591,7 @@ class InvoiceClearing(models.Model):
                 "reopened_at": fields.Datetime.now(),
             }
         )
+        self._open_lock_date(reason)
         self.message_post(
             body=self.env._(
                 "Reopened by %(user)s: %(reason)s. Its fapiao are open again; the hash chain "
@@ -599,7 +600,6 @@ class InvoiceClearing(models.Model):
                 reason=reason,
             )
         )
-        self._open_lock_date(reason)
         return True
 
     def _check_no_later_period_cleared(self):
