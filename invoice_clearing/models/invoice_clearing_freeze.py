@@ -275,16 +275,20 @@ class InvoiceClearingFreeze(models.AbstractModel):
             return  # nothing of the month is locked
         # sudo: only accounting advisers create exceptions; the reopening is the clearing
         # managers' act, approved as the clearing says (four-eyes when on)
-        exception = self.env["account.lock_exception"].sudo().create(
-            {
-                "company_id": company.id,
-                "user_id": False,  # for everyone (see above)
-                "sale_lock_date": before,
-                "reason": self.env._(
-                    "%(clearing)s reopened: %(reason)s", clearing=self.name, reason=reason
-                ),
-                "invoice_clearing_id": self.id,
-            }
+        exception = (
+            self.env["account.lock_exception"]
+            .sudo()
+            .create(
+                {
+                    "company_id": company.id,
+                    "user_id": False,  # for everyone (see above)
+                    "sale_lock_date": before,
+                    "reason": self.env._(
+                        "%(clearing)s reopened: %(reason)s", clearing=self.name, reason=reason
+                    ),
+                    "invoice_clearing_id": self.id,
+                }
+            )
         )
         self.message_post(
             body=self.env._(

@@ -156,7 +156,8 @@ class InvoiceClearingPeriod(models.Model):
         "still says how far its clearing is",
     )
     reopened = fields.Boolean(
-        readonly=True, help="已重新打开: its clearing was reopened and the month is not cleared again"
+        readonly=True,
+        help="已重新打开: its clearing was reopened and the month is not cleared again",
     )
     changed_since_check = fields.Boolean(
         "Changed Since the Check",

@@ -104,14 +104,18 @@ class ResCompany(models.Model):
         self.ensure_one()
         cleared_until = self._clearing_cleared_until()
         # sudo: the company's lock follows its clearings, whoever posts
-        reopened = self.env["invoice.clearing"].sudo().search_fetch(
-            [
-                ("company_id", "=", self.id),
-                ("scope", "=", "period"),
-                ("state", "=", "cancelled"),
-                ("reopened_at", "!=", False),
-            ],
-            ["date_to"],
+        reopened = (
+            self.env["invoice.clearing"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("company_id", "=", self.id),
+                    ("scope", "=", "period"),
+                    ("state", "=", "cancelled"),
+                    ("reopened_at", "!=", False),
+                ],
+                ["date_to"],
+            )
         )
         return {
             periods.month_start(clearing.date_to)

@@ -60,9 +60,11 @@ class TestReopen(ClearingCommon):
     def test_acceptance_reopen_correct_and_clear_again(self):
         first = self.clear_october()
         self.assertEqual(self.company.sale_lock_date, MONTH_END)
-        with mute_logger("odoo.addons.invoice_clearing.models.account_move"):
-            with self.assertRaises(UserError):
-                self.october_invoice()
+        with (
+            mute_logger("odoo.addons.invoice_clearing.models.account_move"),
+            self.assertRaises(UserError),
+        ):
+            self.october_invoice()
 
         first.with_user(self.manager).action_reopen("A forgotten October invoice")
         exception = first.lock_exception_ids
@@ -76,7 +78,9 @@ class TestReopen(ClearingCommon):
         self.assertEqual(exception.create_uid, self.manager)
         self.assertEqual(self.company.sale_lock_date, MONTH_END, "the lock date stays as the mark")
         october = self.period()
-        self.assertEqual((october.status, october.reopened, october.clearing_id), ("reopened", True, first))
+        self.assertEqual(
+            (october.status, october.reopened, october.clearing_id), ("reopened", True, first)
+        )
         self.assertFalse(october.past_deadline, "a reopened month is being corrected, not late")
 
         # The forgotten invoice is posted in October, not today.
@@ -104,7 +108,9 @@ class TestReopen(ClearingCommon):
         self.assertEqual(self.company.sale_lock_date, MONTH_END)
         self.assertIn(first.name, second.message_ids.mapped("body")[1])
         results = self.env["invoice.clearing.integrity"]._verify(first | second)
-        self.assertEqual([(r["clearing"], r["ok"]) for r in results], [(first, True), (second, True)])
+        self.assertEqual(
+            [(r["clearing"], r["ok"]) for r in results], [(first, True), (second, True)]
+        )
         self.assertEqual(self.fapiao.clearing_id, second)
 
         with mute_logger("odoo.addons.invoice_clearing.models.account_move"):

@@ -2,8 +2,6 @@
 October: the manager reopens with the wizard, a billing user posts a forgotten invoice in October,
 the month is checked and cleared again, and October is locked again."""
 
-from datetime import date
-
 from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import mute_logger
 
@@ -115,7 +113,9 @@ class TestReopenWeb(HttpCase):
         self.assertEqual(again.previous_hash, self.clearing.hash)
         self.assertEqual(exception.state, "revoked")
         self.assertEqual(self.company.sale_lock_date, self.month_end)
-        result = self.button("invoice.clearing", "action_verify_integrity", (self.clearing | again).ids)
+        result = self.button(
+            "invoice.clearing", "action_verify_integrity", (self.clearing | again).ids
+        )
         self.assertEqual(result["params"]["type"], "success", result["params"]["message"])
         self.assertEqual(self.october()["status"], "cleared")
 

@@ -115,9 +115,13 @@ class TestPeriodOverview(ClearingCommon):
                 {"amount_untaxed": 1800.0, "amount_tax": 234.0}
             )
             clearing.with_user(self.clerk).action_submit()
-            self.assertEqual((self.period().status, self.period().past_deadline), ("to_approve", True))
+            self.assertEqual(
+                (self.period().status, self.period().past_deadline), ("to_approve", True)
+            )
             clearing.with_user(self.manager).action_approve()
-            self.assertEqual((self.period().status, self.period().past_deadline), ("cleared", False))
+            self.assertEqual(
+                (self.period().status, self.period().past_deadline), ("cleared", False)
+            )
         self.assertFalse(self.period(month=NOVEMBER).past_deadline)
 
     def test_changed_since_the_check(self):
