@@ -19,7 +19,7 @@ Status (the first that applies):
 - locked (锁盘): a managed month not cleared past its filing deadline while the company locks
   invoicing: customer invoices dated after the month are refused until it is cleared;
 - overdue (逾期): the same with the company's lock turned off;
-- reopened (已重新打开): a manager reopened the month's clearing and it is not cleared again;
+- reopened (已重新开启): a manager reopened the month's clearing and it is not cleared again;
 - open, "Not Checked" (未检查): anything else (no clearing yet, or a draft not checked).
 
 Past its deadline a month still shows how far its clearing is (to approve, blocked, ready):
@@ -157,7 +157,7 @@ class InvoiceClearingPeriod(models.Model):
     )
     reopened = fields.Boolean(
         readonly=True,
-        help="已重新打开: its clearing was reopened and the month is not cleared again",
+        help="已重新开启: its clearing was reopened and the month is not cleared again",
     )
     changed_since_check = fields.Boolean(
         "Changed Since the Check",
