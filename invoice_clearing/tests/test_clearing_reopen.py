@@ -86,6 +86,16 @@ class TestReopen(ClearingCommon):
         # The forgotten invoice is posted in October, not today.
         forgotten = self.october_invoice()
         self.assertEqual((forgotten.state, forgotten.date), ("posted", OCTOBER_20))
+        refund = self._create_invoice(
+            move_type="out_refund",
+            partner_id=self.buyer.id,
+            invoice_date=OCTOBER_20,
+            invoice_line_ids=[self._prepare_invoice_line(price_unit=20.0, tax_ids=self.tax_13)],
+        )
+        refund.with_user(self.billing).action_post()
+        self.assertEqual((refund.state, refund.date), ("posted", OCTOBER_20), "credit notes too")
+        refund.with_user(self.billing).button_draft()
+        refund.with_user(self.billing).unlink()
         # An October invoice is reset to draft, corrected and posted again in October.
         self.invoice.with_user(self.billing).button_draft()
         self.assertEqual(self.invoice.state, "draft")
