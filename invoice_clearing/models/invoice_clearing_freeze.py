@@ -269,7 +269,7 @@ class InvoiceClearingFreeze(models.AbstractModel):
         """
         if not self._clears_whole_period():
             return
-        company = self.company_id.sudo()
+        company = self.company_id.sudo()  # sudo: the company's lock date, whoever reopens
         before = month_start(self.date_to) - timedelta(days=1)
         if not company.sale_lock_date or company.sale_lock_date <= before:
             return  # nothing of the month is locked
