@@ -71,34 +71,50 @@ def _deadline_sql(company, due):
     )
 
 
-def _facts_signature_sql(company, date_from, date_end, clearing):
+# The month's figures of the overview, aggregated over `f` (the month's fapiao), as its query
+# writes them (see _period_query).
+MONTH_FIGURES = SQL(
+    """count(*) FILTER (WHERE f.void_date IS NULL AND f.is_red IS NOT TRUE),
+       count(*) FILTER (WHERE f.void_date IS NULL AND f.is_red),
+       count(*) FILTER (WHERE f.void_date IS NOT NULL),
+       sum(f.amount_untaxed) FILTER (WHERE f.void_date IS NULL),
+       sum(f.amount_tax) FILTER (WHERE f.void_date IS NULL),
+       sum(f.amount_total) FILTER (WHERE f.void_date IS NULL),
+       count(*) FILTER (WHERE f.void_date IS NULL AND f.uploaded IS NOT TRUE)"""
+)
+# The month's fapiao as a check judged them: the figures (PostgreSQL computes each identical
+# aggregate once, so in the overview's own pass over the month they cost nothing more) and three
+# cheap sums for what they do not count (still open, rates, invoice links).
+FAPIAO_FACTS = SQL(
+    """concat_ws(',', %s, count(*) FILTER (WHERE f.clearing_id IS NULL), sum(f.tax_rate),
+                 sum(COALESCE(f.move_id, 0)))""",
+    MONTH_FIGURES,
+)
+
+
+def _facts_signature_sql(fapiao_facts, company, date_from, date_end, clearing):
     """A digest of the facts a check of the month judged (SQL expressions as arguments): the
-    open fapiao up to the month's end, the month's customer invoices, the bureau's exports
-    covering it and the clearing's filing. Stored by the check, compared by the overview:
-    a different digest means "changed since the check". Sums of per-row hashes, so that a
-    changed row changes the digest whatever order PostgreSQL reads the rows in."""
+    month's fapiao (`fapiao_facts`, FAPIAO_FACTS over them), its customer invoices, the bureau's
+    exports covering it and the clearing's filing. Stored by the check, compared by the
+    overview: a different digest means "changed since the check". Sums and counts only (exact
+    numeric), the same whatever order PostgreSQL reads the rows in."""
     return SQL(
-        """md5(concat_ws('/',
-            (SELECT concat_ws(',', count(*), sum(f.amount_untaxed), sum(f.amount_tax),
-                    sum(f.amount_total), count(*) FILTER (WHERE f.uploaded),
-                    count(*) FILTER (WHERE f.void_date IS NOT NULL),
-                    sum(hashtext(concat_ws('|', f.id, f.fapiao_type, f.number, f.tax_rate,
-                        f.is_red, f.issue_date, f.move_id, f.partner_id, f.red_reference))::bigint))
-               FROM invoice_clearing_fapiao f
-              WHERE f.company_id = %(company)s AND f.clearing_id IS NULL
-                AND f.issue_date <= %(date_end)s),
-            (SELECT concat_ws(',', count(*), sum(hashtext(concat_ws('|', m.id, m.state,
-                    m.invoice_date, m.amount_total_signed, m.amount_tax_signed))::bigint))
+        """md5(concat_ws('/', %(fapiao_facts)s,
+            (SELECT concat_ws(',', count(*), count(*) FILTER (WHERE m.state = 'posted'),
+                    sum(m.amount_total_signed), sum(m.amount_tax_signed),
+                    sum(m.id::bigint) FILTER (WHERE m.state = 'posted'))
                FROM account_move m
               WHERE m.company_id = %(company)s AND m.move_type IN ('out_invoice', 'out_refund')
                 AND m.invoice_date BETWEEN %(date_from)s AND %(date_end)s),
             (SELECT max(i.id) FROM invoice_clearing_import i
               WHERE i.company_id = %(company)s AND i.state NOT IN ('failed', 'processing')
                 AND i.date_from <= %(date_end)s AND i.date_to >= %(date_from)s),
-            (SELECT concat_ws(',', count(*), sum(hashtext(concat_ws('|', l.tax_rate,
-                    l.amount_untaxed, l.amount_tax))::bigint))
-               FROM invoice_clearing_filing_line l WHERE l.clearing_id = %(clearing)s),
-            (SELECT c.filing_date FROM invoice_clearing c WHERE c.id = %(clearing)s)))""",
+            (SELECT concat_ws(',', count(*), sum(l.tax_rate * l.amount_untaxed),
+                    sum(l.amount_untaxed), sum(l.amount_tax), max(c.filing_date))
+               FROM invoice_clearing c
+               LEFT JOIN invoice_clearing_filing_line l ON l.clearing_id = c.id
+              WHERE c.id = %(clearing)s)))""",
+        fapiao_facts=fapiao_facts,
         company=company,
         date_from=date_from,
         date_end=date_end,
@@ -293,9 +309,7 @@ WITH company AS (
     SELECT pe.*, pe.was_reopened AND NOT pe.cleared AS reopened,
            pe.managed AND pe.deadline < %(today)s AND NOT pe.cleared AND NOT pe.was_reopened
              AS past_deadline,
-           CASE WHEN pe.clearing_state IN ('draft', 'to_approve') AND pe.checked_at IS NOT NULL
-                THEN pe.check_signature IS DISTINCT FROM %(signature)s
-                ELSE FALSE END AS changed_since_check
+           pe.clearing_state IN ('draft', 'to_approve') AND pe.checked_at IS NOT NULL AS checked
       FROM period pe
 ), status AS (
     SELECT fl.*, CASE
@@ -314,7 +328,9 @@ SELECT st.id * %(factor)s + EXTRACT(YEAR FROM st.date)::int * 12
            + EXTRACT(MONTH FROM st.date)::int - 1 AS id,
        to_char(st.date, 'YYYY-MM') || ' · ' || st.name AS name,
        st.id AS company_id, st.date, st.date_end, st.deadline, st.managed, st.status,
-       st.past_deadline, st.reopened, st.changed_since_check,
+       st.past_deadline, st.reopened,
+       CASE WHEN st.checked THEN st.check_signature IS DISTINCT FROM %(signature)s
+            ELSE FALSE END AS changed_since_check,
        st.clearing_id, st.blocking_count, st.warning_count,
        fa.blue_count, fa.red_count, fa.void_count,
        fa.blue_count + fa.red_count + fa.void_count AS fapiao_count,
@@ -334,7 +350,8 @@ SELECT st.id * %(factor)s + EXTRACT(YEAR FROM st.date)::int * 12
               sum(f.amount_tax) FILTER (WHERE f.void_date IS NULL) AS amount_tax,
               sum(f.amount_total) FILTER (WHERE f.void_date IS NULL) AS amount_total,
               count(*) FILTER (WHERE f.void_date IS NULL AND f.uploaded IS NOT TRUE)
-                AS not_uploaded_count
+                AS not_uploaded_count,
+              %(fapiao_facts)s AS fapiao_facts
          FROM invoice_clearing_fapiao f
         WHERE f.company_id = st.id AND f.issue_date BETWEEN st.date AND st.date_end) fa ON TRUE
 """,
@@ -343,8 +360,13 @@ SELECT st.id * %(factor)s + EXTRACT(YEAR FROM st.date)::int * 12
             today=today,
             factor=ID_FACTOR,
             deadline=_deadline_sql(SQL("mo.id"), SQL("(mo.date + interval '1 month')::date")),
+            fapiao_facts=FAPIAO_FACTS,
             signature=_facts_signature_sql(
-                SQL("pe.id"), SQL("pe.date"), SQL("pe.date_end"), SQL("pe.clearing_id")
+                SQL("fa.fapiao_facts"),
+                SQL("st.id"),
+                SQL("st.date"),
+                SQL("st.date_end"),
+                SQL("st.clearing_id"),
             ),
         )
 
@@ -361,6 +383,14 @@ SELECT st.id * %(factor)s + EXTRACT(YEAR FROM st.date)::int * 12
             SQL(
                 "SELECT %s",
                 _facts_signature_sql(
+                    SQL(
+                        """(SELECT %s FROM invoice_clearing_fapiao f
+                             WHERE f.company_id = %s AND f.issue_date BETWEEN %s AND %s)""",
+                        FAPIAO_FACTS,
+                        clearing.company_id.id,
+                        periods.month_start(clearing.date_to),
+                        periods.month_end(clearing.date_to),
+                    ),
                     clearing.company_id.id,
                     periods.month_start(clearing.date_to),
                     periods.month_end(clearing.date_to),

@@ -141,8 +141,8 @@ class TestPeriodOverview(ClearingCommon):
         october = self.period()
         self.assertEqual((october.status, october.changed_since_check), ("ready", False))
         # A new fapiao, an invoice of the month, a changed filing: each is a change.
-        late = self.create_fapiao(number="26442000000000055505", issue_date=date(2026, 9, 30))
-        self.assertTrue(self.period().changed_since_check, "an open fapiao before the month end")
+        late = self.create_fapiao(number="26442000000000055505", issue_date=date(2026, 10, 30))
+        self.assertTrue(self.period().changed_since_check, "a new fapiao of the month")
         late.unlink()
         self.assertFalse(self.period().changed_since_check, "the facts are those checked again")
         self.posted_invoice([(10.0, self.tax_13)], date=date(2026, 10, 25))
