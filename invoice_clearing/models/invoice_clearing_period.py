@@ -23,8 +23,8 @@ Status (the first that applies):
 - open, "Not Checked" (未检查): anything else (no clearing yet, or a draft not checked).
 
 Past its deadline a month still shows how far its clearing is (to approve, blocked, ready):
-`past_deadline` says beside it that the deadline passed (and `locked` whether the company
-locks invoicing for it). A reopened month neither locks nor is past its deadline: it was cleared
+`past_deadline` says beside it that the deadline passed (and `invoicing_locked` whether the
+company locks invoicing for it). A reopened month neither locks nor is past its deadline: it was cleared
 in its time and is being corrected (res_company._clearing_locked_period). The problems counted
 are those of the last check: `changed_since_check` says when the month's fapiao, invoices, the
 bureau's export or the filing changed after it (check again to count them afresh).
@@ -131,8 +131,7 @@ class InvoiceClearingPeriod(models.Model):
     _depends = {
         "invoice.clearing.fapiao": [
             "company_id", "issue_date", "amount_untaxed", "amount_tax", "amount_total",
-            "is_red", "void_date", "uploaded", "clearing_id", "fapiao_type", "number",
-            "tax_rate", "move_id", "partner_id", "red_reference",
+            "is_red", "void_date", "uploaded", "clearing_id", "tax_rate", "move_id",
         ],
         "invoice.clearing": [
             "company_id", "state", "scope", "date_to", "checked_at", "reopened_at",
@@ -170,6 +169,11 @@ class InvoiceClearingPeriod(models.Model):
         readonly=True,
         help="逾期: a managed month not cleared (nor reopened) past its filing deadline; the status "
         "still says how far its clearing is",
+    )
+    invoicing_locked = fields.Boolean(
+        readonly=True,
+        help="锁盘: past its deadline while the company locks invoicing, customer invoices dated "
+        "after the month are refused until it is cleared",
     )
     reopened = fields.Boolean(
         readonly=True,
@@ -328,7 +332,7 @@ SELECT st.id * %(factor)s + EXTRACT(YEAR FROM st.date)::int * 12
            + EXTRACT(MONTH FROM st.date)::int - 1 AS id,
        to_char(st.date, 'YYYY-MM') || ' · ' || st.name AS name,
        st.id AS company_id, st.date, st.date_end, st.deadline, st.managed, st.status,
-       st.past_deadline, st.reopened,
+       st.past_deadline, st.past_deadline AND st.lock_enabled AS invoicing_locked, st.reopened,
        CASE WHEN st.checked THEN st.check_signature IS DISTINCT FROM %(signature)s
             ELSE FALSE END AS changed_since_check,
        st.clearing_id, st.blocking_count, st.warning_count,

@@ -106,6 +106,7 @@ class TestPeriodOverview(ClearingCommon):
         with freeze_time("2026-11-17"):
             october = self.period()
             self.assertEqual((october.status, october.past_deadline), ("ready", True))
+            self.assertTrue(october.invoicing_locked, "the company locks invoicing (锁盘)")
             late = self.create_fapiao(number="26442000000000055503", issue_date=date(2026, 10, 20))
             clearing.with_user(self.clerk).action_check()
             self.assertEqual((self.period().status, self.period().past_deadline), ("blocked", True))
