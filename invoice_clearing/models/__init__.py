@@ -16,6 +16,7 @@ from . import account_move_line
 from . import invoice_clearing_deadline
 from . import invoice_clearing_quota
 from . import res_company
+from . import account_lock_exception
 from . import res_config_settings
 from . import invoice_clearing_demo
 from . import invoice_clearing_integrity

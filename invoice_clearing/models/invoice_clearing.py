@@ -28,7 +28,7 @@ PROTECTED_FIELDS = frozenset({
     "reopen_requested_by", "reopened_by", "reopened_at", "frozen_fapiao_ids",
     "summary_line_ids", "problem_ids", "certificate_id", "fapiao_fingerprints", "job_state",
     "job_total", "job_done", "job_last_id", "invoice_digest", "invoice_line_fingerprints",
-    "job_id", "job_ids", "tieout_line_ids",
+    "job_id", "job_ids", "tieout_line_ids", "lock_exception_ids", "check_signature",
 })  # fmt: skip
 # What a new clearing may carry for these fields: the defaults a client sends back.
 CREATE_DEFAULTS = {"state": "draft", "name": "/"}
@@ -121,6 +121,11 @@ class InvoiceClearing(models.Model):
     blocking_count = fields.Integer(compute="_compute_problem_counts")
     warning_count = fields.Integer(compute="_compute_problem_counts")
     checked_at = fields.Datetime(readonly=True, copy=False, tracking=True)
+    check_signature = fields.Char(
+        readonly=True, copy=False,
+        help="Digest of the month's facts the last check judged: the period overview says when "
+        "they changed since",
+    )  # fmt: skip
     four_eyes = fields.Boolean(compute="_compute_four_eyes", help="双重复核: approver ≠ preparer")
     failure_reason = fields.Text(
         readonly=True, copy=False, help="Why the last clearing attempt failed (清卡失败)"
@@ -139,6 +144,12 @@ class InvoiceClearing(models.Model):
     reopen_requested_by = fields.Many2one("res.users", readonly=True, copy=False, tracking=True)
     reopened_by = fields.Many2one("res.users", readonly=True, copy=False, tracking=True)
     reopened_at = fields.Datetime(readonly=True, copy=False)
+    lock_exception_ids = fields.One2many(
+        "account.lock_exception", "invoice_clearing_id", "Lock Date Exceptions", readonly=True,
+        context={"active_test": False},
+        help="Odoo's sales lock date exception opened by the reopening, ended by the next "
+        "clearing of the month",
+    )  # fmt: skip
     # Reports and integrity (issue 5)
     certificate_id = fields.Many2one(
         "ir.attachment", readonly=True, copy=False,
@@ -555,6 +566,7 @@ class InvoiceClearing(models.Model):
         reason = (reason or "").strip() or self.reopen_reason
         if not reason:
             raise UserError(self.env._("Give the reason for reopening this clearing."))
+        self._check_no_later_period_cleared()
         if self._four_eyes() and not self.env.su:
             if not self.reopen_requested_by:
                 # sudo: the reopening fields are protected, set by this action only
@@ -583,6 +595,7 @@ class InvoiceClearing(models.Model):
                 "reopened_at": fields.Datetime.now(),
             }
         )
+        self._open_lock_date(reason)
         self.message_post(
             body=self.env._(
                 "Reopened by %(user)s: %(reason)s. Its fapiao are open again; the hash chain "
@@ -592,6 +605,32 @@ class InvoiceClearing(models.Model):
             )
         )
         return True
+
+    def _check_no_later_period_cleared(self):
+        """A whole period is reopened from the last cleared one back: a later cleared month
+        would keep the reopened one locked (its lock date and its clearing cover it)."""
+        if self.scope != "period":
+            return
+        later = self.sudo().search(  # sudo: the company's clearings, whatever the user reads
+            [
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "cleared"),
+                ("scope", "=", "period"),
+                ("date_to", ">", self.date_to),
+            ],
+            order="date_to desc",
+            limit=1,
+        )
+        if later:
+            raise UserError(
+                self.env._(
+                    "%(name)s cannot be reopened while the later period of %(later)s (up to "
+                    "%(date)s) is cleared. Reopen %(later)s first, then %(name)s.",
+                    name=self.name,
+                    later=later.name,
+                    date=later.date_to,
+                )
+            )
 
     # ---------------------------------------------------------------- reports
     def action_export_xlsx(self):

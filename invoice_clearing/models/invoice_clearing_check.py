@@ -49,6 +49,7 @@ class InvoiceClearingCheck(models.AbstractModel):
         clearing.problem_ids.unlink()
         clearing.problem_ids = [fields.Command.create(p) for p in problems]
         clearing.checked_at = fields.Datetime.now()
+        clearing.check_signature = self.env["invoice.clearing.period"]._check_signature(self)
 
     def _summary_rows(self):
         """One dict per (fapiao_type, tax_rate), aggregated by PostgreSQL over the scope.

@@ -10,15 +10,16 @@ no lock is held while wkhtmltopdf waits on Odoo's HTTP.
 """
 
 import logging
+from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
 
-from odoo import fields, models
+from odoo import SUPERUSER_ID, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..tools.periods import month_end
+from ..tools.periods import month_end, month_start
 from . import advisory_locks
 
 _logger = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ class InvoiceClearingFreeze(models.AbstractModel):
         vals = {"state": "cleared", "approved_by": approver.id, "cleared_at": now}
         self.sudo().write({**vals, "failure_reason": False})  # sudo: protected, set by approval
         self.env["invoice.clearing.integrity"]._seal(self)
+        self._end_reopenings()
         self._move_lock_date()
         self.env["invoice.clearing.quota"]._renew_for_clearing(self)
         self.activity_unlink(["mail.mail_activity_data_todo"])
@@ -250,9 +252,87 @@ class InvoiceClearingFreeze(models.AbstractModel):
         """A whole period cleared up to its month end locks sales up to it (never backwards)."""
         if not self._clears_whole_period():
             return
-        company = self.company_id.sudo()  # sudo: the lock date follows the clearing, not the user
+        # As the superuser: the lock date follows the clearing, not the user; and Odoo revokes
+        # and recreates the active lock date exceptions on a new lock date, which only an
+        # accounting adviser may do (action_revoke), and a clearing manager need not be one.
+        company = self.company_id.with_user(SUPERUSER_ID)
         if not company.sale_lock_date or company.sale_lock_date < self.date_to:
             company.sale_lock_date = self.date_to
+
+    def _open_lock_date(self, reason):
+        """Open the reopened month to corrections with Odoo's own lock date exception.
+
+        The sales lock date stays at the period's end, the mark of what was cleared; an
+        exception (account.lock_exception) for every user lowers it to the day before the
+        month, records the reason and who reopened (its creator), shows on the company's
+        chatter and in Odoo's audit trail of what was posted during it. Every user: the
+        forgotten invoices and credit notes are posted by billing users, not only by the
+        managers who reopened (four-eyes when on). Moving the lock date back instead would
+        erase that mark and leave no record in Odoo's own lock date history.
+        """
+        if not self._clears_whole_period():
+            return
+        company = self.company_id.sudo()  # sudo: the company's lock date, whoever reopens
+        before = month_start(self.date_to) - timedelta(days=1)
+        if not company.sale_lock_date or company.sale_lock_date <= before:
+            return  # nothing of the month is locked
+        # sudo: only accounting advisers create exceptions; the reopening is the clearing
+        # managers' act, approved as the clearing says (four-eyes when on)
+        exception = (
+            self.env["account.lock_exception"]
+            .sudo()
+            .create(
+                {
+                    "company_id": company.id,
+                    "user_id": False,  # for everyone (see above)
+                    "sale_lock_date": before,
+                    "reason": self.env._(
+                        "%(clearing)s reopened: %(reason)s", clearing=self.name, reason=reason
+                    ),
+                    "invoice_clearing_id": self.id,
+                }
+            )
+        )
+        self.message_post(
+            body=self.env._(
+                "Sales lock date exception %(exception)s: customer invoices and credit notes dated "
+                "from %(start)s may be posted in the month, and reset to draft, until it is "
+                "cleared again; the sales lock date stays at %(lock)s.",
+                exception=exception.id,
+                start=month_start(self.date_to),
+                lock=company.sale_lock_date,
+            )
+        )
+
+    def _end_reopenings(self):
+        """A whole period cleared again ends the exceptions its reopened clearings opened."""
+        if not self._clears_whole_period():
+            return
+        exceptions = (
+            self.env["account.lock_exception"]
+            .sudo()  # the company's exceptions, whatever the approver may read
+            .search(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("invoice_clearing_id", "!=", False),
+                    ("invoice_clearing_id.date_to", "<=", self.date_to),
+                    ("state", "=", "active"),
+                ]
+            )
+        )
+        if exceptions:
+            # Revoked as Odoo revokes them (ended now, kept in its history); as the superuser,
+            # because action_revoke is the accounting adviser's button and the clearing ends
+            # the exception its reopening opened.
+            exceptions.with_user(SUPERUSER_ID).action_revoke()
+            self.message_post(
+                body=self.env._(
+                    "The sales lock date exception opened by reopening %(clearings)s ended: "
+                    "sales are locked again up to %(date)s.",
+                    clearings=", ".join(exceptions.invoice_clearing_id.mapped("name")),
+                    date=self.date_to,
+                )
+            )
 
     def _release_fapiao(self):
         """Open again the fapiao this clearing froze (a failed background job, a reopening)."""

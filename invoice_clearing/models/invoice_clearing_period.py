@@ -13,16 +13,25 @@ Status (the first that applies):
 
 - cleared (已清卡): a cleared whole-period clearing of the company reaches the month's last day
   (as the lock counts it, res_company._clearing_uncleared_periods);
-- locked (锁盘): a managed month not cleared past its filing deadline while the company locks
-  invoicing: customer invoices dated after the month are refused until it is cleared;
-- overdue (逾期): the same with the company's lock turned off;
 - to_approve (待审批): the month's clearing waits for approval;
 - blocked (有阻止问题): the month's clearing is a checked draft with blocking problems;
 - ready (可清卡): the month's clearing is a checked draft without blocking problems;
+- locked (锁盘): a managed month not cleared past its filing deadline while the company locks
+  invoicing: customer invoices dated after the month are refused until it is cleared;
+- overdue (逾期): the same with the company's lock turned off;
+- reopened (已重新开启): a manager reopened the month's clearing and it is not cleared again;
 - open, "Not Checked" (未检查): anything else (no clearing yet, or a draft not checked).
 
+Past its deadline a month still shows how far its clearing is (to approve, blocked, ready):
+`past_deadline` says beside it that the deadline passed (and `invoicing_locked` whether the
+company locks invoicing for it). A reopened month neither locks nor is past its deadline: it was cleared
+in its time and is being corrected (res_company._clearing_locked_period). The problems counted
+are those of the last check: `changed_since_check` says when the month's fapiao, invoices, the
+bureau's export or the filing changed after it (check again to count them afresh).
+
 The month's clearing: the latest clearing not cancelled whose end date falls in the month, a
-whole-period clearing before a date-range one (a number-scope clearing has no month).
+whole-period clearing before a date-range one (a number-scope clearing has no month); else the
+reopened clearing of a reopened month.
 """
 
 from odoo import api, fields, models
@@ -40,6 +49,7 @@ STATUSES = [
     ("to_approve", "To Approve"),
     ("overdue", "Overdue"),
     ("locked", "Locked"),
+    ("reopened", "Reopened"),
     ("cleared", "Cleared"),
 ]
 
@@ -61,6 +71,57 @@ def _deadline_sql(company, due):
     )
 
 
+# The month's figures of the overview, aggregated over `f` (the month's fapiao), as its query
+# writes them (see _period_query).
+MONTH_FIGURES = SQL(
+    """count(*) FILTER (WHERE f.void_date IS NULL AND f.is_red IS NOT TRUE),
+       count(*) FILTER (WHERE f.void_date IS NULL AND f.is_red),
+       count(*) FILTER (WHERE f.void_date IS NOT NULL),
+       sum(f.amount_untaxed) FILTER (WHERE f.void_date IS NULL),
+       sum(f.amount_tax) FILTER (WHERE f.void_date IS NULL),
+       sum(f.amount_total) FILTER (WHERE f.void_date IS NULL),
+       count(*) FILTER (WHERE f.void_date IS NULL AND f.uploaded IS NOT TRUE)"""
+)
+# The month's fapiao as a check judged them: the figures (PostgreSQL computes each identical
+# aggregate once, so in the overview's own pass over the month they cost nothing more) and three
+# cheap sums for what they do not count (still open, rates, invoice links).
+FAPIAO_FACTS = SQL(
+    """concat_ws(',', %s, count(*) FILTER (WHERE f.clearing_id IS NULL), sum(f.tax_rate),
+                 sum(COALESCE(f.move_id, 0)))""",
+    MONTH_FIGURES,
+)
+
+
+def _facts_signature_sql(fapiao_facts, company, date_from, date_end, clearing):
+    """A digest of the facts a check of the month judged (SQL expressions as arguments): the
+    month's fapiao (`fapiao_facts`, FAPIAO_FACTS over them), its customer invoices, the bureau's
+    exports covering it and the clearing's filing. Stored by the check, compared by the
+    overview: a different digest means "changed since the check". Sums and counts only (exact
+    numeric), the same whatever order PostgreSQL reads the rows in."""
+    return SQL(
+        """md5(concat_ws('/', %(fapiao_facts)s,
+            (SELECT concat_ws(',', count(*), count(*) FILTER (WHERE m.state = 'posted'),
+                    sum(m.amount_total_signed), sum(m.amount_tax_signed),
+                    sum(m.id::bigint) FILTER (WHERE m.state = 'posted'))
+               FROM account_move m
+              WHERE m.company_id = %(company)s AND m.move_type IN ('out_invoice', 'out_refund')
+                AND m.invoice_date BETWEEN %(date_from)s AND %(date_end)s),
+            (SELECT max(i.id) FROM invoice_clearing_import i
+              WHERE i.company_id = %(company)s AND i.state NOT IN ('failed', 'processing')
+                AND i.date_from <= %(date_end)s AND i.date_to >= %(date_from)s),
+            (SELECT concat_ws(',', count(*), sum(l.tax_rate * l.amount_untaxed),
+                    sum(l.amount_untaxed), sum(l.amount_tax), max(c.filing_date))
+               FROM invoice_clearing c
+               LEFT JOIN invoice_clearing_filing_line l ON l.clearing_id = c.id
+              WHERE c.id = %(clearing)s)))""",
+        fapiao_facts=fapiao_facts,
+        company=company,
+        date_from=date_from,
+        date_end=date_end,
+        clearing=clearing,
+    )
+
+
 class InvoiceClearingPeriod(models.Model):
     _name = "invoice.clearing.period"
     _description = "Fapiao Period"
@@ -70,10 +131,18 @@ class InvoiceClearingPeriod(models.Model):
     _depends = {
         "invoice.clearing.fapiao": [
             "company_id", "issue_date", "amount_untaxed", "amount_tax", "amount_total",
-            "is_red", "void_date", "uploaded",
+            "is_red", "void_date", "uploaded", "clearing_id", "tax_rate", "move_id",
         ],
-        "invoice.clearing": ["company_id", "state", "scope", "date_to", "checked_at"],
+        "invoice.clearing": [
+            "company_id", "state", "scope", "date_to", "checked_at", "reopened_at",
+            "check_signature", "filing_date",
+        ],
         "invoice.clearing.problem": ["clearing_id", "severity"],
+        "invoice.clearing.filing.line": ["clearing_id", "tax_rate", "amount_untaxed", "amount_tax"],
+        "account.move": [
+            "company_id", "move_type", "invoice_date", "state", "amount_total_signed",
+            "amount_tax_signed",
+        ],
         "invoice.clearing.deadline": ["date", "year", "month", "company_id"],
         "invoice.clearing.import": ["company_id", "date_from", "date_to", "state"],
         "res.company": ["clearing_first_period", "clearing_start_date", "clearing_lock_enabled"],
@@ -96,6 +165,26 @@ class InvoiceClearingPeriod(models.Model):
         "counted by the lock (锁盘)",
     )
     status = fields.Selection(STATUSES, readonly=True, group_expand=True)
+    past_deadline = fields.Boolean(
+        readonly=True,
+        help="逾期: a managed month not cleared (nor reopened) past its filing deadline; the status "
+        "still says how far its clearing is",
+    )
+    invoicing_locked = fields.Boolean(
+        readonly=True,
+        help="锁盘: past its deadline while the company locks invoicing, customer invoices dated "
+        "after the month are refused until it is cleared",
+    )
+    reopened = fields.Boolean(
+        readonly=True,
+        help="已重新开启: its clearing was reopened and the month is not cleared again",
+    )
+    changed_since_check = fields.Boolean(
+        "Changed Since the Check",
+        readonly=True,
+        help="The month's fapiao, invoices, the bureau's export or the filing changed after the "
+        "last check: its problems and status are those of that check until it is checked again",
+    )
     clearing_id = fields.Many2one("invoice.clearing", readonly=True)
     clearing_state = fields.Selection(related="clearing_id.state", string="Clearing State")
     blue_count = fields.Integer("Blue", readonly=True, help="正数发票, not voided")
@@ -196,15 +285,21 @@ WITH company AS (
     SELECT mo.*, mo.date >= mo.first_managed AS managed,
            mo.cleared_until IS NOT NULL AND mo.cleared_until >= mo.date_end AS cleared,
            %(deadline)s AS deadline, cl.id AS clearing_id, cl.state AS clearing_state,
-           cl.checked_at AS checked_at,
+           cl.checked_at AS checked_at, cl.check_signature,
+           EXISTS (SELECT 1 FROM invoice_clearing r
+                    WHERE r.company_id = mo.id AND r.state = 'cancelled' AND r.scope = 'period'
+                      AND r.reopened_at IS NOT NULL AND r.date_to BETWEEN mo.date AND mo.date_end)
+             AS was_reopened,
            COALESCE(pr.blocking_count, 0) AS blocking_count,
            COALESCE(pr.warning_count, 0) AS warning_count
       FROM month mo
       LEFT JOIN LATERAL (
-           SELECT cl.id, cl.state, cl.checked_at FROM invoice_clearing cl
-            WHERE cl.company_id = mo.id AND cl.state != 'cancelled'
+           SELECT cl.id, cl.state, cl.checked_at, cl.check_signature FROM invoice_clearing cl
+            WHERE cl.company_id = mo.id
+              AND (cl.state != 'cancelled' OR (cl.reopened_at IS NOT NULL AND cl.scope = 'period'))
               AND cl.date_to BETWEEN mo.date AND mo.date_end
-            ORDER BY cl.scope = 'period' DESC, cl.id DESC LIMIT 1) cl ON TRUE
+            ORDER BY cl.state != 'cancelled' DESC, cl.scope = 'period' DESC, cl.id DESC
+            LIMIT 1) cl ON TRUE
       LEFT JOIN LATERAL (
            SELECT count(*) FILTER (WHERE p.severity = 'blocking') AS blocking_count,
                   count(*) FILTER (WHERE p.severity = 'warning') AS warning_count
@@ -214,22 +309,32 @@ WITH company AS (
                       AND f.issue_date BETWEEN mo.date AND mo.date_end)
         OR EXISTS (SELECT 1 FROM invoice_clearing cl WHERE cl.company_id = mo.id
                       AND cl.state != 'cancelled' AND cl.date_to BETWEEN mo.date AND mo.date_end)
-), status AS (
-    SELECT pe.*, CASE
-           WHEN pe.cleared THEN 'cleared'
-           WHEN pe.managed AND pe.deadline < %(today)s AND pe.lock_enabled THEN 'locked'
-           WHEN pe.managed AND pe.deadline < %(today)s THEN 'overdue'
-           WHEN pe.clearing_state = 'to_approve' THEN 'to_approve'
-           WHEN pe.clearing_state = 'draft' AND pe.checked_at IS NOT NULL
-                AND pe.blocking_count > 0 THEN 'blocked'
-           WHEN pe.clearing_state = 'draft' AND pe.checked_at IS NOT NULL THEN 'ready'
-           ELSE 'open' END AS status
+), flags AS (
+    SELECT pe.*, pe.was_reopened AND NOT pe.cleared AS reopened,
+           pe.managed AND pe.deadline < %(today)s AND NOT pe.cleared AND NOT pe.was_reopened
+             AS past_deadline,
+           pe.clearing_state IN ('draft', 'to_approve') AND pe.checked_at IS NOT NULL AS checked
       FROM period pe
+), status AS (
+    SELECT fl.*, CASE
+           WHEN fl.cleared THEN 'cleared'
+           WHEN fl.clearing_state = 'to_approve' THEN 'to_approve'
+           WHEN fl.clearing_state = 'draft' AND fl.checked_at IS NOT NULL
+                AND fl.blocking_count > 0 THEN 'blocked'
+           WHEN fl.clearing_state = 'draft' AND fl.checked_at IS NOT NULL THEN 'ready'
+           WHEN fl.past_deadline AND fl.lock_enabled THEN 'locked'
+           WHEN fl.past_deadline THEN 'overdue'
+           WHEN fl.reopened THEN 'reopened'
+           ELSE 'open' END AS status
+      FROM flags fl
 )
 SELECT st.id * %(factor)s + EXTRACT(YEAR FROM st.date)::int * 12
            + EXTRACT(MONTH FROM st.date)::int - 1 AS id,
        to_char(st.date, 'YYYY-MM') || ' · ' || st.name AS name,
        st.id AS company_id, st.date, st.date_end, st.deadline, st.managed, st.status,
+       st.past_deadline, st.past_deadline AND st.lock_enabled AS invoicing_locked, st.reopened,
+       CASE WHEN st.checked THEN st.check_signature IS DISTINCT FROM %(signature)s
+            ELSE FALSE END AS changed_since_check,
        st.clearing_id, st.blocking_count, st.warning_count,
        fa.blue_count, fa.red_count, fa.void_count,
        fa.blue_count + fa.red_count + fa.void_count AS fapiao_count,
@@ -249,7 +354,8 @@ SELECT st.id * %(factor)s + EXTRACT(YEAR FROM st.date)::int * 12
               sum(f.amount_tax) FILTER (WHERE f.void_date IS NULL) AS amount_tax,
               sum(f.amount_total) FILTER (WHERE f.void_date IS NULL) AS amount_total,
               count(*) FILTER (WHERE f.void_date IS NULL AND f.uploaded IS NOT TRUE)
-                AS not_uploaded_count
+                AS not_uploaded_count,
+              %(fapiao_facts)s AS fapiao_facts
          FROM invoice_clearing_fapiao f
         WHERE f.company_id = st.id AND f.issue_date BETWEEN st.date AND st.date_end) fa ON TRUE
 """,
@@ -258,7 +364,45 @@ SELECT st.id * %(factor)s + EXTRACT(YEAR FROM st.date)::int * 12
             today=today,
             factor=ID_FACTOR,
             deadline=_deadline_sql(SQL("mo.id"), SQL("(mo.date + interval '1 month')::date")),
+            fapiao_facts=FAPIAO_FACTS,
+            signature=_facts_signature_sql(
+                SQL("fa.fapiao_facts"),
+                SQL("st.id"),
+                SQL("st.date"),
+                SQL("st.date_end"),
+                SQL("st.clearing_id"),
+            ),
         )
+
+    @api.model
+    def _check_signature(self, clearing):
+        """The digest of the facts of `clearing`'s month now (see _facts_signature_sql), or
+        False for a clearing without a month (a number scope)."""
+        if not clearing.date_to:
+            return False
+        for model in ("invoice.clearing.fapiao", "account.move", "invoice.clearing.import",
+                      "invoice.clearing.filing.line", "invoice.clearing"):  # fmt: skip
+            self.env[model].flush_model()
+        [(signature,)] = self.env.execute_query(
+            SQL(
+                "SELECT %s",
+                _facts_signature_sql(
+                    SQL(
+                        """(SELECT %s FROM invoice_clearing_fapiao f
+                             WHERE f.company_id = %s AND f.issue_date BETWEEN %s AND %s)""",
+                        FAPIAO_FACTS,
+                        clearing.company_id.id,
+                        periods.month_start(clearing.date_to),
+                        periods.month_end(clearing.date_to),
+                    ),
+                    clearing.company_id.id,
+                    periods.month_start(clearing.date_to),
+                    periods.month_end(clearing.date_to),
+                    clearing.id,
+                ),
+            )
+        )
+        return signature
 
     @api.depends("deadline")
     def _compute_days_left(self):

@@ -84,12 +84,41 @@ class ResCompany(models.Model):
         """First day of the earliest period left uncleared past its filing deadline, or False.
 
         Only managed periods (from the first managed period) before the current month count.
+        A reopened month does not lock: it was cleared (and filed) in its time, and the
+        company is correcting it; locking its later invoicing would punish that correction.
         """
         self.ensure_one()
         today = today or fields.Date.context_today(self)
         Deadline = self.env["invoice.clearing.deadline"]
+        reopened = self._clearing_reopened_periods()
         for period in self._clearing_uncleared_periods(periods.month_start(today)):
+            if period in reopened:
+                continue
             deadline, _warning = Deadline._deadline_for_period(self, period)
             if deadline < today:
                 return period
         return False
+
+    def _clearing_reopened_periods(self):
+        """First days of the months a manager reopened and nobody cleared again yet."""
+        self.ensure_one()
+        cleared_until = self._clearing_cleared_until()
+        # sudo: the company's lock follows its clearings, whoever posts
+        reopened = (
+            self.env["invoice.clearing"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("company_id", "=", self.id),
+                    ("scope", "=", "period"),
+                    ("state", "=", "cancelled"),
+                    ("reopened_at", "!=", False),
+                ],
+                ["date_to"],
+            )
+        )
+        return {
+            periods.month_start(clearing.date_to)
+            for clearing in reopened
+            if not cleared_until or clearing.date_to > cleared_until
+        }

@@ -100,6 +100,93 @@ class TestPeriodOverview(ClearingCommon):
             self.assertEqual(self.period().status, "overdue")
             self.assertEqual(self.period(month=NOVEMBER).status, "open")
 
+    def test_past_the_deadline_the_status_still_says_how_far_the_clearing_is(self):
+        clearing = self.new_clearing()
+        clearing.with_user(self.clerk).action_check()
+        with freeze_time("2026-11-17"):
+            october = self.period()
+            self.assertEqual((october.status, october.past_deadline), ("ready", True))
+            self.assertTrue(october.invoicing_locked, "the company locks invoicing (锁盘)")
+            late = self.create_fapiao(number="26442000000000055503", issue_date=date(2026, 10, 20))
+            clearing.with_user(self.clerk).action_check()
+            self.assertEqual((self.period().status, self.period().past_deadline), ("blocked", True))
+            self.company.clearing_four_eyes = True
+            late.uploaded = True
+            clearing.filing_line_ids.filtered(lambda line: line.tax_rate == 13.0).write(
+                {"amount_untaxed": 1800.0, "amount_tax": 234.0}
+            )
+            clearing.with_user(self.clerk).action_submit()
+            self.assertEqual(
+                (self.period().status, self.period().past_deadline), ("to_approve", True)
+            )
+            clearing.with_user(self.manager).action_approve()
+            self.assertEqual(
+                (self.period().status, self.period().past_deadline), ("cleared", False)
+            )
+        self.assertFalse(self.period(month=NOVEMBER).past_deadline)
+
+    def test_changed_since_the_check(self):
+        fapiao = self.create_fapiao(number="26442000000000055504", issue_date=date(2026, 10, 20))
+        clearing = self.new_clearing()
+        clearing.with_user(self.clerk).action_check()
+        october = self.period()
+        self.assertEqual((october.status, october.changed_since_check), ("blocked", False))
+        # The problems are fixed (uploaded, filed), not checked yet.
+        fapiao.with_user(self.clerk).uploaded = True
+        clearing.filing_line_ids.filtered(lambda line: line.tax_rate == 13.0).with_user(
+            self.clerk
+        ).write({"amount_untaxed": 1800.0, "amount_tax": 234.0})
+        october = self.period()
+        self.assertEqual((october.status, october.changed_since_check), ("blocked", True))
+        clearing.with_user(self.clerk).action_check()
+        october = self.period()
+        self.assertEqual((october.status, october.changed_since_check), ("ready", False))
+        # A new fapiao, an invoice of the month, a changed filing: each is a change.
+        late = self.create_fapiao(number="26442000000000055505", issue_date=date(2026, 10, 30))
+        self.assertTrue(self.period().changed_since_check, "a new fapiao of the month")
+        late.unlink()
+        self.assertFalse(self.period().changed_since_check, "the facts are those checked again")
+        self.posted_invoice([(10.0, self.tax_13)], date=date(2026, 10, 25))
+        self.assertTrue(self.period().changed_since_check, "an invoice of the month")
+        clearing.with_user(self.clerk).action_check()
+        self.assertFalse(self.period().changed_since_check)
+        clearing.with_user(self.clerk).filing_line_ids[0].amount_tax += 1
+        self.assertTrue(self.period().changed_since_check, "the filing")
+        self.assertFalse(self.period(month=NOVEMBER).changed_since_check, "nothing checked there")
+
+    def test_reopened_month(self):
+        clearing = self.new_clearing()
+        clearing.with_user(self.manager).action_submit()
+        self.assertEqual(self.period().status, "cleared")
+        clearing.with_user(self.manager).action_reopen("wrong rate")
+        october = self.period()
+        self.assertEqual((october.status, october.reopened, october.clearing_id),
+                         ("reopened", True, clearing))  # fmt: skip
+        with freeze_time("2026-11-17"):  # past its deadline, still reopened, never locked
+            october = self.period()
+            self.assertEqual((october.status, october.past_deadline), ("reopened", False))
+            self.assertFalse(self.company._clearing_locked_period())
+        again = october._draft_clearing()
+        self.assertNotEqual(again, clearing, "a new draft for the month")
+        again.write(
+            {
+                "filing_date": clearing.filing_date,
+                "filing_line_ids": [
+                    (0, 0, {name: line[name] for name in ("tax_rate", "amount_untaxed", "amount_tax")})
+                    for line in clearing.filing_line_ids
+                ],
+            }
+        )  # fmt: skip
+        again.with_user(self.clerk).action_check()
+        october = self.period()
+        self.assertEqual((october.status, october.reopened, october.clearing_id),
+                         ("ready", True, again))  # fmt: skip
+        again.with_user(self.manager).action_submit()
+        self.assertEqual(again.state, "cleared", again.failure_reason)
+        october = self.period()
+        self.assertEqual((october.status, october.reopened, october.clearing_id),
+                         ("cleared", False, again))  # fmt: skip
+
     def test_months_before_the_first_managed_one_are_not_overdue(self):
         self.create_fapiao(
             number="26442000000000055502", issue_date=date(2026, 8, 3), uploaded=True
@@ -200,7 +287,7 @@ class TestPeriodOverview(ClearingCommon):
         )["groups"]
         self.assertEqual(
             [g["status"] for g in groups],
-            ["open", "ready", "blocked", "to_approve", "overdue", "locked", "cleared"],
+            ["open", "ready", "blocked", "to_approve", "overdue", "locked", "reopened", "cleared"],
             "every status is a kanban column",
         )
 
