@@ -103,6 +103,7 @@ class InvoiceClearingFreeze(models.AbstractModel):
         """Freeze what is left of the checked scope and certify it (the caller ran the check)."""
         approver = approver or self.env.user
         self._check_invoices_unchanged()
+        self._check_fapiao_unchanged()
         expected = self.fapiao_count
         open_scope = SQL("id IN %s AND clearing_id IS NULL", self._scope_query().subselect())
         frozen = self._set_fapiao_clearing(self.id, open_scope)
