@@ -147,7 +147,8 @@ def main(registry, rounds, run_id):
         order = ORDERS[round_ % len(ORDERS)]
         outcome = run_round(registry, uid, company_id, buyer_id, round_, prepared, order)
         outcome.update(observe(registry, company_id, clearing_id, day))
-        if outcome["b"] == "registered":  # included: checking again now sees the fapiao
+        if outcome["b"] == "registered" and outcome["state"] != "cleared":
+            # Included: checking again now sees the fapiao.
             with registry.cursor() as cr:
                 env = odoo.api.Environment(cr, uid, {})
                 clearing = env["invoice.clearing"].browse(clearing_id)

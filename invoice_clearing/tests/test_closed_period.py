@@ -23,14 +23,11 @@ REOPEN = "until it is reopened"
 def cleared_clearing(env, company, scope, date_from, date_to, number_list=False):
     """A clearing of `company` in state cleared, as the period rule reads it (its approval is
     tested in test_clearing): the superuser sets what only the approval sets."""
-    clearing = (
-        env["invoice.clearing"]
-        .sudo()
-        .create({
-            "company_id": company.id, "scope": scope, "date_from": date_from,
-            "date_to": date_to, "number_list": number_list,
-        })  # fmt: skip
-    )
+    vals = {
+        "company_id": company.id, "scope": scope, "date_from": date_from,
+        "date_to": date_to, "number_list": number_list,
+    }  # fmt: skip
+    clearing = env["invoice.clearing"].sudo().create(vals)
     clearing.write({"state": "cleared"})
     return clearing
 
@@ -73,16 +70,18 @@ class TestClosedPeriod(ClearingCommon):
             lambda: self.create_fapiao(
                 user=self.clerk, number="26442000000000007002", issue_date=date(2026, 8, 31)
             ),
-            "2026-08", self.clearing.name,
+            "2026-08",
+            self.clearing.name,
         )
         # Several at once: refused together, naming the one inside.
+        both = [
+            self.fapiao_vals(number="26442000000000007003", issue_date=date(2026, 11, 2)),
+            self.fapiao_vals(number="26442000000000007004", issue_date="2026-10-31"),
+        ]
         self.assertRefused(
-            lambda: self.Fapiao.with_user(self.clerk).create([
-                self.fapiao_vals(number="26442000000000007003", issue_date=date(2026, 11, 2)),
-                self.fapiao_vals(number="26442000000000007004", issue_date="2026-10-31"),
-            ]),  # fmt: skip
+            lambda: self.Fapiao.with_user(self.clerk).create(both),
             "26442000000000007004", "2026-10-31",
-        )
+        )  # fmt: skip
         # The open month still takes fapiao.
         fapiao = self.create_fapiao(
             user=self.clerk, number="26442000000000007005", issue_date=date(2026, 11, 1)
@@ -134,17 +133,16 @@ class TestClosedPeriod(ClearingCommon):
             lambda: self.create_fapiao(
                 user=self.clerk, number="26442000000000007021", issue_date=date(2026, 10, 29)
             ),
-            again.name, REOPEN,
+            again.name,
+            REOPEN,
         )
 
     def test_message_in_the_users_language(self):
-        self.clerk.lang = "zh_CN"
+        Fapiao = self.Fapiao.with_user(self.clerk).with_context(lang="zh_CN")
+        vals = self.fapiao_vals(number="26442000000000007040", issue_date=date(2026, 10, 20))
         self.assertRefused(
-            lambda: self.create_fapiao(
-                user=self.clerk, number="26442000000000007040", issue_date=date(2026, 10, 20)
-            ),
-            "已由", self.clearing.name, "重新开启",
-        )  # fmt: skip
+            lambda: Fapiao.create(vals), "已由", self.clearing.name, "重新开启", "2026-10"
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -208,7 +206,9 @@ class TestClosedPeriodBureauImport(BureauImportCommon):
     def test_create_fapiao_of_a_bureau_line_in_a_cleared_period(self):
         batch = self.do_import(be.write_export_xlsx(self.month_rows()))
         line = batch.line_ids.filtered(lambda x: x.outcome == "bureau_only")
-        clearing = cleared_clearing(self.env, self.company, "date", date(2026, 10, 1), date(2026, 10, 15))
+        clearing = cleared_clearing(
+            self.env, self.company, "date", date(2026, 10, 1), date(2026, 10, 15)
+        )
         count = self.env["invoice.clearing.fapiao"].sudo().search_count([])
         with self.assertRaises(UserError) as caught:
             line.with_user(self.clerk).action_create_fapiao()

@@ -72,7 +72,11 @@ class TestClearedPeriods(ToolsCase):
         [
             (OCT, date(2026, 10, 10), "2026-10"),
             (OCT, date(2026, 8, 10), "2026-08"),
-            (OCT._replace(date_to=date(2026, 10, 20)), date(2026, 10, 10), "2026-10-01 – 2026-10-20"),
+            (
+                OCT._replace(date_to=date(2026, 10, 20)),
+                date(2026, 10, 10),
+                "2026-10-01 – 2026-10-20",
+            ),
             (RANGE, date(2026, 11, 3), "2026-11-01 – 2026-11-15"),
             (RANGE._replace(date_to=date(2026, 11, 30)), date(2026, 11, 3), "2026-11"),
         ],

@@ -27,8 +27,8 @@ def closing_clearings(*reads):
     """
     latest = {}
     for read in reads:
-        for row in read:
-            row = Clearing(*row)
+        for values in read:
+            row = Clearing(*values)
             known = latest.get(row.id)
             if known is None or _STATE_RANK.get(row.state, 0) > _STATE_RANK.get(known.state, 0):
                 latest[row.id] = row
@@ -56,7 +56,9 @@ def period_label(clearing, day):
     """The closed part of the month of `day` that `clearing` covers, for a message: the month
     ("2026-10") when it is closed whole, else its first and last closed days."""
     first, last = month_bounds(day)
-    start = max(first, clearing.date_from) if clearing.scope == "date" and clearing.date_from else first
+    start = (
+        max(first, clearing.date_from) if clearing.scope == "date" and clearing.date_from else first
+    )
     end = min(last, clearing.date_to)
     if (start, end) == (first, last):
         return day.strftime("%Y-%m")
