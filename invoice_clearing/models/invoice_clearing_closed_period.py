@@ -102,10 +102,11 @@ class InvoiceClearingClosedPeriod(models.AbstractModel):
         query = SQL(
             """SELECT id, name, scope, date_from, date_to, state, company_id FROM %s
                 WHERE company_id IN %s AND scope IN %s AND date_to IS NOT NULL
-                  AND state IN ('cleared', 'cancelled')""",
+                  AND state IN %s""",
             SQL.identifier(Clearing._table),
             tuple(company_ids),
             cleared_periods.CLOSING_SCOPES,
+            cleared_periods.READ_STATES,
         )
         Clearing.flush_model(["name", "scope", "date_from", "date_to", "state", "company_id"])
         own = self.env.execute_query(query)

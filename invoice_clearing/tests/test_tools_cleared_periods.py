@@ -2,7 +2,14 @@
 
 from datetime import date
 
-from ..tools.cleared_periods import Clearing, closes, closing_clearings, covering, period_label
+from ..tools.cleared_periods import (
+    READ_STATES,
+    Clearing,
+    closes,
+    closing_clearings,
+    covering,
+    period_label,
+)
 from .tools_case import ToolsCase, parametrize
 
 OCT = Clearing(1, "QK/2026/10/0001", "period", date(2026, 10, 1), date(2026, 10, 31), "cleared", 7)
@@ -39,6 +46,8 @@ class TestClearedPeriods(ToolsCase):
             NUMBERS,
         ]
         assert closing_clearings(rows) == [OCT]
+        # What the database is asked for: a draft read adds nothing to a cleared one.
+        assert READ_STATES == ("cleared", "cancelled")
 
     @parametrize(
         ("own", "fresh", "closing"),

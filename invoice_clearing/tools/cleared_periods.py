@@ -15,6 +15,8 @@ Clearing = namedtuple("Clearing", "id name scope date_from date_to state company
 
 # A clearing's life only moves forward: prepared, cleared, then reopened (cancelled) or never.
 _STATE_RANK = {"draft": 0, "to_approve": 0, "cleared": 1, "cancelled": 2}
+# The states a read needs: a clearing in none of them closes nothing, whatever another read says.
+READ_STATES = tuple(state for state, rank in _STATE_RANK.items() if rank)
 CLOSING_SCOPES = ("period", "date")
 
 
