@@ -2,6 +2,7 @@ from . import invoice_clearing_audited
 from . import invoice_clearing_fapiao_line
 from . import invoice_clearing_fapiao
 from . import invoice_clearing_fapiao_file
+from . import invoice_clearing_closed_period
 from . import invoice_clearing_check
 from . import invoice_clearing_approval
 from . import invoice_clearing_freeze

@@ -500,6 +500,36 @@ class InvoiceClearingCheck(models.AbstractModel):
             problems="\n".join(f"• {m}" for m in messages),
         )
 
+    def _check_fapiao_unchanged(self):
+        """Refuse if another session committed fapiao of the open scope this transaction cannot
+        see (registered, or re-dated into it, after this snapshot was taken): they would stay
+        open inside the cleared period. Registrations wait for no lock while this one is held
+        (see invoice.clearing.closed.period), so a fresh snapshot read now is complete.
+        """
+        if not self.env.registry.ready:  # installing: no other session, tables not committed
+            return
+        scope = SQL("FROM %s WHERE id IN %s",
+                    SQL.identifier(self.env["invoice.clearing.fapiao"]._table),
+                    self._scope_query().subselect())  # fmt: skip
+        summary = SQL("SELECT count(*), md5(string_agg(id::text, ',' ORDER BY id)) %s", scope)
+        self.env["invoice.clearing.fapiao"].flush_model()
+        [own] = self.env.execute_query(summary)
+        with closing(self.env.registry.cursor()) as fresh:
+            fresh.execute(summary)
+            if fresh.fetchone() == own:
+                return
+            fresh.execute(SQL("SELECT id %s", scope))
+            seen = {row[0] for row in fresh.fetchall()}
+        late = seen - {row[0] for row in self.env.execute_query(SQL("SELECT id %s", scope))}
+        if late:
+            raise UserError(
+                self.env._(
+                    "%(count)s fapiao of this scope were registered or changed while clearing. "
+                    "Check again and retry.",
+                    count=len(late),
+                )
+            )
+
     def _check_invoices_unchanged(self):
         """Refuse if another session committed invoices of the scope this transaction cannot see.
 

@@ -247,6 +247,11 @@ class InvoiceClearingFapiao(models.Model):
              v.get("number"), None)
             for v in vals_list
         )  # fmt: skip
+        self.env["invoice.clearing.closed.period"]._check_open(
+            (v.get("company_id", default_company), v.get("issue_date"),
+             " ".join(filter(None, (v.get("code"), v.get("number")))))
+            for v in vals_list
+        )  # fmt: skip
         fapiao = super(InvoiceClearingFapiao, self._lines_via_fapiao(vals_list)).create(vals_list)
         fapiao = fapiao.with_env(self.env)
         self.env["invoice.clearing.red.confirmation"]._use_for_red_fapiao(fapiao)
@@ -266,6 +271,7 @@ class InvoiceClearingFapiao(models.Model):
                  vals.get("code", f.code), vals.get("number", f.number), f.id)
                 for f in self
             )  # fmt: skip
+        self.env["invoice.clearing.closed.period"]._check_redated(self, vals)
         result = super(InvoiceClearingFapiao, self._lines_via_fapiao([vals])).write(vals)
         self.env["invoice.clearing.quota"]._fapiao_changed(vals)
         if RED_FORM_FIELDS & vals.keys():

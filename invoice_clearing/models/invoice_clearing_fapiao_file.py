@@ -109,6 +109,7 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
                 }
             )
         self._check_not_registered(company, proposals)
+        self._check_periods_open(company, proposals)
         self._link_invoices(company, proposals)
         self._find_origins(company, proposals)
         return proposals
@@ -251,6 +252,16 @@ class InvoiceClearingFapiaoFile(models.AbstractModel):
                         buyer=same.partner_id.display_name,
                     ),
                 )
+
+    @api.model
+    def _check_periods_open(self, company, proposals):
+        """No file dated in a cleared period: one check for the whole upload, naming the file."""
+        Closed = self.env["invoice.clearing.closed.period"]
+        found = Closed._first_closed(
+            (company.id, p["parsed"].issue_date, p["parsed"].number) for p in proposals
+        )
+        if found:
+            raise self._file_error(proposals[found[0]]["name"], Closed._closed_message(*found[1:]))
 
     @api.model
     def _link_invoices(self, company, proposals):

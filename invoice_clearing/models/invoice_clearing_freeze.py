@@ -107,6 +107,7 @@ class InvoiceClearingFreeze(models.AbstractModel):
         certificate is queued, rendered once this transaction has committed."""
         approver = approver or self.env.user
         self._check_invoices_unchanged()
+        self._check_fapiao_unchanged()
         expected = self.fapiao_count
         open_scope = SQL("id IN %s AND clearing_id IS NULL", self._scope_query().subselect())
         frozen = self._set_fapiao_clearing(self.id, open_scope)

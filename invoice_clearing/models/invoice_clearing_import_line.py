@@ -201,9 +201,13 @@ class InvoiceClearingImportLine(models.Model):
 
     # ------------------------------------------------------------------ actions
     def action_create_fapiao(self):
-        """At the bureau only: register the fapiao (uploaded) and link it to the chosen invoice."""
+        """At the bureau only: register the fapiao (uploaded) and link it to the chosen invoice.
+
+        The lines' fapiao are created together: one check of their periods for the batch.
+        """
         self._check_open()
         Fapiao = self.env["invoice.clearing.fapiao"]
+        vals_list = []
         for line in self:
             if line.outcome != "bureau_only" or line.fapiao_id:
                 raise UserError(
@@ -234,7 +238,7 @@ class InvoiceClearingImportLine(models.Model):
                         number=line.number,
                     )
                 )
-            fapiao = Fapiao.create(
+            vals_list.append(
                 {
                     "company_id": line.company_id.id,
                     "move_id": line.move_id.id,
@@ -253,6 +257,7 @@ class InvoiceClearingImportLine(models.Model):
                     "uploaded_import_id": line.import_id.id,
                 }
             )
+        for line, fapiao in zip(self, Fapiao.create(vals_list), strict=True):
             line.fapiao_id = fapiao
             line._resolve(self.env._("fapiao created from the bureau's export."))
         return True

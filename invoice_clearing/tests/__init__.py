@@ -8,6 +8,7 @@ from . import test_clearing_reopen
 from . import test_clearing_reopen_web
 from . import test_clearing_rpc
 from . import test_clearing_web
+from . import test_closed_period
 from . import test_deadline
 from . import test_fapiao
 from . import test_fapiao_files
@@ -37,6 +38,7 @@ from . import test_tools_bureau_export
 from . import test_tools_clearing_integrity
 from . import test_tools_clearing_summary
 from . import test_tools_clearing_xlsx
+from . import test_tools_cleared_periods
 from . import test_tools_digital_fapiao
 from . import test_tools_fapiao_amount
 from . import test_tools_fapiao_number
