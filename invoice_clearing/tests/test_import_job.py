@@ -269,8 +269,10 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
         self.addCleanup(patcher.stop)
 
     def chunks(self, batch):
-        return self.env["invoice.clearing.import.chunk"].sudo().search(
-            [("import_id", "=", batch.id), ("kind", "=", "rows")]
+        return (
+            self.env["invoice.clearing.import.chunk"]
+            .sudo()
+            .search([("import_id", "=", batch.id), ("kind", "=", "rows")])
         )
 
     def test_the_file_is_parsed_in_committed_slices_and_resumed_after_a_kill(self):
