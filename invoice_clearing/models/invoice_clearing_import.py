@@ -499,13 +499,15 @@ class InvoiceClearingImport(models.Model):
         return True
 
     def _job_reconcile(self, job):
-        """Stage 1, in slices that each commit: read the file once and stage its cells, parse
-        and check them JOB_PARSE_ROWS rows at a time, then reconcile the rows and store the
-        lines. A file of one slice is read, reconciled and stored in one transaction.
+        """Stage 1, in slices that each commit: read the file once and stage its cells; parse
+        and check them JOB_PARSE_ROWS rows at a time; check sheet 信息汇总表 against every
+        slice's fapiao; reconcile each slice and store its lines; last, the lines of the
+        period's fapiao the file lacks. A file of one slice is read, reconciled and stored in
+        one transaction.
 
-        Returns False when the run's time was used up between two slices. Row errors of every
-        slice are listed together once the last slice is parsed, as an immediate import lists
-        them: nothing of the file is applied before.
+        Returns False when the run's time was used up between two slices. The errors of every
+        slice are listed together, as an immediate import lists them, before the next step:
+        nothing of the file is applied before stage 2, and a refused file leaves no line.
         """
         Chunk = self.env["invoice.clearing.import.chunk"].sudo()  # sudo: the job's own staging
         chunks = Chunk.search([("import_id", "=", self.id)])
@@ -516,10 +518,8 @@ class InvoiceClearingImport(models.Model):
                 return True
             if not job._commit(0, remaining=len(chunks)):
                 return False
-        slices, details = (
-            chunks.filtered(lambda c: c.kind == "rows"),
-            chunks - chunks.filtered(lambda c: c.kind == "rows"),
-        )
+        slices = chunks.filtered(lambda c: c.kind == "rows")
+        details = chunks - slices
         head = slices[:1]._head()
         for chunk in slices.filtered(lambda c: not c.parsed):
             done = slices.filtered("parsed")
@@ -537,14 +537,75 @@ class InvoiceClearingImport(models.Model):
                 len(parsed.rows),
                 step=self.env._("%(rows)s rows of the file read and checked", rows=rows),
             )
-            remaining = len(slices.filtered(lambda c: not c.parsed)) + 1
-            if not job._commit(len(parsed.rows), remaining=remaining):
+            if not job._commit(len(parsed.rows), remaining=len(chunks)):
                 return False
-        self._job_store(
-            job, slices._parsed(), slices._errors(), details[:1]._cells() if details else None,
-            staged=True,
-        )  # fmt: skip
-        chunks.unlink()
+        if details and not details.parsed:
+            checked = bureau_export.ParsedExport(sheet=head.sheet)
+            lines = bureau_export.check_details_cells(
+                checked, details._cells(), slices._seen(), len(slices._errors())
+            )
+            details._done_details(lines, [error.render(self.env._) for error in checked.errors])
+            if not job._commit(0, remaining=len(chunks)):
+                return False
+        errors = slices._errors() + details._errors()
+        try:
+            bureau_export.check_export_rows(
+                head.sheet, sum(slices.mapped("row_count")), len(errors)
+            )
+        except FapiaoRuleError as error:
+            self._raise_errors([error])
+        if errors:
+            self._raise_errors(errors)
+        return self._job_reconcile_slices(job, slices, details)
+
+    def _job_reconcile_slices(self, job, slices, details):
+        """Reconcile the parsed slices one by one (the register read for each slice's numbers)
+        and store their lines, then the lines of the period's fapiao no slice named."""
+        detail_lines = details._detail_lines() if details else []
+        for chunk in slices.filtered(lambda c: not c.reconciled):
+            rows = chunk._parsed().rows
+            bureau_export.apply_detail_lines(rows, detail_lines)
+            result = self._reconcile_rows(
+                self.company_id, self.date_from, self.date_to, rows, part=True
+            )
+            if not result.errors:
+                for start in range(0, len(result.lines), JOB_LINE_CHUNK):
+                    self._insert_lines(result.lines[start : start + JOB_LINE_CHUNK])
+            chunk._done_reconciling(result.errors)
+            reconciled = sum(slices.filtered("reconciled").mapped("row_count"))
+            job._advance(
+                len(result.lines),
+                step=self.env._(
+                    "%(rows)s of %(total)s rows reconciled",
+                    rows=reconciled, total=sum(slices.mapped("row_count")),
+                ),
+            )  # fmt: skip
+            if not job._commit(len(result.lines), remaining=len(slices)):
+                return False
+        errors = slices._errors("reconcile_errors")  # rows outside the period, unknown numbers
+        if errors:
+            self._raise_errors(errors)
+        company_vat = tax_id.normalize_tax_id(self.company_id.vat)
+        with self.env.cr.savepoint():
+            lines = self.env["invoice.clearing.reconcile"]._odoo_only(
+                self.company_id, company_vat, self.date_from, self.date_to, self
+            )
+            for start in range(0, len(lines), JOB_LINE_CHUNK):
+                self._insert_lines(lines[start : start + JOB_LINE_CHUNK])
+            self.sudo().row_count = sum(slices.mapped("row_count"))  # sudo: the import's own
+            total = self.env["invoice.clearing.import.line"].search_count(
+                [("import_id", "=", self.id)]
+            )
+            job._advance(
+                max(total - job.done, 0),
+                total=total,
+                stage="reconciled",
+                progress=90.0,
+                step=self.env._(
+                    "%(total)s lines reconciled and stored: applying the outcome", total=total
+                ),
+            )
+            (slices | details).unlink()
         return True
 
     def _job_read_file(self, job, Chunk):
@@ -649,13 +710,14 @@ class InvoiceClearingImport(models.Model):
         return self._reconcile_rows(company, date_from, date_to, rows), row_count
 
     @api.model
-    def _reconcile_rows(self, company, date_from, date_to, rows):
-        """The Reconciliation of the parsed export `rows` with the company's register."""
+    def _reconcile_rows(self, company, date_from, date_to, rows, part=False):
+        """The Reconciliation of the parsed export `rows` (`part` of them: see _reconcile)
+        with the company's register."""
         company_vat = tax_id.normalize_tax_id(company.vat)
         if not company_vat:
             self._raise_no_vat(company)
         return self.env["invoice.clearing.reconcile"]._reconcile(
-            company, company_vat, date_from, date_to, rows
+            company, company_vat, date_from, date_to, rows, part=part
         )
 
     def _job_delete_lines(self):

@@ -26,19 +26,23 @@ class InvoiceClearingImportChunk(models.Model):
     import_id = fields.Many2one(
         "invoice.clearing.import", required=True, index=True, ondelete="cascade"
     )
-    kind = fields.Selection([("rows", "Rows"), ("details", "Sheet 信息汇总表")], required=True)
-    sequence = fields.Integer(required=True)
-    start = fields.Integer(help="Its first row's position below the header")
+    kind = fields.Selection(
+        [("rows", "Rows"), ("details", "Sheet 信息汇总表")], "Part", required=True
+    )
+    sequence = fields.Integer("Slice", required=True)
+    start = fields.Integer("First Row")  # its first row's position below the header
     sheet = fields.Char()
     header_row = fields.Integer()
     columns = fields.Text()  # JSON: canonical column -> index
     cells = fields.Text()  # JSON (spreadsheet.cells_json) until parsed
     parsed = fields.Boolean()
-    row_count = fields.Integer()
+    reconciled = fields.Boolean()
+    reconcile_errors = fields.Text()  # JSON: the engine's errors of its rows, rendered
+    row_count = fields.Integer("Rows")
     skipped_rows = fields.Integer()
-    rows = fields.Text()  # JSON: [bureau_export.row_values(row), ...]
-    keys = fields.Text()  # JSON: [[identity, row number], ...]
-    errors = fields.Text()  # JSON: [rendered error, ...]
+    rows = fields.Text("Parsed Rows")  # JSON: [bureau_export.row_values(row), ...]
+    keys = fields.Text("Fapiao Identities")  # JSON: [[identity, row number], ...]
+    errors = fields.Text("Row Errors")  # JSON: [rendered error, ...]
 
     _sequence_uniq = models.UniqueIndex("(import_id, kind, sequence)")
 
@@ -90,6 +94,29 @@ class InvoiceClearingImportChunk(models.Model):
             }
         )
 
+    def _done_details(self, lines, errors):
+        """Keep the lines of sheet 信息汇总表 (bureau_export.check_details_cells) and its
+        rendered `errors`, in place of its cells."""
+        self.ensure_one()
+        self.write(
+            {
+                "parsed": True,
+                "cells": False,
+                "rows": json.dumps(
+                    [bureau_export.detail_line_values(line) for line in lines], ensure_ascii=False
+                ),
+                "errors": json.dumps(errors, ensure_ascii=False),
+            }
+        )
+
+    def _detail_lines(self):
+        self.ensure_one()
+        return [bureau_export.detail_line_from(values) for values in json.loads(self.rows or "[]")]
+
+    def _done_reconciling(self, errors):
+        """This slice's lines are stored, or it is refused with the engine's rendered `errors`."""
+        self.write({"reconciled": True, "reconcile_errors": json.dumps(errors, ensure_ascii=False)})
+
     def _seen(self):
         """identity -> row number of the rows these slices parsed (for parse_cells_slice)."""
         seen = {}
@@ -98,8 +125,9 @@ class InvoiceClearingImportChunk(models.Model):
                 seen[tuple(key)] = row
         return seen
 
-    def _errors(self):
-        return [error for chunk in self for error in json.loads(chunk.errors or "[]")]
+    def _errors(self, field="errors"):
+        """The rendered errors of these slices: their rows' (`errors`) or the engine's."""
+        return [error for chunk in self for error in json.loads(chunk[field] or "[]")]
 
     def _parsed(self):
         """The ParsedExport of these parsed slices (rows and counts; their errors are apart)."""

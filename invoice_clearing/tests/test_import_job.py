@@ -351,3 +351,53 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
         self.assertFalse(
             self.env["invoice.clearing.import.chunk"].sudo().search([("import_id", "=", batch.id)])
         )
+
+    def test_slices_are_reconciled_one_by_one_and_resumed_after_a_kill(self):
+        """Each slice is reconciled against the register it names and its lines committed; a
+        run killed while storing a slice's lines resumes with that slice, and the lines of the
+        period's fapiao the file lacks come last: the outcome of a single run."""
+        data = be.write_export_xlsx(self.month_rows())
+        straight = self.import_straight(data)
+        self.slices(3)
+        batch = self.queue(data)
+        original = import_model.InvoiceClearingImport._insert_lines
+        calls = []
+
+        def die_on_second(this, lines):
+            calls.append(len(lines))
+            if len(calls) == 2:
+                raise SimulatedCrash
+            return original(this, lines)
+
+        with patch.object(import_model.InvoiceClearingImport, "_insert_lines", die_on_second):
+            try:
+                self.run_cron()
+            except SimulatedCrash:
+                self._crash()
+        self.assertEqual(calls, [3, 3], "a slice's rows, one slice at a time")
+        self.assertEqual(self.chunks(batch).mapped("reconciled"), [True, False, False])
+        self.assertEqual(len(batch.line_ids), 3, "the first slice's lines are committed")
+        self.assertFalse(self.f_text.uploaded, "nothing is applied before the last stage")
+        with patch.object(be, "read_export_cells", side_effect=AssertionError("read again")):
+            self.run_cron()
+        self.assertEqual(batch.job_id.run_ids.sorted("number").mapped("outcome"),
+                         ["interrupted", "done"])  # fmt: skip
+        self.assertEqual(self.snapshot(batch), straight, "the same outcome as one long run")
+
+    def test_a_row_outside_the_period_in_a_later_slice_refuses_the_file_as_one_run_does(self):
+        rows = self.month_rows()
+        rows[6]["issue_date"] = "2026-09-30 10:00:00"  # third slice
+        data = be.write_export_xlsx(rows)
+        one_run = self.queue(data)
+        self.run_cron()
+        self.assertEqual(one_run.job_state, "failed")
+        expected = one_run.failure_reason
+        self.assertIn("2026-09-30", expected)
+        one_run.sudo().unlink()
+        self.slices(3)
+        batch = self.queue(data)
+        self.run_cron()
+        self.assertEqual((batch.job_state, batch.state), ("failed", "failed"))
+        self.assertEqual(batch.failure_reason, expected)
+        self.assertFalse(batch.line_ids, "the first slices' lines are removed")
+        self.assertFalse(self.f_text.uploaded, "nothing imported or changed")

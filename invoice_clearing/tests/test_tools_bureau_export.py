@@ -534,11 +534,14 @@ class TestBureauExportSlices(ToolsCase):
             )
             rows += [be.row_from_values(be.row_values(row)) for row in parsed.rows]
             errors += parsed.errors
-        merged = be.ParsedExport(rows=rows, sheet=head.sheet)
-        be.apply_details_cells(
-            merged, sp.cells_from_json(details) if details else None, len(errors)
-        )
-        return len(blocks), rows, [str(error) for error in errors + merged.errors]
+        be.check_export_rows(head.sheet, len(rows), len(errors))
+        checked = be.ParsedExport(sheet=head.sheet)
+        if details:
+            lines = be.check_details_cells(checked, sp.cells_from_json(details), seen, len(errors))
+            lines = [be.detail_line_from(be.detail_line_values(line)) for line in lines]
+            for start in range(0, len(rows), size):  # each slice takes the lines of its rows
+                be.apply_detail_lines(rows[start : start + size], lines)
+        return len(blocks), rows, [str(error) for error in errors + checked.errors]
 
     def month(self):
         rows = [row(digital_number=f"264420000000000000{n:02d}") for n in range(1, 13)]

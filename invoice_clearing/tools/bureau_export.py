@@ -329,6 +329,13 @@ def apply_details_cells(parsed, details, errors_before=0):
     return parsed
 
 
+def check_export_rows(sheet, rows, errors):
+    """Refuse a sheet parsed in slices whose header has no fapiao rows (`rows` and `errors`:
+    how many its slices parsed and refused), as parse_export does."""
+    if not rows and not errors:
+        _no_rows(sheet)
+
+
 def _read_export(data, filename, max_bytes, parse):
     """parse(sheet name, its rows, rows of sheet 信息汇总表 or None) of the export `data`."""
     _check_file(data, max_bytes)
@@ -677,24 +684,52 @@ def _parse_row(sheet, number, cells):
 def _apply_details(parsed, rows):
     """Rates per fapiao from sheet 信息汇总表 (one row per fapiao line), and a fapiao's amounts
     per rate where it has several."""
+    lines = _detail_lines(parsed, rows, {row.key for row in parsed.rows})
+    if lines is not None:
+        parsed.has_details = True
+        apply_detail_lines(parsed.rows, lines)
+
+
+def _detail_lines(parsed, rows, keys):
+    """The lines (key, rate, exempt, amounts or None) of sheet 信息汇总表's `rows`, each of a
+    fapiao whose identity is in `keys`; their errors added to `parsed`'s; None without header."""
     rows = list(_take(rows))
     try:
         columns, header_row = _find_header(rows[:MAX_HEADER_ROW], DETAIL_SHEET, ("tax_rate",))
     except ExportError as error:
         parsed.errors.append(error)
-        return
-    parsed.has_details = True
-    by_key = {row.key: row for row in parsed.rows}
+        return None
     lines, _skipped = spreadsheet.parse_body(
         rows[header_row:],
         header_row + 1,
         columns,
-        lambda number, cells: _detail_line(cells, by_key, parsed.sheet),
+        lambda number, cells: _detail_line(cells, keys, parsed.sheet),
         skip=lambda row: _is_blank(row) or _is_footer(row),
         refuse=lambda number, error: _add_error(parsed, DETAIL_SHEET, number, error),
     )
+    return lines
+
+
+def check_details_cells(parsed, details, keys, errors_before=0):
+    """The lines of sheet 信息汇总表 of a file parsed in slices: (key, rate, exempt, amounts or
+    None) of sheet 信息汇总表's rows `details`, whose fapiao must be among the identities `keys`
+    of every slice's rows; their errors are added to `parsed` (an empty ParsedExport of the
+    sheet) after the `errors_before` the slices listed, as parse_export adds them."""
+    parsed.errors[:0] = [None] * errors_before
+    try:
+        return _detail_lines(parsed, details, keys) or []
+    finally:
+        del parsed.errors[:errors_before]
+
+
+def apply_detail_lines(rows, lines):
+    """The rates (and amounts per rate) of the detail `lines` on the `rows` they name; lines of
+    other rows are passed over (a slice's rows take the lines of the whole sheet)."""
+    by_key = {row.key: row for row in rows}
     rates, split, unsplit = {}, {}, set()
     for key, rate, exempt, amounts in lines:
+        if key not in by_key:
+            continue
         rates.setdefault(key, set()).add(rate)
         if exempt:
             by_key[key].tax_exempt = True
@@ -711,14 +746,26 @@ def _apply_details(parsed, rows):
             row.rate_lines = _rate_lines(row, split[key])
 
 
-def _detail_line(cells, by_key, sheet):
+def detail_line_values(line):
+    """A detail line (check_details_cells) as JSON values, and back with detail_line_from."""
+    key, rate, exempt, amounts = line
+    return [list(key), str(rate), exempt, [str(a) for a in amounts] if amounts else None]
+
+
+def detail_line_from(values):
+    key, rate, exempt, amounts = values
+    return (tuple(key), Decimal(rate), exempt,
+            tuple(Decimal(a) for a in amounts) if amounts else None)  # fmt: skip
+
+
+def _detail_line(cells, keys, sheet):
     """(key of its fapiao on sheet `sheet`, rate, exempt, (amount, tax) or None) of a line on
     sheet 信息汇总表."""
     code, legacy, digital, rounded = _identity(cells)
     key = _key(code, legacy, digital, rounded)
-    if key not in by_key and digital:
+    if key not in keys and digital:
         key = _key("", "", "", excel_rounded(digital))  # rounded on the other sheet
-    if key not in by_key:
+    if key not in keys:
         raise FapiaoRuleError(
             "number",
             _(
