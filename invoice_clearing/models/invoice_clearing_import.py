@@ -462,10 +462,10 @@ class InvoiceClearingImport(models.Model):
     def _job_run(self):
         """Hook of invoice.clearing.job, run as the importer, in two stages that each commit:
 
-        1. parse the file in slices of JOB_PARSE_ROWS rows, each committed with its rows
-           (`invoice.clearing.import.chunk`), then reconcile the rows and store every line (one
-           transaction: the lines are the staged result, the file is never read again); a file
-           of one slice is parsed, reconciled and stored in one transaction;
+        1. the file read once and its cells staged (`invoice.clearing.import.chunk`), parsed and
+           checked JOB_PARSE_ROWS rows at a time, then reconciled slice by slice and its lines
+           stored, each step committed (see _job_reconcile); a file of one slice is read,
+           reconciled and stored in one transaction;
         2. the outcome in one last transaction: uploaded flags (from the stored lines, on the
            register as it is then), superseded imports, messages.
 
@@ -639,7 +639,7 @@ class InvoiceClearingImport(models.Model):
             return self._job_store(job, parsed, rendered, details)
         return Chunk._stage_cells(self, cells, blocks, details)
 
-    def _job_store(self, job, parsed, errors, details, staged=False):
+    def _job_store(self, job, parsed, errors, details):
         """Reconcile the file's parsed rows and store its lines, in one savepoint; the job at
         stage reconciled. `errors`: the slices' row errors, rendered; `details`: the rows of
         sheet 信息汇总表 (None without it), applied first as parse_export applies them."""
@@ -661,7 +661,7 @@ class InvoiceClearingImport(models.Model):
                 self._insert_lines(lines[start : start + JOB_LINE_CHUNK])
             self.sudo().row_count = row_count  # sudo: set by the import itself, read-only
             job._advance(
-                max(total - job.done, 0) if staged else total,
+                total,
                 total=total,
                 stage="reconciled",
                 progress=90.0,
