@@ -24,6 +24,7 @@ from . import invoice_clearing_integrity
 from . import ir_attachment
 from . import invoice_clearing_import
 from . import invoice_clearing_import_line
+from . import invoice_clearing_import_chunk
 from . import invoice_clearing_reconcile
 from . import invoice_clearing_job
 from . import invoice_clearing_job_run

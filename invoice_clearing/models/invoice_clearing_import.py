@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import itertools
 import logging
 import time
 from collections import defaultdict
@@ -12,7 +13,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..tools import bureau_export, reconcile, tax_id
+from ..tools import bureau_export, reconcile, spreadsheet, tax_id
 from ..tools.rule_error import FapiaoRuleError
 from . import advisory_locks
 
@@ -28,6 +29,9 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 BACKGROUND_BYTES_PARAM = "invoice_clearing.import_background_bytes"
 DEFAULT_BACKGROUND_BYTES = 2 * 1024 * 1024
 JOB_LINE_CHUNK = 20_000  # lines per COPY of a background import (bounded text buffers)
+# Rows of the file a background import parses per committed slice: ~1 s of CPU on a quiet
+# machine, so that a run on a loaded server stays far inside Odoo's limits (see the README).
+JOB_PARSE_ROWS = 10_000
 RUNNING_JOB_STATES = ("queued", "running")
 JOB_FIELDS = frozenset({"job_id", "job_ids"})  # set by the import's own code only
 OUTCOMES = [
@@ -357,7 +361,11 @@ class InvoiceClearingImport(models.Model):
         self.env["invoice.clearing.import.line"]._insert_rows(self, lines)
 
     def _raise_errors(self, errors):
-        rendered = [error.render(self.env._) for error in errors[:MAX_LISTED_ERRORS]]
+        """Refuse the file, listing `errors` (FapiaoRuleError, or their text already rendered)."""
+        rendered = [
+            error if isinstance(error, str) else error.render(self.env._)
+            for error in errors[:MAX_LISTED_ERRORS]
+        ]
         if len(errors) > MAX_LISTED_ERRORS:
             rendered.append(
                 self.env._("… and %(count)s more.", count=len(errors) - MAX_LISTED_ERRORS)
@@ -454,8 +462,10 @@ class InvoiceClearingImport(models.Model):
     def _job_run(self):
         """Hook of invoice.clearing.job, run as the importer, in two stages that each commit:
 
-        1. parse and reconcile the file, and store every line (one transaction: the lines are
-           the staged result, the file is never read again);
+        1. the file read once and its cells staged (`invoice.clearing.import.chunk`), parsed and
+           checked JOB_PARSE_ROWS rows at a time, then reconciled slice by slice and its lines
+           stored, each step committed (see _job_reconcile); a file of one slice is read,
+           reconciled and stored in one transaction;
         2. the outcome in one last transaction: uploaded flags (from the stored lines, on the
            register as it is then), superseded imports, messages.
 
@@ -468,7 +478,9 @@ class InvoiceClearingImport(models.Model):
         job = self.job_id
         try:
             if job.stage != "reconciled":
-                self._job_reconcile(job)
+                if not self._job_reconcile(job):
+                    job._pause(self.env._("The cron's time slice was used up."), wake=True)
+                    return False
                 if not job._commit(job.done):
                     job._pause(self.env._("The cron's time slice was used up."), wake=True)
                     return False
@@ -487,14 +499,163 @@ class InvoiceClearingImport(models.Model):
         return True
 
     def _job_reconcile(self, job):
-        """Stage 1: parse and reconcile the file and store its lines, in one transaction."""
-        self._job_delete_lines()  # none unless an earlier version left some
-        data = base64.b64decode(self.with_context(bin_size=False).file or b"")
-        with self.env.cr.savepoint():
-            result, row_count = self._parse_and_reconcile(
-                self.company_id, self.date_from, self.date_to, data, self.file_name or ""
+        """Stage 1, in slices that each commit: read the file once and stage its cells; parse
+        and check them JOB_PARSE_ROWS rows at a time; check sheet 信息汇总表 against every
+        slice's fapiao; reconcile each slice and store its lines; last, the lines of the
+        period's fapiao the file lacks. A file of one slice is read, reconciled and stored in
+        one transaction.
+
+        Returns False when the run's time was used up between two slices. The errors of every
+        slice are listed together, as an immediate import lists them, before the next step:
+        nothing of the file is applied before stage 2, and a refused file leaves no line.
+        """
+        Chunk = self.env["invoice.clearing.import.chunk"].sudo()  # sudo: the job's own staging
+        chunks = Chunk.search([("import_id", "=", self.id)])
+        if not chunks:
+            self._job_delete_lines()  # none unless an earlier version left some
+            chunks = self._job_read_file(job, Chunk)
+            if chunks is True:  # the whole file in one slice: done
+                return True
+            if not job._commit(0, remaining=len(chunks)):
+                return False
+        slices = chunks.filtered(lambda c: c.kind == "rows")
+        details = chunks - slices
+        head = slices[:1]._head()
+        for chunk in slices.filtered(lambda c: not c.parsed):
+            done = slices.filtered("parsed")
+            seen, errors = done._seen(), done._errors()
+            listed = len(seen)
+            parsed = bureau_export.parse_cells_slice(
+                head, chunk._cells(), chunk.start, seen, len(errors)
             )
-            del data
+            chunk._done_parsing(
+                parsed, list(seen.items())[listed:],
+                [error.render(self.env._) for error in parsed.errors],
+            )  # fmt: skip
+            rows = sum(slices.filtered("parsed").mapped("row_count"))
+            job._advance(
+                len(parsed.rows),
+                step=self.env._("%(rows)s rows of the file read and checked", rows=rows),
+            )
+            if not job._commit(len(parsed.rows), remaining=len(chunks)):
+                return False
+        if details and not details.parsed:
+            checked = bureau_export.ParsedExport(sheet=head.sheet)
+            lines = bureau_export.check_details_cells(
+                checked, details._cells(), slices._seen(), len(slices._errors())
+            )
+            details._done_details(lines, [error.render(self.env._) for error in checked.errors])
+            if not job._commit(0, remaining=len(chunks)):
+                return False
+        errors = slices._errors() + details._errors()
+        try:
+            bureau_export.check_export_rows(
+                head.sheet, sum(slices.mapped("row_count")), len(errors)
+            )
+        except FapiaoRuleError as error:
+            self._raise_errors([error])
+        if errors:
+            self._raise_errors(errors)
+        return self._job_reconcile_slices(job, slices, details)
+
+    def _job_reconcile_slices(self, job, slices, details):
+        """Reconcile the parsed slices one by one (the register read for each slice's numbers)
+        and store their lines, then the lines of the period's fapiao no slice named."""
+        detail_lines = details._detail_lines() if details else []
+        for chunk in slices.filtered(lambda c: not c.reconciled):
+            rows = chunk._parsed().rows
+            bureau_export.apply_detail_lines(rows, detail_lines)
+            result = self._reconcile_rows(
+                self.company_id, self.date_from, self.date_to, rows, part=True
+            )
+            if not result.errors:
+                for start in range(0, len(result.lines), JOB_LINE_CHUNK):
+                    self._insert_lines(result.lines[start : start + JOB_LINE_CHUNK])
+            chunk._done_reconciling(result.errors)
+            reconciled = sum(slices.filtered("reconciled").mapped("row_count"))
+            job._advance(
+                len(result.lines),
+                step=self.env._(
+                    "%(rows)s of %(total)s rows reconciled",
+                    rows=reconciled, total=sum(slices.mapped("row_count")),
+                ),
+            )  # fmt: skip
+            if not job._commit(len(result.lines), remaining=len(slices)):
+                return False
+        errors = slices._errors("reconcile_errors")  # rows outside the period, unknown numbers
+        if errors:
+            self._raise_errors(errors)
+        company_vat = tax_id.normalize_tax_id(self.company_id.vat)
+        with self.env.cr.savepoint():
+            lines = self.env["invoice.clearing.reconcile"]._odoo_only(
+                self.company_id, company_vat, self.date_from, self.date_to, self
+            )
+            for start in range(0, len(lines), JOB_LINE_CHUNK):
+                self._insert_lines(lines[start : start + JOB_LINE_CHUNK])
+            self.sudo().row_count = sum(slices.mapped("row_count"))  # sudo: the import's own
+            total = self.env["invoice.clearing.import.line"].search_count(
+                [("import_id", "=", self.id)]
+            )
+            job._advance(
+                max(total - job.done, 0),
+                total=total,
+                stage="reconciled",
+                progress=90.0,
+                step=self.env._(
+                    "%(total)s lines reconciled and stored: applying the outcome", total=total
+                ),
+            )
+            (slices | details).unlink()
+        return True
+
+    def _job_read_file(self, job, Chunk):
+        """Read the file once: stage its cells in slices (the chunks, returned), or, when it is
+        one slice, parse, reconcile and store it at once (True)."""
+        data = base64.b64decode(self.with_context(bin_size=False).file or b"")
+
+        def read(cells):  # the file is open meanwhile: no ORM here, its errors would be masked
+            first = list(itertools.islice(cells.body, JOB_PARSE_ROWS + 1))
+            details = list(cells.details) if cells.details is not None else None
+            if len(first) <= JOB_PARSE_ROWS:
+                return cells, None, (first, details)
+            details = spreadsheet.cells_json(details) if details is not None else None
+            blocks = [(spreadsheet.cells_json(block), len(block))
+                      for block in _blocks(first, cells.body)]  # fmt: skip
+            cells.body = None
+            return cells, blocks, details
+
+        try:
+            cells, blocks, details = bureau_export.read_export_cells(
+                data, read, self.file_name or "", self._max_bytes()
+            )
+        except FapiaoRuleError as error:
+            self._raise_errors([error])
+        del data
+        if blocks is None:  # one slice
+            rows, details = details
+            parsed = bureau_export.parse_cells_slice(cells, rows, 0, {})
+            rendered = [error.render(self.env._) for error in parsed.errors]
+            parsed.errors = []
+            return self._job_store(job, parsed, rendered, details)
+        return Chunk._stage_cells(self, cells, blocks, details)
+
+    def _job_store(self, job, parsed, errors, details):
+        """Reconcile the file's parsed rows and store its lines, in one savepoint; the job at
+        stage reconciled. `errors`: the slices' row errors, rendered; `details`: the rows of
+        sheet 信息汇总表 (None without it), applied first as parse_export applies them."""
+        with self.env.cr.savepoint():
+            try:
+                bureau_export.apply_details_cells(parsed, details, len(errors))
+            except FapiaoRuleError as error:
+                self._raise_errors([error])
+            errors = errors + [error.render(self.env._) for error in parsed.errors]
+            if errors:
+                self._raise_errors(errors)
+            result = self._reconcile_rows(
+                self.company_id, self.date_from, self.date_to, parsed.rows
+            )
+            row_count = len(parsed.rows)
+            del parsed, details
             lines, total = result.lines, len(result.lines)
             for start in range(0, total, JOB_LINE_CHUNK):  # bounded text buffers
                 self._insert_lines(lines[start : start + JOB_LINE_CHUNK])
@@ -508,6 +669,7 @@ class InvoiceClearingImport(models.Model):
                     "%(total)s lines reconciled and stored: applying the outcome", total=total
                 ),
             )
+        return True
 
     def _job_outcome(self):
         """The fapiao to mark uploaded and not uploaded, from the stored lines and the register
@@ -543,15 +705,20 @@ class InvoiceClearingImport(models.Model):
             self._raise_errors([error])
         if parsed.errors:
             self._raise_errors(parsed.errors)
+        rows, row_count = parsed.rows, len(parsed.rows)
+        del parsed  # the lines keep what they need of the rows
+        return self._reconcile_rows(company, date_from, date_to, rows), row_count
+
+    @api.model
+    def _reconcile_rows(self, company, date_from, date_to, rows, part=False):
+        """The Reconciliation of the parsed export `rows` (`part` of them: see _reconcile)
+        with the company's register."""
         company_vat = tax_id.normalize_tax_id(company.vat)
         if not company_vat:
             self._raise_no_vat(company)
-        rows, row_count = parsed.rows, len(parsed.rows)
-        del parsed  # the lines keep what they need of the rows
-        result = self.env["invoice.clearing.reconcile"]._reconcile(
-            company, company_vat, date_from, date_to, rows
+        return self.env["invoice.clearing.reconcile"]._reconcile(
+            company, company_vat, date_from, date_to, rows, part=part
         )
-        return result, row_count
 
     def _job_delete_lines(self):
         """Remove the lines an interrupted or refused run stored (their candidates cascade)."""
@@ -566,6 +733,9 @@ class InvoiceClearingImport(models.Model):
     def _job_fail(self, reason):
         """Hook of invoice.clearing.job: remove what the runs stored, record why, notify."""
         self._job_delete_lines()
+        self.env["invoice.clearing.import.chunk"].sudo().search(
+            [("import_id", "=", self.id)]
+        ).unlink()
         self.sudo().failure_reason = reason  # sudo: set by the job only
         self.sudo().message_post(  # the importer may have lost access: that may be the reason
             body=self.env._(
@@ -623,6 +793,13 @@ class InvoiceClearingImport(models.Model):
 
     def action_open_other_seller(self):
         return self._action_lines("other_seller")
+
+
+def _blocks(first, rest):
+    """Lists of JOB_PARSE_ROWS rows of `first` (a list) then of the iterator `rest`."""
+    rows = itertools.chain(first, rest)
+    while block := list(itertools.islice(rows, JOB_PARSE_ROWS)):
+        yield block
 
 
 def _megabytes(size):

@@ -13,6 +13,14 @@ from ..tools import bureau_export, fapiao_number, reconcile, tax_id
 from ..tools.rule_error import FapiaoRuleError
 
 REGISTER_CHUNK = 10_000  # register rows fetched at a time
+# The columns of reconcile.RegisterFapiao but the last (whether of the period).
+COLUMNS = SQL(
+    """f.id, f.code, f.number, f.fapiao_type, f.issue_date,
+       (round(coalesce(f.amount_untaxed, 0), 2) * 100)::int8,
+       (round(coalesce(f.amount_tax, 0), 2) * 100)::int8,
+       (round(coalesce(f.amount_total, 0), 2) * 100)::int8, coalesce(f.tax_rate, 0), f.state,
+       f.is_red IS TRUE, f.buyer_vat, f.uploaded IS TRUE, f.clearing_id, f.partner_id"""
+)
 
 
 class InvoiceClearingReconcile(models.AbstractModel):
@@ -22,24 +30,62 @@ class InvoiceClearingReconcile(models.AbstractModel):
     _description = "Bureau Reconciliation"
 
     @api.model
-    def _reconcile(self, company, company_vat, date_from, date_to, rows):
+    def _reconcile(self, company, company_vat, date_from, date_to, rows, part=False):
         """The engine's Reconciliation of `rows`, its messages rendered, invoices proposed.
 
         `rows` are the parsed export's (bureau_export.ExportRow). Writes nothing. Raises a
         UserError for rows outside the period and for 数电 numbers Excel rounded that no single
-        register fapiao explains.
+        register fapiao explains. With `part`, `rows` are a part of the export (a slice of a
+        background import): the register is read for them only, the period's fapiao they lack
+        are not listed (see _odoo_only) and the errors are returned rendered in `errors`.
         """
-        register = self._read_register(company, date_from, date_to, rows)
+        if part:
+            register = self._read_register_part(company, date_from, date_to, rows)
+        else:
+            register = self._read_register(company, date_from, date_to, rows)
         result = reconcile.reconcile(rows, register, company_vat, date_from, date_to)
         if result.errors:
-            self.env["invoice.clearing.import"]._raise_errors(
-                [_Plain(self._render_message(code, params)) for code, params in result.errors]
-            )
+            rendered = [
+                _Plain(self._render_message(code, params)) for code, params in result.errors
+            ]
+            if part:
+                result.errors = [error.render(self.env._) for error in rendered]
+                return result
+            self.env["invoice.clearing.import"]._raise_errors(rendered)
         del register
         if result.bureau_only:
             moves, partner_by_vat = self._read_invoices(company, date_from, date_to, result)
             reconcile.propose(result.bureau_only, moves, partner_by_vat)
-        odoo_only = [line for line in result.lines if line.outcome == "odoo_only"]
+        self._render_lines(company, company_vat, result.lines)
+        return result
+
+    @api.model
+    def _odoo_only(self, company, company_vat, date_from, date_to, batch):
+        """The lines of the period's fapiao that no line of import `batch` names: what the
+        engine lists as in Odoo only, for an export reconciled part by part."""
+        Line = self.env["invoice.clearing.import.line"]
+        Line.flush_model()
+        where = SQL(
+            """f.company_id = %(company)s AND f.issue_date BETWEEN %(from)s AND %(to)s
+               AND NOT EXISTS (SELECT 1 FROM %(lines)s l
+                                WHERE l.import_id = %(batch)s AND l.fapiao_id = f.id)""",
+            company=company.id, lines=SQL.identifier(Line._table), batch=batch.id,
+            **{"from": date_from, "to": date_to},
+        )  # fmt: skip
+        register = self._fetch_register(
+            SQL(
+                "SELECT %s, true FROM %s f WHERE %s ORDER BY 5 DESC, 1 DESC",
+                COLUMNS, SQL.identifier(self.env["invoice.clearing.fapiao"]._table), where,
+            )
+        )  # fmt: skip
+        lines = [reconcile.odoo_only_line(fapiao) for fapiao in register]
+        self._render_lines(company, company_vat, lines)
+        return lines
+
+    @api.model
+    def _render_lines(self, company, company_vat, lines):
+        """Buyer names of odoo-only lines, and every line's messages in the user's language."""
+        odoo_only = [line for line in lines if line.outcome == "odoo_only"]
         partners = self.env["res.partner"].browse(
             {line.buyer_partner_id for line in odoo_only} - {None}
         )
@@ -51,7 +97,7 @@ class InvoiceClearingReconcile(models.AbstractModel):
             "company_vat": company_vat,
             "state_labels": self._state_labels(),
         }
-        for line in result.lines:
+        for line in lines:
             messages = line.message
             line.message = (
                 "\n".join(
@@ -60,7 +106,6 @@ class InvoiceClearingReconcile(models.AbstractModel):
                 if messages
                 else None
             )
-        return result
 
     @api.model
     def _read_register(self, company, date_from, date_to, rows):
@@ -70,18 +115,9 @@ class InvoiceClearingReconcile(models.AbstractModel):
         digital = sorted(fapiao_number.DIGITAL_KINDS)
         digital_numbers = [row.digital_number for row in rows if row.digital_number]
         legacy = [(row.code, row.number) for row in rows if not row.digital_number and row.number]
-        columns = SQL(
-            """f.id, f.code, f.number, f.fapiao_type, f.issue_date,
-               (round(coalesce(f.amount_untaxed, 0), 2) * 100)::int8,
-               (round(coalesce(f.amount_tax, 0), 2) * 100)::int8,
-               (round(coalesce(f.amount_total, 0), 2) * 100)::int8, coalesce(f.tax_rate, 0), f.state, f.is_red IS TRUE,
-               f.buyer_vat, f.uploaded IS TRUE, f.clearing_id, f.partner_id"""
-        )
-        # A server-side cursor read in chunks: neither libpq nor Python holds 100,000 raw rows.
-        self.env.cr.execute(
+        return self._fetch_register(
             SQL(
-                """DECLARE invoice_clearing_register NO SCROLL CURSOR FOR
-                   SELECT %(columns)s, true FROM %(table)s f
+                """SELECT %(columns)s, true FROM %(table)s f
                     WHERE f.company_id = %(company)s AND f.issue_date BETWEEN %(from)s AND %(to)s
                    UNION ALL
                    SELECT %(columns)s, false FROM %(table)s f
@@ -97,7 +133,7 @@ class InvoiceClearingReconcile(models.AbstractModel):
                       AND (coalesce(f.code, ''), f.number) IN (
                           SELECT * FROM unnest(%(codes)s::varchar[], %(legacy)s::varchar[]))
                  ORDER BY 5 DESC, 1 DESC""",
-                columns=columns,
+                columns=COLUMNS,
                 table=SQL.identifier(Fapiao._table),
                 company=company.id,
                 digital=tuple(digital),
@@ -107,6 +143,49 @@ class InvoiceClearingReconcile(models.AbstractModel):
                 **{"from": date_from, "to": date_to},
             )
         )
+
+    @api.model
+    def _read_register_part(self, company, date_from, date_to, rows):
+        """RegisterFapiao of the company that a part of an export's `rows` name by number, of any
+        date, and the period's 数电 fapiao when a row's number was rounded by Excel (one query);
+        none marked of the period: the part lists no fapiao as in Odoo only."""
+        Fapiao = self.env["invoice.clearing.fapiao"]
+        Fapiao.flush_model()
+        digital = sorted(fapiao_number.DIGITAL_KINDS)
+        legacy = [(row.code, row.number) for row in rows if not row.digital_number and row.number]
+        return self._fetch_register(
+            SQL(
+                """SELECT %(columns)s, false FROM %(table)s f
+                    WHERE f.company_id = %(company)s AND f.fapiao_type IN %(digital)s
+                      AND f.number IN (SELECT unnest(%(numbers)s::varchar[]))
+                   UNION
+                   SELECT %(columns)s, false FROM %(table)s f
+                    WHERE f.company_id = %(company)s AND f.fapiao_type NOT IN %(digital)s
+                      AND (coalesce(f.code, ''), f.number) IN (
+                          SELECT * FROM unnest(%(codes)s::varchar[], %(legacy)s::varchar[]))
+                   UNION
+                   SELECT %(columns)s, false FROM %(table)s f
+                    WHERE %(rounded)s AND f.company_id = %(company)s
+                      AND f.issue_date BETWEEN %(from)s AND %(to)s
+                      AND f.fapiao_type IN %(digital)s
+                 ORDER BY 5 DESC, 1 DESC""",
+                columns=COLUMNS,
+                table=SQL.identifier(Fapiao._table),
+                company=company.id,
+                digital=tuple(digital),
+                numbers=[row.digital_number for row in rows if row.digital_number],
+                codes=[code for code, _number in legacy],
+                legacy=[number for _code, number in legacy],
+                rounded=any(row.rounded_number for row in rows),
+                **{"from": date_from, "to": date_to},
+            )
+        )
+
+    @api.model
+    def _fetch_register(self, query):
+        """The RegisterFapiao of `query` (selecting COLUMNS and whether of the period)."""
+        # A server-side cursor read in chunks: neither libpq nor Python holds 100,000 raw rows.
+        self.env.cr.execute(SQL("DECLARE invoice_clearing_register NO SCROLL CURSOR FOR %s", query))
         # One object per distinct code, kind, date, rate, state, buyer and partner, not one per
         # fapiao: a third of the register's memory at 100,000 fapiao.
         caches = {index: {} for index in (1, 3, 4, 8, 9, 11, 14)}

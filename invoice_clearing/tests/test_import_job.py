@@ -260,3 +260,144 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
         self.assertTrue(clearing.problem_ids.filtered(lambda p: "differ from" in p.message))
         self.run_cron()
         self.assertEqual((first.superseded_by_id, first.state), (second, "superseded"))
+
+    # ------------------------------------------------------------ stage 1 in slices
+    def slices(self, rows):
+        """Stage 1 of a bigger file: `rows` rows per parsed slice (9 below the header: 3 slices)."""
+        patcher = patch.object(import_model, "JOB_PARSE_ROWS", rows)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def chunks(self, batch):
+        return (
+            self.env["invoice.clearing.import.chunk"]
+            .sudo()
+            .search([("import_id", "=", batch.id), ("kind", "=", "rows")])
+        )
+
+    def test_the_file_is_parsed_in_committed_slices_and_resumed_after_a_kill(self):
+        """The file is read once and staged; each slice is parsed in its own transaction; a run
+        paused or killed mid stage 1 resumes after the last committed slice, and the outcome
+        is the one of a single run."""
+        data = be.write_export_xlsx(self.month_rows())
+        straight = self.import_straight(data)  # one slice: read, reconciled, stored at once
+        self.slices(3)
+        batch = self.queue(data)
+        # Run 1: the run's opening, the staged cells, the first slice: then its time is up.
+        self.time_left = [float("inf"), float("inf"), 0]
+        self.run_cron()
+        self.assertEqual((batch.job_state, batch.state), ("running", "processing"))
+        self.assertEqual(batch.job_id.run_ids.mapped("outcome"), ["paused"])
+        self.assertEqual(self.chunks(batch).mapped("parsed"), [True, False, False])
+        self.assertEqual(self.chunks(batch).mapped("start"), [0, 3, 6])
+        self.assertFalse(batch.line_ids)
+        self.assertFalse(self.f_text.uploaded, "nothing is applied before the last stage")
+        # Run 2: parses the second slice, committed, then the worker dies on the third.
+        parse = be.parse_cells_slice
+        calls = []
+
+        def die_on_second(*args, **kwargs):
+            calls.append(args[2])
+            if len(calls) == 2:
+                raise SimulatedCrash
+            return parse(*args, **kwargs)
+
+        with (
+            patch.object(be, "read_export_cells", side_effect=AssertionError("read again")),
+            patch.object(be, "parse_cells_slice", die_on_second),
+        ):
+            try:
+                self.run_cron()
+            except SimulatedCrash:
+                self._crash()
+        self.assertEqual(calls, [3, 6], "each slice from its own first row")
+        self.assertEqual(self.chunks(batch).mapped("parsed"), [True, True, False])
+        self.assertFalse(batch.line_ids)
+        # Run 3 parses the last slice, reconciles and applies: the file is not read again.
+        with patch.object(be, "read_export_cells", side_effect=AssertionError("read again")):
+            self.run_cron()
+        runs = batch.job_id.run_ids.sorted("number")
+        self.assertEqual(runs.mapped("outcome"), ["paused", "interrupted", "done"])
+        self.assertFalse(
+            self.env["invoice.clearing.import.chunk"].sudo().search([("import_id", "=", batch.id)]),
+            "the staged slices are removed with the stage",
+        )
+        self.assertEqual(self.snapshot(batch), straight, "the same outcome as one long run")
+
+    def test_a_bad_row_in_a_later_slice_refuses_the_file_as_one_run_does(self):
+        """Row errors of every slice are listed together, the same message as when the file is
+        one slice, and nothing is imported or changed; a row repeated in another slice too."""
+        rows = self.month_rows()
+        rows[1]["issue_date"] = "not a date"  # first slice
+        rows[7]["amount_total"] = "abc"  # last slice
+        rows.append(dict(rows[0]))  # listed again, two slices later
+        data = be.write_export_xlsx(rows)
+        one_run = self.queue(data)
+        self.run_cron()
+        self.assertEqual(one_run.job_state, "failed")
+        expected = one_run.failure_reason
+        self.assertIn("第 5 行", expected)
+        self.assertIn("第 11 行", expected)
+        self.assertIn("第 12 行", expected)
+        one_run.sudo().unlink()
+        self.slices(3)
+        batch = self.queue(data)
+        self.run_cron()
+        self.assertEqual((batch.job_state, batch.state), ("failed", "failed"))
+        self.assertGreater(batch.job_id.run_ids.processed, 0, "the first slices were parsed")
+        self.assertEqual(batch.failure_reason, expected)
+        self.assertFalse(batch.line_ids)
+        self.assertFalse(self.f_text.uploaded, "nothing imported or changed")
+        self.assertFalse(
+            self.env["invoice.clearing.import.chunk"].sudo().search([("import_id", "=", batch.id)])
+        )
+
+    def test_slices_are_reconciled_one_by_one_and_resumed_after_a_kill(self):
+        """Each slice is reconciled against the register it names and its lines committed; a
+        run killed while storing a slice's lines resumes with that slice, and the lines of the
+        period's fapiao the file lacks come last: the outcome of a single run."""
+        data = be.write_export_xlsx(self.month_rows())
+        straight = self.import_straight(data)
+        self.slices(3)
+        batch = self.queue(data)
+        original = import_model.InvoiceClearingImport._insert_lines
+        calls = []
+
+        def die_on_second(this, lines):
+            calls.append(len(lines))
+            if len(calls) == 2:
+                raise SimulatedCrash
+            return original(this, lines)
+
+        with patch.object(import_model.InvoiceClearingImport, "_insert_lines", die_on_second):
+            try:
+                self.run_cron()
+            except SimulatedCrash:
+                self._crash()
+        self.assertEqual(calls, [3, 3], "a slice's rows, one slice at a time")
+        self.assertEqual(self.chunks(batch).mapped("reconciled"), [True, False, False])
+        self.assertEqual(len(batch.line_ids), 3, "the first slice's lines are committed")
+        self.assertFalse(self.f_text.uploaded, "nothing is applied before the last stage")
+        with patch.object(be, "read_export_cells", side_effect=AssertionError("read again")):
+            self.run_cron()
+        self.assertEqual(batch.job_id.run_ids.sorted("number").mapped("outcome"),
+                         ["interrupted", "done"])  # fmt: skip
+        self.assertEqual(self.snapshot(batch), straight, "the same outcome as one long run")
+
+    def test_a_row_outside_the_period_in_a_later_slice_refuses_the_file_as_one_run_does(self):
+        rows = self.month_rows()
+        rows[6]["issue_date"] = "2026-09-30 10:00:00"  # third slice
+        data = be.write_export_xlsx(rows)
+        one_run = self.queue(data)
+        self.run_cron()
+        self.assertEqual(one_run.job_state, "failed")
+        expected = one_run.failure_reason
+        self.assertIn("2026-09-30", expected)
+        one_run.sudo().unlink()
+        self.slices(3)
+        batch = self.queue(data)
+        self.run_cron()
+        self.assertEqual((batch.job_state, batch.state), ("failed", "failed"))
+        self.assertEqual(batch.failure_reason, expected)
+        self.assertFalse(batch.line_ids, "the first slices' lines are removed")
+        self.assertFalse(self.f_text.uploaded, "nothing imported or changed")

@@ -507,3 +507,82 @@ class TestCsvStream(ToolsCase):
     def test_fuzz_streamed_rows(self, data):
         for delimiter in sp.CSV_DELIMITERS:
             assert self.streamed(data, delimiter) == self.whole(data, delimiter)
+
+
+class TestBureauExportSlices(ToolsCase):
+    """A background import reads the file's cells once, stages them as JSON and parses them slice
+    by slice: the rows, errors and rates are the ones parse_export finds in one go."""
+
+    def parse_in_slices(self, data, size):
+        def stage(cells):
+            body = list(cells.body)
+            blocks = [
+                sp.cells_json(body[start : start + size]) for start in range(0, len(body), size)
+            ]
+            details = sp.cells_json(cells.details) if cells.details is not None else None
+            return (
+                be.ExportCells(cells.sheet, cells.columns, cells.header_row, None),
+                blocks,
+                details,
+            )
+
+        head, blocks, details = be.read_export_cells(data, stage)
+        seen, errors, rows = {}, [], []
+        for index, block in enumerate(blocks):
+            parsed = be.parse_cells_slice(
+                head, sp.cells_from_json(block), index * size, seen, len(errors)
+            )
+            rows += [be.row_from_values(be.row_values(row)) for row in parsed.rows]
+            errors += parsed.errors
+        be.check_export_rows(head.sheet, len(rows), len(errors))
+        checked = be.ParsedExport(sheet=head.sheet)
+        if details:
+            lines = be.check_details_cells(checked, sp.cells_from_json(details), seen, len(errors))
+            lines = [be.detail_line_from(be.detail_line_values(line)) for line in lines]
+            for start in range(0, len(rows), size):  # each slice takes the lines of its rows
+                be.apply_detail_lines(rows[start : start + size], lines)
+        return len(blocks), rows, [str(error) for error in errors + checked.errors]
+
+    def month(self):
+        rows = [row(digital_number=f"264420000000000000{n:02d}") for n in range(1, 13)]
+        rows[1]["issue_date"] = "not a date"
+        rows[4]["issue_date"] = datetime(2026, 10, 3, 8, 0)  # a date cell
+        rows[6]["digital_number"] = 26442000000000000077  # Excel's number
+        rows[9] = dict(rows[2])  # listed again, in another slice
+        return rows
+
+    def test_slices_give_the_rows_and_errors_of_one_parse(self):
+        rows = self.month()
+        details = [
+            {"digital_number": f"264420000000000000{n:02d}", "issue_date": "2026-10-15",
+             "item_name": "服务", "amount_untaxed": untaxed, "tax_rate": rate, "amount_tax": tax}
+            for n in (1, 12) for untaxed, rate, tax in (("50.00", "13%", "6.50"), ("50.00", "13%", "6.50"))
+        ]  # fmt: skip
+        for data in (be.write_export_xlsx(rows, details=details), be.write_export_csv(rows)):
+            whole = be.parse_export(data)
+            self.assertTrue(whole.errors)
+            count, parsed, errors = self.parse_in_slices(data, 4)
+            self.assertGreater(count, 2)
+            self.assertEqual(parsed, whole.rows)
+            self.assertEqual(errors, [str(error) for error in whole.errors])
+            self.assertIn("listed a second time", errors[-1])  # found across slices
+
+    def test_errors_stop_where_one_parse_stops(self):
+        rows = [row(digital_number=f"2644200000{n:010d}", issue_date="bad") for n in range(205)]
+        data = be.write_export_csv(rows)
+        whole = [str(error) for error in be.parse_export(data).errors]
+        self.assertEqual(len(whole), be.MAX_ERRORS + 1)
+        self.assertEqual(self.parse_in_slices(data, 50)[2], whole)
+
+    def test_cells_keep_their_types_through_json(self):
+        cells = [("文本", 1, 2.5, 26442000000000000000.0, None, True,
+                  datetime(2026, 10, 3, 8, 0), date(2026, 10, 3), Decimal("1.10"))]  # fmt: skip
+        self.assertEqual(sp.cells_from_json(sp.cells_json(cells)), [list(cells[0])])
+
+    def test_a_header_without_rows_is_refused_after_the_slices(self):
+        data = be.write_export_csv([])
+        with self.assertRaises(be.ExportError) as whole:
+            be.parse_export(data)
+        with self.assertRaises(be.ExportError) as sliced:
+            self.parse_in_slices(data, 4)
+        self.assertEqual(str(sliced.exception), str(whole.exception))

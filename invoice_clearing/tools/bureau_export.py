@@ -13,6 +13,7 @@ import calendar
 import csv
 import functools
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -189,6 +190,48 @@ class ExportRow:
         return self.tax_rates[0] if len(self.tax_rates) == 1 else None
 
 
+_DECIMALS = frozenset({"amount_untaxed", "amount_tax", "amount_total"})
+
+
+def row_values(row):
+    """The ExportRow `row` as JSON values (a slice of a background import is staged so)."""
+    values = []
+    for name in ExportRow.__slots__:
+        value = getattr(row, name)
+        if name == "issue_date":
+            value = value.isoformat()
+        elif name in _DECIMALS:
+            value = str(value)
+        elif name == "tax_rates":
+            value = [str(rate) for rate in value]
+        elif name == "rate_lines":
+            value = [[str(rate), exempt, str(untaxed), str(tax)]
+                     for rate, exempt, untaxed, tax in value]  # fmt: skip
+        values.append(value)
+    return values
+
+
+def row_from_values(values, names=None):
+    """The ExportRow of row_values(row); `names` (a dict) keeps one string per repeated text."""
+    names = {} if names is None else names
+    fields_ = {}
+    for name, raw in zip(ExportRow.__slots__, values, strict=True):
+        value = raw
+        if name == "issue_date":
+            value = date.fromisoformat(raw)
+        elif name in _DECIMALS:
+            value = Decimal(raw)
+        elif name == "tax_rates":
+            value = tuple(Decimal(rate) for rate in raw)
+        elif name == "rate_lines":
+            value = tuple((Decimal(rate), exempt, Decimal(untaxed), Decimal(tax))
+                          for rate, exempt, untaxed, tax in raw)  # fmt: skip
+        elif isinstance(raw, str):
+            value = names.setdefault(raw, raw)
+        fields_[name] = value
+    return ExportRow(**fields_)
+
+
 @dataclass(slots=True)
 class ParsedExport:
     rows: list = field(default_factory=list)
@@ -207,6 +250,109 @@ def parse_export(data, filename="", max_bytes=MAX_BYTES):
     Returns a ParsedExport whose `errors` list every unusable row; raises ExportError when the
     file as a whole is not an export (too large, empty, binary, wrong columns).
     """
+    return _read_export(data, filename, max_bytes, _parse_sheets)
+
+
+@dataclass(slots=True)
+class ExportCells:
+    """The cells of an export as read, before any check of its rows: what an import that
+    works in bounded slices stages once, then parses slice by slice (parse_cells_slice)."""
+
+    sheet: str
+    columns: dict  # canonical column -> index
+    header_row: int  # row number of the header; the body starts below it
+    body: object  # the rows below the header (tuples of cells), title rows excluded
+    details: object = None  # the rows of sheet 信息汇总表, or None without that sheet
+
+
+def read_export_cells(data, consume, filename="", max_bytes=MAX_BYTES):
+    """consume(ExportCells) of the export `data`, called while the file is open (its rows are
+    iterators), and its result. Raises ExportError as parse_export does for a file that is no
+    export or whose header lacks a column."""
+
+    def read(sheet, rows, details):
+        rows = iter(rows)
+        head = list(itertools.islice(rows, MAX_HEADER_ROW))
+        columns, header_row = _find_header(head, sheet, REQUIRED)
+        body = _chain(head[header_row:], rows)
+        return consume(ExportCells(sheet, columns, header_row, body,
+                                   details() if details is not None else None))  # fmt: skip
+
+    return _read_export(data, filename, max_bytes, read)
+
+
+def parse_cells_slice(cells, rows, start, seen, errors_before=0):
+    """ParsedExport of `rows`, the body rows of `cells` from the `start`-th (title, blank and
+    footer rows counted), checked as parse_export checks them.
+
+    `seen` maps the identity of each row the earlier slices parsed to its row number (this
+    slice adds its own), so that a row listed twice is refused across slices too;
+    `errors_before` row errors were listed by the earlier slices (the list stops where
+    parse_export's stops). Sheet 信息汇总表 is applied once every slice is parsed
+    (apply_details_cells).
+    """
+    sheet = cells.sheet
+    parsed = ParsedExport(sheet=sheet, skipped_rows=cells.header_row if start == 0 else 0)
+    parsed.errors[:0] = [None] * errors_before  # add_row_error counts the earlier slices'
+    parsed.rows, skipped = spreadsheet.parse_body(
+        rows,
+        cells.header_row + 1 + start,
+        cells.columns,
+        lambda number, values: _parse_row(sheet, number, values),
+        skip=lambda row: _is_blank(row) or _is_footer(row),
+        refuse=lambda number, error: _add_error(parsed, sheet, number, error),
+        key=lambda result: (result.key, result.display_number),
+        duplicate=_(
+            "Fapiao %(number)s is listed a second time (first in row %(first)s). Remove the "
+            "duplicate row or export the file again."
+        ),
+        seen=seen,
+    )
+    del parsed.errors[:errors_before]
+    parsed.skipped_rows += skipped
+    return parsed
+
+
+def apply_details_cells(parsed, details, errors_before=0):
+    """The rates of sheet 信息汇总表 (its rows `details`, or None) on `parsed`, every row of the
+    export parsed in slices; its errors follow the `errors_before` the slices listed, as
+    parse_export adds them. A sheet with a header but no rows is refused as parse_export does."""
+    if not parsed.rows and not errors_before:
+        _no_rows(parsed.sheet)
+    if details is None:
+        return parsed
+    parsed.errors[:0] = [None] * errors_before
+    try:
+        _apply_details(parsed, details)
+    finally:
+        del parsed.errors[:errors_before]
+    return parsed
+
+
+def check_export_rows(sheet, rows, errors):
+    """Refuse a sheet parsed in slices whose header has no fapiao rows (`rows` and `errors`:
+    how many its slices parsed and refused), as parse_export does."""
+    if not rows and not errors:
+        _no_rows(sheet)
+
+
+def _read_export(data, filename, max_bytes, parse):
+    """parse(sheet name, its rows, rows of sheet 信息汇总表 or None) of the export `data`."""
+    _check_file(data, max_bytes)
+    if data[:4] == spreadsheet.XLSX_MAGIC:
+        return _parse_xlsx(bytes(data), parse)
+    return _parse_csv(bytes(data), filename, parse)
+
+
+def _parse_sheets(sheet, rows, details):
+    parsed = _parse_rows(sheet, rows)
+    if details is not None:
+        _apply_details(parsed, details())
+    return parsed
+
+
+def _check_file(data, max_bytes):
+    """Refuse a file that is no export whatever its rows: not bytes, too large, empty, .xls."""
     if not isinstance(data, (bytes, bytearray)):
         raise ExportError(_("The file is empty. Choose the file exported from 全量发票查询."))
     if len(data) > max_bytes:
@@ -220,8 +366,6 @@ def parse_export(data, filename="", max_bytes=MAX_BYTES):
         )
     if not data.strip():
         raise ExportError(_("The file is empty. Choose the file exported from 全量发票查询."))
-    if data[:4] == spreadsheet.XLSX_MAGIC:
-        return _parse_xlsx(bytes(data))
     if data[:8] == spreadsheet.XLS_MAGIC:
         raise ExportError(
             _(
@@ -229,13 +373,12 @@ def parse_export(data, filename="", max_bytes=MAX_BYTES):
                 ".xlsx and import that file."
             )
         )
-    return _parse_csv(bytes(data), filename)
 
 
-def _parse_xlsx(data):
+def _parse_xlsx(data, parse):
     """Rows of the export's sheets; the same rows and messages whichever reader reads them."""
     try:
-        return _parse_workbook(*spreadsheet.open_xlsx(data))
+        return _parse_workbook(*spreadsheet.open_xlsx(data), parse)
     except spreadsheet.Unreadable:
         raise ExportError(
             _(
@@ -245,7 +388,7 @@ def _parse_xlsx(data):
         ) from None
 
 
-def _parse_workbook(names, sheet_rows, close):
+def _parse_workbook(names, sheet_rows, close, parse):
     """Parse the basic sheet (and the detail sheet's rates) of a workbook with these sheet `names`."""
     try:
         if BASIC_SHEET in names:
@@ -261,10 +404,10 @@ def _parse_workbook(names, sheet_rows, close):
                 sheet=BASIC_SHEET,
                 names=", ".join(names),
             )
-        parsed = _parse_rows(sheet, sheet_rows(sheet))
+        details = None
         if DETAIL_SHEET in names and sheet != DETAIL_SHEET:
-            _apply_details(parsed, sheet_rows(DETAIL_SHEET))
-        return parsed
+            details = functools.partial(sheet_rows, DETAIL_SHEET)
+        return parse(sheet, sheet_rows(sheet), details)
     except ExportError:
         raise
     except Exception:  # a damaged sheet inside a valid archive
@@ -278,7 +421,7 @@ def _parse_workbook(names, sheet_rows, close):
         close()
 
 
-def _parse_csv(data, filename):
+def _parse_csv(data, filename, parse):
     """Rows of a CSV export, decoded as they are read (the text is never held whole)."""
     try:
         encoding = spreadsheet.csv_encoding(data)
@@ -306,7 +449,7 @@ def _parse_csv(data, filename):
             continue
         break
     try:
-        return _parse_rows(CSV_SHEET, spreadsheet.csv_stream_rows(data, encoding, delimiter))
+        return parse(CSV_SHEET, spreadsheet.csv_stream_rows(data, encoding, delimiter), None)
     except csv.Error:
         raise ExportError(
             _("The CSV file cannot be read: it is damaged. Export it again from 全量发票查询.")
@@ -374,14 +517,18 @@ def _parse_rows(sheet, rows):
     )
     parsed.skipped_rows += skipped
     if not parsed.rows and not parsed.errors:
-        raise ExportError(
-            _(
-                "Sheet %(sheet)s has a header but no fapiao rows. Check the period of the export "
-                "in 全量发票查询 and export it again."
-            ),
-            sheet=sheet,
-        )
+        _no_rows(sheet)
     return parsed
+
+
+def _no_rows(sheet):
+    raise ExportError(
+        _(
+            "Sheet %(sheet)s has a header but no fapiao rows. Check the period of the export "
+            "in 全量发票查询 and export it again."
+        ),
+        sheet=sheet,
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -537,24 +684,52 @@ def _parse_row(sheet, number, cells):
 def _apply_details(parsed, rows):
     """Rates per fapiao from sheet 信息汇总表 (one row per fapiao line), and a fapiao's amounts
     per rate where it has several."""
+    lines = _detail_lines(parsed, rows, {row.key for row in parsed.rows})
+    if lines is not None:
+        parsed.has_details = True
+        apply_detail_lines(parsed.rows, lines)
+
+
+def _detail_lines(parsed, rows, keys):
+    """The lines (key, rate, exempt, amounts or None) of sheet 信息汇总表's `rows`, each of a
+    fapiao whose identity is in `keys`; their errors added to `parsed`'s; None without header."""
     rows = list(_take(rows))
     try:
         columns, header_row = _find_header(rows[:MAX_HEADER_ROW], DETAIL_SHEET, ("tax_rate",))
     except ExportError as error:
         parsed.errors.append(error)
-        return
-    parsed.has_details = True
-    by_key = {row.key: row for row in parsed.rows}
+        return None
     lines, _skipped = spreadsheet.parse_body(
         rows[header_row:],
         header_row + 1,
         columns,
-        lambda number, cells: _detail_line(cells, by_key, parsed.sheet),
+        lambda number, cells: _detail_line(cells, keys, parsed.sheet),
         skip=lambda row: _is_blank(row) or _is_footer(row),
         refuse=lambda number, error: _add_error(parsed, DETAIL_SHEET, number, error),
     )
+    return lines
+
+
+def check_details_cells(parsed, details, keys, errors_before=0):
+    """The lines of sheet 信息汇总表 of a file parsed in slices: (key, rate, exempt, amounts or
+    None) of sheet 信息汇总表's rows `details`, whose fapiao must be among the identities `keys`
+    of every slice's rows; their errors are added to `parsed` (an empty ParsedExport of the
+    sheet) after the `errors_before` the slices listed, as parse_export adds them."""
+    parsed.errors[:0] = [None] * errors_before
+    try:
+        return _detail_lines(parsed, details, keys) or []
+    finally:
+        del parsed.errors[:errors_before]
+
+
+def apply_detail_lines(rows, lines):
+    """The rates (and amounts per rate) of the detail `lines` on the `rows` they name; lines of
+    other rows are passed over (a slice's rows take the lines of the whole sheet)."""
+    by_key = {row.key: row for row in rows}
     rates, split, unsplit = {}, {}, set()
     for key, rate, exempt, amounts in lines:
+        if key not in by_key:
+            continue
         rates.setdefault(key, set()).add(rate)
         if exempt:
             by_key[key].tax_exempt = True
@@ -571,14 +746,26 @@ def _apply_details(parsed, rows):
             row.rate_lines = _rate_lines(row, split[key])
 
 
-def _detail_line(cells, by_key, sheet):
+def detail_line_values(line):
+    """A detail line (check_details_cells) as JSON values, and back with detail_line_from."""
+    key, rate, exempt, amounts = line
+    return [list(key), str(rate), exempt, [str(a) for a in amounts] if amounts else None]
+
+
+def detail_line_from(values):
+    key, rate, exempt, amounts = values
+    return (tuple(key), Decimal(rate), exempt,
+            tuple(Decimal(a) for a in amounts) if amounts else None)  # fmt: skip
+
+
+def _detail_line(cells, keys, sheet):
     """(key of its fapiao on sheet `sheet`, rate, exempt, (amount, tax) or None) of a line on
     sheet 信息汇总表."""
     code, legacy, digital, rounded = _identity(cells)
     key = _key(code, legacy, digital, rounded)
-    if key not in by_key and digital:
+    if key not in keys and digital:
         key = _key("", "", "", excel_rounded(digital))  # rounded on the other sheet
-    if key not in by_key:
+    if key not in keys:
         raise FapiaoRuleError(
             "number",
             _(

@@ -11,9 +11,10 @@ import codecs
 import csv
 import io
 import itertools
+import json
 import re
 import zipfile
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from . import fapiao_amount
@@ -122,6 +123,40 @@ def _calamine_row(cells):
     )  # fmt: skip
 
 
+_CELL_TYPES = {"datetime": datetime, "date": date, "time": time}
+
+
+def cells_json(rows):
+    """JSON text of rows of cells as the readers give them (text, numbers, dates, times, None):
+    cells_from_json gives back equal rows (as lists). A cell of another type becomes its text."""
+    return json.dumps(list(rows), ensure_ascii=False, default=_cell_json)
+
+
+def _cell_json(value):
+    for name, kind in _CELL_TYPES.items():
+        if type(value) is kind:
+            return {"t": name, "v": value.isoformat()}
+    if isinstance(value, timedelta):
+        return {"t": "timedelta", "v": value.total_seconds()}
+    if isinstance(value, Decimal):
+        return {"t": "decimal", "v": str(value)}
+    return str(value)
+
+
+def _cell_from_json(value):
+    kind = value.get("t")
+    if kind == "timedelta":
+        return timedelta(seconds=value["v"])
+    if kind == "decimal":
+        return Decimal(value["v"])
+    return _CELL_TYPES[kind].fromisoformat(value["v"])
+
+
+def cells_from_json(text):
+    """The rows of cells_json's `text`."""
+    return json.loads(text, object_hook=_cell_from_json)
+
+
 def cell_text(value):
     """A cell as stripped text; numbers and dates in their plain form. Never evaluated."""
     if value is None:
@@ -226,7 +261,7 @@ def cell_amount(value, field, limit, refuse, *, amount_errors=False):
     return amount
 
 
-def parse_body(rows, first, columns, parse, *, skip, refuse, key=None, duplicate=None):
+def parse_body(rows, first, columns, parse, *, skip, refuse, key=None, duplicate=None, seen=None):
     """The rows below a sheet's header, parsed, and how many were passed over.
 
     Row `first` is the first of `rows`. Each row `skip` does not pass over (blank, a footer)
@@ -235,9 +270,12 @@ def parse_body(rows, first, columns, parse, *, skip, refuse, key=None, duplicate
     `parse` raises, and, for a row whose identity an earlier row already had, the error of the
     caller's `duplicate` template placing %(number)s and %(first)s (the earlier row's number):
     `key(result)` gives (identity, number as shown); without `key`, rows may repeat an identity
-    (one row per fapiao line). A refused row is not a parsed row.
+    (one row per fapiao line). A refused row is not a parsed row. `seen` (identity -> row
+    number, updated) holds the identities of rows parsed before `rows`, when a sheet is parsed
+    in slices.
     """
-    parsed, seen, skipped = [], {}, 0
+    parsed, skipped = [], 0
+    seen = {} if seen is None else seen
     for number, row in enumerate(rows, start=first):
         if skip(row):
             skipped += 1
