@@ -506,27 +506,16 @@ class InvoiceClearingCheck(models.AbstractModel):
         open inside the cleared period. Registrations wait for no lock while this one is held
         (see invoice.clearing.closed.period), so a fresh snapshot read now is complete.
         """
-        if not self.env.registry.ready:  # installing: no other session, tables not committed
-            return
+        fapiao = self.env["invoice.clearing.fapiao"]
         scope = SQL("FROM %s WHERE id IN %s",
-                    SQL.identifier(self.env["invoice.clearing.fapiao"]._table),
-                    self._scope_query().subselect())  # fmt: skip
-        summary = SQL("SELECT count(*), md5(string_agg(id::text, ',' ORDER BY id)) %s", scope)
-        self.env["invoice.clearing.fapiao"].flush_model()
-        [own] = self.env.execute_query(summary)
-        with closing(self.env.registry.cursor()) as fresh:
-            fresh.execute(summary)
-            if fresh.fetchone() == own:
-                return
-            fresh.execute(SQL("SELECT id %s", scope))
-            seen = {row[0] for row in fresh.fetchall()}
-        late = seen - {row[0] for row in self.env.execute_query(SQL("SELECT id %s", scope))}
+                    SQL.identifier(fapiao._table), self._scope_query().subselect())  # fmt: skip
+        late = self._committed_unseen(fapiao, scope)
         if late:
             raise UserError(
                 self.env._(
                     "%(count)s fapiao of this scope were registered or changed while clearing. "
                     "Check again and retry.",
-                    count=len(late),
+                    count=late,
                 )
             )
 
@@ -550,24 +539,29 @@ class InvoiceClearingCheck(models.AbstractModel):
             date_to,
             date_from or date(1900, 1, 1),
         )
-        # One row either way, whatever the number of invoices; ids only when they differ.
-        summary = SQL("SELECT count(*), md5(string_agg(id::text, ',' ORDER BY id)) %s", scope)
-        self.env["account.move"].flush_model()
-        [own] = self.env.execute_query(summary)
-        if not self.env.registry.ready:  # installing: no other session, tables not committed
-            return
-        with closing(self.env.registry.cursor()) as fresh:
-            fresh.execute(summary)
-            if fresh.fetchone() == own:
-                return
-            fresh.execute(SQL("SELECT id %s", scope))
-            seen = {row[0] for row in fresh.fetchall()}
-        late = seen - {row[0] for row in self.env.execute_query(SQL("SELECT id %s", scope))}
+        late = self._committed_unseen(self.env["account.move"], scope)
         if late:
             raise UserError(
                 self.env._(
                     "%(count)s customer invoices of this scope were posted or changed while "
                     "clearing. Check again and retry.",
-                    count=len(late),
+                    count=late,
                 )
             )
+
+    def _committed_unseen(self, model, scope):
+        """How many rows of `scope` (an SQL "FROM ... WHERE ...") of `model` other sessions
+        committed that this transaction's snapshot, taken before the company lock, cannot see.
+        One row is read either way, whatever the scope's size; ids only when they differ."""
+        if not self.env.registry.ready:  # installing: no other session, tables not committed
+            return 0
+        summary = SQL("SELECT count(*), md5(string_agg(id::text, ',' ORDER BY id)) %s", scope)
+        model.flush_model()
+        [own] = self.env.execute_query(summary)
+        with closing(self.env.registry.cursor()) as fresh:
+            fresh.execute(summary)
+            if fresh.fetchone() == own:
+                return 0
+            fresh.execute(SQL("SELECT id %s", scope))
+            seen = {row[0] for row in fresh.fetchall()}
+        return len(seen - {row[0] for row in self.env.execute_query(SQL("SELECT id %s", scope))})

@@ -294,19 +294,8 @@ def parse_cells_slice(cells, rows, start, seen, errors_before=0):
     sheet = cells.sheet
     parsed = ParsedExport(sheet=sheet, skipped_rows=cells.header_row if start == 0 else 0)
     parsed.errors[:0] = [None] * errors_before  # add_row_error counts the earlier slices'
-    parsed.rows, skipped = spreadsheet.parse_body(
-        rows,
-        cells.header_row + 1 + start,
-        cells.columns,
-        lambda number, values: _parse_row(sheet, number, values),
-        skip=lambda row: _is_blank(row) or _is_footer(row),
-        refuse=lambda number, error: _add_error(parsed, sheet, number, error),
-        key=lambda result: (result.key, result.display_number),
-        duplicate=_(
-            "Fapiao %(number)s is listed a second time (first in row %(first)s). Remove the "
-            "duplicate row or export the file again."
-        ),
-        seen=seen,
+    parsed.rows, skipped = _parse_body(
+        parsed, rows, cells.header_row + 1 + start, cells.columns, seen
     )
     del parsed.errors[:errors_before]
     parsed.skipped_rows += skipped
@@ -502,9 +491,22 @@ def _parse_rows(sheet, rows):
             break
     columns, header_row = _find_header(head, sheet, REQUIRED)
     parsed = ParsedExport(sheet=sheet, skipped_rows=header_row)
-    parsed.rows, skipped = spreadsheet.parse_body(
-        _chain(head[header_row:], rows),
-        header_row + 1,
+    parsed.rows, skipped = _parse_body(
+        parsed, _chain(head[header_row:], rows), header_row + 1, columns
+    )
+    parsed.skipped_rows += skipped
+    if not parsed.rows and not parsed.errors:
+        _no_rows(sheet)
+    return parsed
+
+
+def _parse_body(parsed, rows, first, columns, seen=None):
+    """The export's rows below its header, from row number `first`, each checked; a fapiao
+    listed twice refused (also across slices, through `seen`). Errors go to `parsed`."""
+    sheet = parsed.sheet
+    return spreadsheet.parse_body(
+        rows,
+        first,
         columns,
         lambda number, cells: _parse_row(sheet, number, cells),
         skip=lambda row: _is_blank(row) or _is_footer(row),
@@ -514,11 +516,8 @@ def _parse_rows(sheet, rows):
             "Fapiao %(number)s is listed a second time (first in row %(first)s). Remove the "
             "duplicate row or export the file again."
         ),
+        seen=seen,
     )
-    parsed.skipped_rows += skipped
-    if not parsed.rows and not parsed.errors:
-        _no_rows(sheet)
-    return parsed
 
 
 def _no_rows(sheet):
