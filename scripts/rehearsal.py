@@ -381,7 +381,14 @@ class Rehearsal:
 
     def approve_web(self, web, clearing, password, wrong_first=False):
         """The Approve button: Odoo's password prompt (identity check), then the approval."""
-        action = web.button("invoice.clearing", "action_approve_web", [clearing])
+        return self.behind_password(
+            web, "invoice.clearing", "action_approve_web", clearing, password, wrong_first
+        )
+
+    def behind_password(self, web, model, method, record, password, wrong_first=False):
+        """A button behind Odoo's password prompt, as the web client runs it: the prompt
+        (skipped when the session passed it a moment ago), then the button's action."""
+        action = web.button(model, method, [record])
         if action and action.get("res_model") == "res.users.identitycheck":
             check = action["res_id"]
             if wrong_first:
@@ -816,7 +823,8 @@ class Rehearsal:
             wizard = web.call(
                 "invoice.clearing.reopen", "create", {"clearing_id": clearing, "reason": reason}
             )
-            web.button("invoice.clearing.reopen", "action_confirm", [wizard])
+            self.behind_password(web, "invoice.clearing.reopen", "action_confirm_web", wizard,
+                                 web.login)  # fmt: skip
             if self.state(clearing) != "cleared":
                 break
         self.record.expect(self.state(clearing) != "cleared", "REOPEN_REOPENS", "still cleared")

@@ -1,13 +1,15 @@
 """The addon's PostgreSQL advisory locks, per company and per transaction (no ORM model).
 
 Database locks, not Python ones: they serialize workers and machines alike (see DESIGN.md), and
-PostgreSQL releases them at the end of the transaction, whatever happens. Three key pairs:
+PostgreSQL releases them at the end of the transaction, whatever happens. Four key pairs:
 
 - (CLEARING_LOCK_NAMESPACE, company id): an approval holds it exclusively, every posting of a
   customer invoice shares it, so neither sees the other half done;
 - (IMPORT_LOCK_NAMESPACE, company id): one import of the bureau's export at a time;
 - (CERTIFICATE_LOCK_NAMESPACE, clearing id): one worker renders a clearing's certificate, the
-  others skip it (nobody waits on it).
+  others skip it (nobody waits on it);
+- (RENDER_SLOT_NAMESPACE, slot): an HTTP request rendering a certificate, so that one HTTP
+  worker stays free to serve wkhtmltopdf's CSS (see tools/render_slots.py).
 
 Kept beside the models that take them, as mis_builder keeps its engines: this module needs a
 cursor, so it is not one of the pure `tools/`.
@@ -18,6 +20,7 @@ from odoo.tools import SQL
 CLEARING_LOCK_NAMESPACE = 0x514B  # "QK" (清卡): approvals and postings of a company
 IMPORT_LOCK_NAMESPACE = 0x4452  # "DR" (导入): imports of a company's bureau export
 CERTIFICATE_LOCK_NAMESPACE = 0x515A  # "QZ" (清卡凭证): rendering a clearing's certificate
+RENDER_SLOT_NAMESPACE = 0x5253  # "RS": HTTP requests rendering a certificate at once
 
 
 def try_clearing_lock(cr, company_id):
@@ -46,3 +49,13 @@ def try_certificate_lock(cr, clearing_id):
         SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", CERTIFICATE_LOCK_NAMESPACE, clearing_id)
     )
     return cr.fetchone()[0]
+
+
+def try_render_slot(cr, slots):
+    """Take one of `slots` render slots of HTTP requests if one is free: True if this
+    transaction holds it. Only tried: a request without a slot leaves the rendering to the cron."""
+    for slot in range(slots):
+        cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", RENDER_SLOT_NAMESPACE, slot))
+        if cr.fetchone()[0]:
+            return True
+    return False

@@ -6,8 +6,9 @@ the report's CSS over HTTP from Odoo itself, and an approval still holding the r
 frozen fapiao and the company lock would make a clerk's edit (or a bureau import) wait in the
 other worker while nothing serves that CSS, until Odoo kills both workers. So the approval (or a
 background clearing's last transaction) only queues it: right after the commit the same request
-or cron run renders it on a new cursor; a cron (triggered a minute later, and hourly) renders any
-certificate still missing, e.g. after a crash. Until then the clearing's form says the certificate
+or cron run renders it on a new cursor (a request only while another HTTP worker stays free to
+serve the CSS, see tools/render_slots.py; else the cron renders it at once); a cron (triggered a
+minute later, and hourly) renders any certificate still missing, e.g. after a crash. Until then the clearing's form says the certificate
 is being prepared; printing it from the print menu renders it on demand meanwhile.
 """
 
@@ -16,9 +17,11 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools import file_open
+from odoo.http import request
+from odoo.tools import config, file_open
 
 from ..models import advisory_locks
+from ..tools.render_slots import request_render_slots
 
 _logger = logging.getLogger(__name__)
 
@@ -65,6 +68,8 @@ class ReportClearingCertificate(models.AbstractModel):
         pending = cr.postcommit.data.setdefault(PENDING_KEY, [])
         if not pending:
             registry, uid, context = self.env.registry, self.env.uid, dict(self.env.context)
+            # An HTTP request renders only in a free slot; cron workers take no HTTP worker.
+            slots = request_render_slots(config["workers"]) if request else None
 
             @cr.postcommit.add
             def attach_certificates():
@@ -73,7 +78,7 @@ class ReportClearingCertificate(models.AbstractModel):
                         with registry.cursor() as new_cr:
                             env = api.Environment(new_cr, uid, context)
                             clearings = env["invoice.clearing"].browse(clearing_id)
-                            env[self._name]._attach_missing(clearings)
+                            env[self._name]._attach_in_request(clearings, slots)
                     except Exception:  # the clearing is committed: the cron renders it later
                         _logger.exception(
                             "Certificate of clearing id %s not rendered after its commit; the "
@@ -84,6 +89,21 @@ class ReportClearingCertificate(models.AbstractModel):
             # sudo: users may not read crons
             self.env.ref(CRON).sudo()._trigger(fields.Datetime.now() + CRON_DELAY)
         pending.append(clearing.id)
+
+    @api.model
+    def _attach_in_request(self, clearings, slots):
+        """Attach the certificates of `clearings` now if one of `slots` render slots is free (None:
+        no limit); else leave them to the cron, triggered now: all HTTP workers rendering at once
+        would wait for each other to serve wkhtmltopdf's CSS until Odoo kills them."""
+        if slots is not None and not advisory_locks.try_render_slot(self.env.cr, slots):
+            _logger.info(
+                "Certificate of clearing ids %s left to the cron: %s request(s) render already",
+                clearings.ids, slots,
+            )  # fmt: skip
+            # sudo: users may not read crons
+            self.env.ref(CRON).sudo()._trigger()
+            return self.env["ir.attachment"]
+        return self._attach_missing(clearings)
 
     @api.model
     def _attach_missing(self, clearings):

@@ -46,6 +46,7 @@ from . import test_tools_fuzz
 from . import test_tools_periods
 from . import test_tools_quota
 from . import test_tools_reconcile
+from . import test_tools_render_slots
 from . import test_tools_red_confirmation_export
 from . import test_tools_spreadsheet
 from . import test_tools_tax_id

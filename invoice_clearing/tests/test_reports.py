@@ -226,6 +226,27 @@ class TestCertificateAttachment(ReportsCommon):
         self.assertFalse(Certificate._attach_missing(clearing), "attached once")
         self.assertEqual(self.certificates(clearing), attachment)
 
+    def test_request_leaves_it_to_the_cron_when_no_worker_is_spare(self):
+        """--workers=2: while another request renders a certificate, this one does not (both
+        workers would wait for each other to serve wkhtmltopdf's CSS); the cron renders it now."""
+        clearing = self.cleared()
+        Certificate = self.env["report.invoice_clearing.report_clearing_certificate"]
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        cron = self.env.ref("invoice_clearing.ir_cron_clearing_certificates")
+        before = Trigger.search([("cron_id", "=", cron.id)])
+        with db_connect(self.env.cr.dbname).cursor() as other:
+            self.assertTrue(advisory_locks.try_render_slot(other, 1), "the other request renders")
+            self.assertFalse(Certificate._attach_in_request(clearing, 1))
+            self.assertFalse(clearing.certificate_id)
+            other.rollback()  # its rendering ends: the slot is free again
+        [trigger] = Trigger.search([("cron_id", "=", cron.id)]) - before
+        self.assertLessEqual(trigger.call_at, fields.Datetime.now(), "the cron renders it now")
+        attachment = Certificate.with_context(force_report_rendering=True)._attach_in_request(
+            clearing, 1
+        )
+        self.assertEqual(clearing.certificate_id, attachment)
+        self.assertEqual(attachment.mimetype, "application/pdf")
+
     def test_background_clearing_queues_it_too(self):
         params = self.env["ir.config_parameter"].sudo()
         params.set_param("invoice_clearing.background_threshold", 3)
