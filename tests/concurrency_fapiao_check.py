@@ -12,7 +12,7 @@ clearing, which then fails and sees it when checked again): never open inside a 
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from driver import company_user, run, superuser_env
+from driver import company_user, race, run, superuser_env
 
 import odoo
 from odoo.exceptions import UserError
@@ -90,41 +90,11 @@ def redate(env, fapiao_id, day):
 
 def run_round(registry, uid, company_id, buyer_id, round_, prepared, order):
     clearing_id, later_id, day = prepared
-    cr_a, cr_b = registry.cursor(), registry.cursor()
-    env_a = odoo.api.Environment(cr_a, uid, {})
-    env_b = odoo.api.Environment(cr_b, uid, {})
     if "redating" in order:
-        write = lambda: redate(env_b, later_id, day)  # noqa: E731
+        write = lambda env: redate(env, later_id, day)  # noqa: E731
     else:
-        write = lambda: register(env_b, company_id, buyer_id, round_, day)  # noqa: E731
-    outcome = {"order": order}
-    try:
-        if order == "clearing_first":  # B registers while A holds the approval open
-            outcome["a"] = approve(env_a, clearing_id)
-            outcome["b"] = write()
-        elif order in ("registration_first", "redating_first"):  # A approves while B is open
-            outcome["b"] = write()
-            outcome["a"] = approve(env_a, clearing_id)
-        elif order == "registration_sees_stale":  # B's snapshot predates A's commit
-            cr_b.execute("SELECT 1")
-            outcome["a"] = approve(env_a, clearing_id)
-            cr_a.commit()
-            outcome["b"] = write()
-        else:  # A's snapshot predates B's commit
-            cr_a.execute("SELECT 1")
-            outcome["b"] = write()
-            cr_b.commit()
-            outcome["a"] = approve(env_a, clearing_id)
-        for cr, key in ((cr_a, "a"), (cr_b, "b")):
-            # A failed clearing commits its recorded reason; a refused attempt leaves nothing.
-            if outcome[key].startswith("refused"):
-                cr.rollback()
-            else:
-                cr.commit()
-    finally:
-        cr_a.close()
-        cr_b.close()
-    return outcome
+        write = lambda env: register(env, company_id, buyer_id, round_, day)  # noqa: E731
+    return race(registry, uid, order, lambda env: approve(env, clearing_id), write)
 
 
 def observe(registry, company_id, clearing_id, day):

@@ -12,7 +12,7 @@ check): never posted unseen inside a cleared period.
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from driver import company_user, run, superuser_env
+from driver import company_user, race, run, superuser_env
 
 import odoo
 from odoo.exceptions import UserError
@@ -74,37 +74,11 @@ def post(env, buyer_id, invoice_date):
 
 
 def run_round(registry, uid, buyer_id, clearing_id, invoice_date, order):
-    cr_a, cr_b = registry.cursor(), registry.cursor()
-    env_a = odoo.api.Environment(cr_a, uid, {})
-    env_b = odoo.api.Environment(cr_b, uid, {})
-    outcome = {"order": order}
-    try:
-        if order == "clearing_first":  # B posts while A holds the approval open
-            outcome["a"] = approve(env_a, clearing_id)
-            outcome["b"] = post(env_b, buyer_id, invoice_date)
-        elif order == "posting_first":  # A approves while B's posting is open
-            outcome["b"] = post(env_b, buyer_id, invoice_date)
-            outcome["a"] = approve(env_a, clearing_id)
-        elif order == "posting_sees_stale":  # B's snapshot predates A's commit
-            cr_b.execute("SELECT 1")
-            outcome["a"] = approve(env_a, clearing_id)
-            cr_a.commit()
-            outcome["b"] = post(env_b, buyer_id, invoice_date)
-        else:  # A's snapshot predates B's commit
-            cr_a.execute("SELECT 1")
-            outcome["b"] = post(env_b, buyer_id, invoice_date)
-            cr_b.commit()
-            outcome["a"] = approve(env_a, clearing_id)
-        for cr, key in ((cr_a, "a"), (cr_b, "b")):
-            # A failed clearing commits its recorded reason; a refused attempt leaves nothing.
-            if outcome[key].startswith("refused"):
-                cr.rollback()
-            else:
-                cr.commit()
-    finally:
-        cr_a.close()
-        cr_b.close()
-    return outcome
+    return race(
+        registry, uid, order,
+        lambda env: approve(env, clearing_id),
+        lambda env: post(env, buyer_id, invoice_date),
+    )  # fmt: skip
 
 
 def observe(registry, company_id, clearing_id, invoice_date):

@@ -49,6 +49,49 @@ def company_user(env, name, group, **company_vals):
     return company, user, env["res.partner"].create({"name": f"{name} buyer"})
 
 
+def race(registry, uid, order, approve, write):
+    """Play an approval (`approve(env_a)`, connection A) against a write (`write(env_b)`,
+    connection B) in the interleaving `order` names, and commit each side unless it was refused:
+
+    - ``clearing_first``: B writes while A holds its approval open;
+    - ``clearing_sees_stale*``: A's snapshot predates B's commit;
+    - ``<write>_sees_stale``: B's snapshot predates A's commit;
+    - ``<write>_first``: A approves while B's write is open.
+
+    Returns {"order", "a", "b"}: each side's outcome text."""
+    cr_a, cr_b = registry.cursor(), registry.cursor()
+    env_a = odoo.api.Environment(cr_a, uid, {})
+    env_b = odoo.api.Environment(cr_b, uid, {})
+    outcome = {"order": order}
+    try:
+        if order == "clearing_first":
+            outcome["a"] = approve(env_a)
+            outcome["b"] = write(env_b)
+        elif order.startswith("clearing_sees_stale"):
+            cr_a.execute("SELECT 1")
+            outcome["b"] = write(env_b)
+            cr_b.commit()
+            outcome["a"] = approve(env_a)
+        elif order.endswith("_sees_stale"):
+            cr_b.execute("SELECT 1")
+            outcome["a"] = approve(env_a)
+            cr_a.commit()
+            outcome["b"] = write(env_b)
+        else:
+            outcome["b"] = write(env_b)
+            outcome["a"] = approve(env_a)
+        for cr, key in ((cr_a, "a"), (cr_b, "b")):
+            # A failed clearing commits its recorded reason; a refused attempt leaves nothing.
+            if outcome[key].startswith("refused"):
+                cr.rollback()
+            else:
+                cr.commit()
+    finally:
+        cr_a.close()
+        cr_b.close()
+    return outcome
+
+
 def fapiao_vals(company, buyer, number, **vals):
     """A 数电 fapiao of 113.00 (13 %) issued on 2026-10-10 by `company` to `buyer`."""
     return {
