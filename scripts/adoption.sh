@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The customer database (issue 14): a Chinese company on l10n_cn that invoiced for months without
+# The customer database: a Chinese company on l10n_cn that invoiced for months without
 # demo data installs the addon from Apps; then Odoo's runner runs the tests tagged `adoption` on it.
 # Called by `make test` (the cluster is running); also runs alone: bash scripts/adoption.sh
 source "$(dirname "$0")/common.sh"

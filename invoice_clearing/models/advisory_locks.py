@@ -1,6 +1,6 @@
 """The addon's PostgreSQL advisory locks, per company and per transaction (no ORM model).
 
-Database locks, not Python ones: they serialize workers and machines alike (see DESIGN.md), and
+Database locks, not Python ones: they serialize workers and machines alike (see docs/CONTRACT.md), and
 PostgreSQL releases them at the end of the transaction, whatever happens. Four key pairs:
 
 - (CLEARING_LOCK_NAMESPACE, company id): an approval holds it exclusively, every posting of a

@@ -150,7 +150,7 @@ class InvoiceClearing(models.Model):
         help="Odoo's sales lock date exception opened by the reopening, ended by the next "
         "clearing of the month",
     )  # fmt: skip
-    # Reports and integrity (issue 5)
+    # Reports and integrity
     certificate_id = fields.Many2one(
         "ir.attachment", readonly=True, copy=False,
         help="清卡凭证: the PDF rendered and attached on approval; it cannot be changed or deleted",

@@ -8,7 +8,7 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.modules.module import get_module_path
 from odoo.tests import new_test_user
 
-# Real-shaped identities, one per kind (see DOMAIN.md section 3).
+# Real-shaped identities, one per kind (see docs/FAPIAO.md, Numbers and kinds).
 VALID_IDENTITIES = {
     "vat_special": ("3200191130", "01234567"),
     "vat_general": ("032001900104", "01234567"),

@@ -1,4 +1,4 @@
-"""Fapiao files made in the tests: a 数电 XML (DOMAIN.md section 7), an OFD zip, a PDF."""
+"""Fapiao files made in the tests: a 数电 XML (docs/FAPIAO.md, The fapiao's own files), an OFD zip, a PDF."""
 
 import io
 import zipfile

@@ -1,4 +1,4 @@
-"""Issue 16 over XML-RPC, on the demo company's cleared month: no accounting role rewrites the
+"""Frozen invoices over XML-RPC, on the demo company's cleared month: no accounting role rewrites the
 journal items of a cleared invoice, and payments of it still go through."""
 
 from xmlrpc.client import Fault

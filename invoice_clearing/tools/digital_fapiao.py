@@ -1,4 +1,4 @@
-"""The fapiao's own files (DOMAIN.md section 7): read a 数电 XML, an OFD or a PDF into plain values.
+"""The fapiao's own files (docs/FAPIAO.md, The fapiao's own files): read a 数电 XML, an OFD or a PDF into plain values.
 
 The XML `EInvoice` is the legal original and is read field by field. An OFD is a zip: an older
 (2019) e-fapiao embeds its `original_invoice.xml`; a 数电 OFD is read from its metadata

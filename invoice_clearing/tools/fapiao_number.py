@@ -1,6 +1,6 @@
 """Fapiao identity: 发票代码 / 发票号码 normalisation, format checks and kind detection.
 
-See DOMAIN.md section 3. IDs are text: leading zeros matter, and what Excel turned into numbers is
+See docs/FAPIAO.md, Numbers and kinds. IDs are text: leading zeros matter, and what Excel turned into numbers is
 repaired where that is safe and refused with a precise message where digits were lost.
 """
 
@@ -187,7 +187,7 @@ def _show_char(char):
 
 
 def detect_kind_from_code(code, kind=None):
-    """The fapiao kind a 10- or 12-digit 发票代码 indicates (DOMAIN.md section 3).
+    """The fapiao kind a 10- or 12-digit 发票代码 indicates (docs/FAPIAO.md, Numbers and kinds).
 
     Vehicle fapiao have 12-digit codes whose suffix says nothing reliable: they are only
     recognised when `kind` names one explicitly.

@@ -27,7 +27,7 @@ from .fapiao_amount import TAX_TOLERANCE, to_cents
 
 # Rounding between an invoice and its fapiao (per-line versus per-document rounding,
 # price-included prices) stays within the bureau's own tolerance of 税额 vs 金额 × 税率:
-# ±0.06 per fapiao (DOMAIN.md section 4). Applied to amount and tax separately.
+# ±0.06 per fapiao (docs/FAPIAO.md, The monthly summary). Applied to amount and tax separately.
 ROUNDING_TOLERANCE = TAX_TOLERANCE
 # The columns the database groups per rate, in order, after the rate.
 GROUPED = (
