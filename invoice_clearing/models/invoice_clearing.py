@@ -731,7 +731,7 @@ class InvoiceClearing(models.Model):
         self.ensure_one()
         self._check_reader()
         report = self._archive_verify_report()
-        lines = report.lines()
+        lines = list(report.lines())
         self._log_archive_verification(report.ok, lines)
         return {
             "type": "ir.actions.client",
@@ -758,9 +758,7 @@ class InvoiceClearing(models.Model):
             )  # fmt: skip
         shown = lines[:ARCHIVE_LOGGED_LINES]
         if len(lines) > len(shown):
-            shown.append(
-                self.env._("… and %(count)s more lines.", count=len(lines) - len(shown))
-            )
+            shown.append(self.env._("… and %(count)s more lines.", count=len(lines) - len(shown)))
         title = self.env._(
             "Archive package check by %(user)s on %(time)s: %(status)s.",
             user=user.name,
@@ -785,8 +783,10 @@ class InvoiceClearing(models.Model):
         count = self.sudo().search_count([("archive_attachment_id", "!=", False)])
         if not count:
             return False
-        years = self.env["ir.config_parameter"].sudo().get_param(
-            "invoice_clearing.archive_retention_years", "30"
+        years = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("invoice_clearing.archive_retention_years", "30")
         )
         return self.env._(
             "%(count)s archive packages (归档包) of cleared clearings stay in the filestore after "

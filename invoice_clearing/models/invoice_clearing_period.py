@@ -460,7 +460,9 @@ SELECT st.id * %(factor)s + EXTRACT(YEAR FROM st.date)::int * 12
         self.ensure_one()
         if not self.clearing_id:
             raise UserError(
-                self.env._("%(period)s has no clearing yet, so no archive package.", period=self.name)
+                self.env._(
+                    "%(period)s has no clearing yet, so no archive package.", period=self.name
+                )
             )
         return self.clearing_id.action_download_archive()
 

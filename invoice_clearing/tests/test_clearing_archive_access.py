@@ -131,10 +131,13 @@ class TestArchiveAccess(HttpCase):
     def test_auditor_verifies_in_chinese(self):
         if not HAS_VERIFIER:
             self.skipTest(NO_VERIFIER)
-        attach_package(self.clearing, package_bytes(
-            {"reports/summary.pdf": b"%PDF-1.4\n%%EOF\n", "extra.txt": b"unlisted"},
-            listed={"reports/summary.pdf": b"%PDF-1.4\n%%EOF\n"},
-        ))
+        attach_package(
+            self.clearing,
+            package_bytes(
+                {"reports/summary.pdf": b"%PDF-1.4\n%%EOF\n", "extra.txt": b"unlisted"},
+                listed={"reports/summary.pdf": b"%PDF-1.4\n%%EOF\n"},
+            ),
+        )
         self.authenticate("ic_ar_auditor", "ic_ar_auditor_pw")
         result = self.call_kw(
             "invoice.clearing", "action_verify_archive", self.clearing.ids, self.company_a,

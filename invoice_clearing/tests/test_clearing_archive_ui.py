@@ -2,10 +2,9 @@
 the retention setting, the errors before a package exists and the uninstall warning."""
 
 from odoo import fields
+from odoo.addons.invoice_clearing import uninstall_hook
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
-
-from odoo.addons.invoice_clearing import uninstall_hook
 
 from .archive_fixtures import attach_package, package_bytes
 
@@ -36,9 +35,7 @@ class TestArchiveUi(TransactionCase):
 
     def test_retention_below_five_years_is_refused(self):
         with self.assertRaisesRegex(ValidationError, "at least 5 years"):
-            self.env["res.config.settings"].create(
-                {"invoice_clearing_archive_retention_years": 3}
-            )
+            self.env["res.config.settings"].create({"invoice_clearing_archive_retention_years": 3})
 
     def test_download_before_the_package_is_made_says_so(self):
         with self.assertRaisesRegex(UserError, f"{self.clearing.name} has no archive package"):
@@ -55,7 +52,11 @@ class TestArchiveUi(TransactionCase):
 
     def uninstall_wizard(self, module):
         return self.env["base.module.uninstall"].create(
-            {"module_ids": [(6, 0, self.env["ir.module.module"].search([("name", "=", module)]).ids)]}
+            {
+                "module_ids": [
+                    (6, 0, self.env["ir.module.module"].search([("name", "=", module)]).ids)
+                ]
+            }
         )
 
     def test_uninstall_warns_that_packages_stay_in_the_filestore(self):
