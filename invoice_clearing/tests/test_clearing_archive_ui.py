@@ -7,6 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 
 from .archive_fixtures import attach_package, package_bytes
+from .common import role_user
 
 PARAM = "invoice_clearing.archive_retention_years"
 
@@ -24,6 +25,22 @@ class TestArchiveUi(TransactionCase):
         arch = self.env["invoice.clearing"].get_views([(False, "form")])["views"]["form"]["arch"]
         notes = arch[arch.index("清卡须知") :]
         self.assertIn("archive package (归档包)", notes)
+
+    def test_auditor_sees_the_buttons(self):
+        auditor = role_user(self.env, "ic_aui_auditor", "invoice_clearing.group_clearing_auditor")
+        clearing_form = (
+            self.env["invoice.clearing"]
+            .with_user(auditor)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        self.assertIn('name="action_download_archive"', clearing_form)
+        self.assertIn('name="action_verify_archive"', clearing_form)
+        card = (
+            self.env["invoice.clearing.period"]
+            .with_user(auditor)
+            .get_views([(False, "kanban")])["views"]["kanban"]["arch"]
+        )
+        self.assertIn('name="action_download_archive"', card)
 
     def test_retention_setting_defaults_to_thirty_years(self):
         self.env["ir.config_parameter"].search([("key", "=", PARAM)]).unlink()
