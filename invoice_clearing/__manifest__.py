@@ -41,8 +41,10 @@
         "report/report_clearing_summary.xml",
         "report/report_clearing_integrity.xml",
         "wizards/invoice_clearing_integrity_check_views.xml",
+        "wizards/base_module_uninstall_views.xml",
         "views/invoice_clearing_report_views.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_tests": ["invoice_clearing/static/tests/tours/*.js"],
     },

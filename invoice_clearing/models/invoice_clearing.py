@@ -9,6 +9,13 @@ it: the checks and summary (invoice_clearing_check.py), who may do what and four
 (advisory_locks.py).
 """
 
+import logging
+import os
+import shutil
+import tempfile
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.addons.base.models.res_users import check_identity
 from odoo.exceptions import AccessError, UserError
@@ -17,6 +24,8 @@ from odoo.fields import Domain
 from ..tools import fapiao_number
 from ..tools.periods import month_end, month_start
 from ..tools.rule_error import FapiaoRuleError
+
+_logger = logging.getLogger(__name__)
 
 SCOPE_FIELDS = {"scope", "date_from", "date_to", "number_list", "company_id", "filing_date",
                 "filing_line_ids"}  # fmt: skip
@@ -32,6 +41,10 @@ PROTECTED_FIELDS = frozenset({
 })  # fmt: skip
 # What a new clearing may carry for these fields: the defaults a client sends back.
 CREATE_DEFAULTS = {"state": "draft", "name": "/"}
+# Lines of the verifier's report shown in the notification of Verify Archive (all go to the chatter).
+ARCHIVE_NOTIFIED_LINES = 20
+ARCHIVE_LOGGED_LINES = 200
+ARCHIVE_COPY_CHUNK = 1 << 20
 # The header a clearing's hash certifies (every hash version), see _get_clearing_hash_fields.
 HASH_HEADER_FIELDS = ("name", "company_id", "scope", "date_from", "date_to", "number_list",
                       "prepared_by", "approved_by", "cleared_at", "filing_date", "filing_line_ids")  # fmt: skip
@@ -163,6 +176,7 @@ class InvoiceClearing(models.Model):
         attachment=True, readonly=True, copy=False, groups="base.group_system",
         help="Per-journal-item SHA-256 prefixes of the frozen invoices, to name a changed line",
     )  # fmt: skip
+    archive_attachment_id = fields.Many2one("ir.attachment", readonly=True, copy=False)
     # A large clearing freezes its fapiao in batches in the background (后台清卡): its job.
     job_id = fields.Many2one(
         "invoice.clearing.job", "Background Job", readonly=True, copy=False,
@@ -697,3 +711,135 @@ class InvoiceClearing(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    # ---------------------------------------------------------------- archive package
+    def action_download_archive(self):
+        """Download the clearing's archive package (归档包) through /web/content, where the
+        attachment's access follows the clearing's (its readers, auditors included)."""
+        self.ensure_one()
+        self._check_reader()
+        attachment = self._archive_attachment()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "download",
+        }
+
+    def action_verify_archive(self):
+        """Run the stand-alone verifier on the stored package, as an auditor would on his own
+        machine; log the result in the chatter like Verify Integrity and show it."""
+        self.ensure_one()
+        self._check_reader()
+        report = self._archive_verify_report()
+        lines = list(report.lines())
+        self._log_archive_verification(report.ok, lines)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if report.ok else "danger",
+                "sticky": not report.ok,
+                "title": self.env._("Archive package verified")
+                if report.ok
+                else self.env._("Archive package verification failed"),
+                "message": "\n".join(lines[:ARCHIVE_NOTIFIED_LINES]),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _log_archive_verification(self, ok, lines):
+        """Post the verifier's lines in the chatter, signed by the checking user."""
+        user = self.env.user
+        now = fields.Datetime.context_timestamp(self, fields.Datetime.now())
+        if not ok:
+            _logger.warning(
+                "Archive package of clearing %s (id %s) failed verification by user %s: %s",
+                self.name, self.id, user.id, " ".join(lines[:ARCHIVE_NOTIFIED_LINES]),
+            )  # fmt: skip
+        shown = lines[:ARCHIVE_LOGGED_LINES]
+        if len(lines) > len(shown):
+            shown.append(self.env._("… and %(count)s more lines.", count=len(lines) - len(shown)))
+        title = self.env._(
+            "Archive package check by %(user)s on %(time)s: %(status)s.",
+            user=user.name,
+            time=now.strftime("%Y-%m-%d %H:%M:%S"),
+            status=self.env._("OK") if ok else self.env._("FAILED"),
+        )
+        body = Markup("<p>%s</p><ul>%s</ul>") % (
+            title,
+            Markup().join(Markup("<li>%s</li>") % line for line in shown),
+        )
+        # sudo: an auditor reads the clearing but may not write it; the note is signed by him
+        self.sudo().message_post(
+            body=body, author_id=user.partner_id.id, message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )  # fmt: skip
+
+    @api.model
+    def _archive_uninstall_warning(self):
+        """What uninstalling does to the packages (the uninstall dialog and the server log say
+        it), or False when there is none."""
+        # sudo: every company's packages, whatever the administrator's companies
+        count = self.sudo().search_count([("archive_attachment_id", "!=", False)])
+        if not count:
+            return False
+        years = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("invoice_clearing.archive_retention_years", "30")
+        )
+        return self.env._(
+            "%(count)s archive packages (归档包) of cleared clearings stay in the filestore after "
+            "uninstalling Fapiao Clearing, but no user can open them from Odoo any more. "
+            "Download them first (Download Archive on each clearing) and keep them %(years)s "
+            "years.",
+            count=count,
+            years=years,
+        )
+
+    def _archive_attachment(self):
+        """The package, readable by the current user; a clear error while it is not made."""
+        attachment = self.archive_attachment_id
+        if not attachment:
+            raise UserError(
+                self.env._(
+                    "Clearing %(name)s has no archive package (归档包) yet: it is made when a "
+                    "clearing is cleared, right after it is saved (in the background for a large "
+                    "one). Reload the page in a moment.",
+                    name=self.name,
+                )
+            )
+        attachment.check_access("read")
+        return attachment
+
+    def _archive_verify_report(self):
+        """archive_verify's Report on a temporary copy of the package, with the previous
+        clearing's package when it has one (the chain link); in the user's language."""
+        package = self._archive_attachment()
+        from ..tools import archive_verify  # noqa: PLC0415 stdlib only, shared with the CLI
+
+        previous = self.previous_hash and self.sudo().search(  # sudo: the company's chain
+            [("company_id", "=", self.company_id.id), ("hash", "=", self.previous_hash)], limit=1
+        )
+        lang = "zh_CN" if self.env.lang == "zh_CN" else "en"
+        with tempfile.TemporaryDirectory(prefix="invoice_clearing-archive-") as folder:
+            path = _copy_attachment(package, os.path.join(folder, "package.zip"))
+            previous_path = None
+            if previous and previous.archive_attachment_id:
+                previous_path = _copy_attachment(
+                    previous.archive_attachment_id, os.path.join(folder, "previous.zip")
+                )
+            return archive_verify.verify(path, previous_path, lang=lang)
+
+
+def _copy_attachment(attachment, path):
+    """Copy an attachment's bytes to `path` in chunks (a package may be large)."""
+    attachment = attachment.sudo()  # the caller checked the access; store_fname is technical
+    with open(path, "wb") as target:
+        if attachment.store_fname:
+            source_path = attachment._full_path(attachment.store_fname)
+            with open(source_path, "rb") as source:
+                shutil.copyfileobj(source, target, ARCHIVE_COPY_CHUNK)
+        else:
+            target.write(attachment.raw or b"")
+    return path

@@ -187,6 +187,9 @@ class InvoiceClearingPeriod(models.Model):
     )
     clearing_id = fields.Many2one("invoice.clearing", readonly=True)
     clearing_state = fields.Selection(related="clearing_id.state", string="Clearing State")
+    archive_attachment_id = fields.Many2one(
+        related="clearing_id.archive_attachment_id", string="Archive Package"
+    )
     blue_count = fields.Integer("Blue", readonly=True, help="正数发票, not voided")
     red_count = fields.Integer("Red-letter", readonly=True, help="负数发票, not voided")
     void_count = fields.Integer("Voided", readonly=True, help="作废发票")
@@ -451,6 +454,17 @@ SELECT st.id * %(factor)s + EXTRACT(YEAR FROM st.date)::int * 12
                 "default_date_to": fields.Date.to_string(self.date_end),
             },
         }
+
+    def action_download_archive(self):
+        """The archive package (归档包) of the month's clearing."""
+        self.ensure_one()
+        if not self.clearing_id:
+            raise UserError(
+                self.env._(
+                    "%(period)s has no clearing yet, so no archive package.", period=self.name
+                )
+            )
+        return self.clearing_id.action_download_archive()
 
     def _draft_clearing(self):
         """The month's clearing to check: its own draft (or the one waiting for approval),

@@ -1,5 +1,7 @@
 from . import test_adoption
 from . import test_clearing
+from . import test_clearing_archive_access
+from . import test_clearing_archive_ui
 from . import test_clearing_export
 from . import test_clearing_integrity
 from . import test_clearing_job

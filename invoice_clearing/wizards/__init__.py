@@ -8,3 +8,4 @@ from . import invoice_clearing_fapiao_file_import
 from . import invoice_clearing_fapiao_file_import_line
 from . import invoice_clearing_red_confirmation_import
 from . import res_users_identitycheck
+from . import base_module_uninstall
