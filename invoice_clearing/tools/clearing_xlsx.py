@@ -16,6 +16,7 @@ one shared format and one type check per cell, chosen once per column (`_column_
 """
 
 import tempfile
+from datetime import date
 
 import xlsxwriter
 
@@ -79,25 +80,30 @@ def _write_sheet(workbook, formats, sheet, max_rows):
         if len(values) != len(writers):
             raise ValueError(f"{len(values)} values for {len(kinds)} columns: {values!r}")
         for col, value in enumerate(values):
-            if value is None or value is False or value == "":  # an empty cell, not ""
+            if value is None:
                 continue
-            write, cell_format, value_type = writers[col]
-            if value_type is not None and type(value) is not value_type:
-                value = value_type(value)
+            write, cell_format, value_type, convert = writers[col]
+            if type(value) is not value_type:  # the uncommon case, checked in full
+                if value is False or value == "":  # an empty cell, not ""
+                    continue
+                if convert is not None:
+                    value = convert(value)
+            elif value_type is str and not value:
+                continue
             write(row, col, value, cell_format)
 
 
 def _column_writers(worksheet, formats, kinds):
-    """Per column, what `_write_sheet` calls for a value: (worksheet method, its shared cell
-    format, the type the value is converted to unless it has it already; None for dates)."""
+    """Per column, what `_write_sheet` does with a value: (the worksheet's method, the shared
+    cell format, the value's usual type, the conversion of any other type or None)."""
     writers = []
     for kind in kinds:
         if kind == TEXT:
-            writers.append((worksheet.write_string, formats[TEXT], str))
+            writers.append((worksheet.write_string, formats[TEXT], str, str))
         elif kind == DATE:
-            writers.append((worksheet.write_datetime, formats[DATE], None))
+            writers.append((worksheet.write_datetime, formats[DATE], date, None))
         else:
-            writers.append((worksheet.write_number, formats[kind], float))
+            writers.append((worksheet.write_number, formats[kind], float, float))
     return writers
 
 
