@@ -83,14 +83,11 @@ def _write_sheet(workbook, formats, sheet, max_rows):
             if value is None:
                 continue
             write, cell_format, value_type, convert = writers[col]
-            if type(value) is not value_type:  # the uncommon case, checked in full
-                if value is False or value == "":  # an empty cell, not ""
-                    continue
-                if convert is not None:
-                    value = convert(value)
-            elif value_type is str and not value:
-                continue
-            write(row, col, value, cell_format)
+            if type(value) is value_type:
+                if value or value_type is not str:  # "" is an empty cell
+                    write(row, col, value, cell_format)
+            elif not (value is False or value == ""):  # the uncommon case, checked in full
+                write(row, col, value if convert is None else convert(value), cell_format)
 
 
 def _column_writers(worksheet, formats, kinds):
