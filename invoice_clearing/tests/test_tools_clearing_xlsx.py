@@ -78,7 +78,7 @@ class TestClearingXlsx(ToolsCase):
     def test_cells_keep_their_text_type_and_format(self):
         """Each cell is its column's kind with its format: text that looks like a formula, a
         link or a number stays text, escapes and whitespace survive, a date is a date, an
-        empty value (None, False, "") leaves no cell, a split table keeps it all."""
+        empty value (None, False, "") leaves no cell, other types take their column's."""
         odd = [
             "A & B <Co> \"quoted\"", " lead", "trail ", "tab\tinside", "line\nbreak",
             "免税 (增值税专用发票)", "=1+1", "{=SUM(A1)}", "http://example.cn", "0013", "x" * 40_000,
@@ -110,12 +110,10 @@ class TestClearingXlsx(ToolsCase):
         assert texts == expected
         assert values[-2] == ("00000019", datetime(2026, 10, 2, 10, 30), 0, None, 9)
         assert values[-1] == ("12345", datetime(2026, 10, 3), 7.5, 4, 1)
-        formats = {"s": "@", "n": "#,##0.00"}
-        for row in cells:
-            number, day, amount, count, rate = row
+        for number, day, amount, count, rate in cells:
             assert number.value is None or (number.data_type, number.number_format) == ("s", "@")
             assert day.number_format == "yyyy-mm-dd" and day.is_date
-            assert (amount.data_type, amount.number_format) == ("n", formats["n"])
+            assert (amount.data_type, amount.number_format) == ("n", "#,##0.00")
             assert count.value is None or count.number_format == "0"
             assert rate.value is None or rate.number_format == "0.00"
         assert [row[4] for row in values[:4]] == [None, 13, None, 13]  # "" leaves no cell
