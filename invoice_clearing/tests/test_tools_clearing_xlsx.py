@@ -1,11 +1,14 @@
 """XLSX writer: numbers stay numbers, IDs stay text (leading zeros), dates are dates."""
 
+import ast
+import inspect
 import io
-import zipfile
+import tempfile
+import tracemalloc
 from datetime import date, datetime
-from unittest.mock import patch
 
 import openpyxl
+import xlsxwriter
 
 from ..tools import clearing_xlsx as xlsx
 from .tools_case import ToolsCase
@@ -72,64 +75,87 @@ class TestClearingXlsx(ToolsCase):
         assert parts[2] == [header, ("00000004", 4), ("00000005", 5), ("00000006", 6)]
         assert parts[3] == [("Message",), ("ok",)]
 
-    def test_fast_rows_write_the_bytes_xlsxwriter_writes(self):
-        """The row writer that skips xlsxwriter's per-cell calls writes the same file, byte for
-        byte, as xlsxwriter's own calls: escapes, whitespace, the text xlsxwriter rewrites (left
-        to it), empty cells, dates, numbers, the order of formats, a split table."""
+    def test_cells_keep_their_text_type_and_format(self):
+        """Each cell is its column's kind with its format: text that looks like a formula, a
+        link or a number stays text, escapes and whitespace survive, a date is a date, an
+        empty value (None, False, "") leaves no cell, other types take their column's."""
         odd = [
-            "A & B <Co> \"quoted\"", " lead", "trail ", "tab\tinside", "line\nbreak", "_x0041_",
-            "bell\x07", "<r>rich</r>", "x" * 40_000, "免税 (增值税专用发票)", "\ufffe",
+            "A & B <Co> \"quoted\"", " lead", "trail ", "tab\tinside", "line\nbreak",
+            "免税 (增值税专用发票)", "=1+1", "{=SUM(A1)}", "http://example.cn", "0013", "x" * 40_000,
         ]  # fmt: skip
         rows = [
             (text if i % 3 else None, date(2026, 10, 1 + i % 28), i * 1.5 - 7, i, 13.0 if i % 2 else "")
             for i, text in enumerate(odd * 3)
         ]  # fmt: skip
         rows += [(f"{i:08d}", datetime(2026, 10, 2, 10, 30), 0, False, 9) for i in range(20)]
-        sheets = [
-            {
-                "name": "Summary",
-                "title_rows": [("Clearing", "QK/2026/10/0001"), ("Hash", None)],
-                "columns": [("Kind", xlsx.TEXT), ("Count", xlsx.INTEGER)],
-                "rows": [("Total", 3)],
-            },
-            {
-                "name": "Fapiao",
-                "columns": [
-                    ("Number", xlsx.TEXT),
-                    ("Date", xlsx.DATE),
-                    ("Amount", xlsx.NUMBER),
-                    ("Count", xlsx.INTEGER),
-                    ("Rate", xlsx.PERCENT),
-                ],
-                "rows": rows,
-            },
-        ]
-
-        def parts(content):
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                return {
-                    name: archive.read(name)
-                    for name in archive.namelist()
-                    if name != "docProps/core.xml"  # its creation time
-                }
-
-        written = []
-        original = xlsx._FastRows.put
-
-        def put(self, row, values):
-            written.append(original(self, row, values))
-            return written[-1]
-
-        with patch.object(xlsx._FastRows, "put", put):
-            fast = parts(xlsx.build_workbook(sheets, max_rows=25))
-        assert written.count(True) > 30 and written.count(False) > 5  # both paths were taken
-        with patch.object(xlsx._FastRows, "make", return_value=None):
-            plain = parts(xlsx.build_workbook(sheets, max_rows=25))
-        assert fast.keys() == plain.keys()
-        for name in plain:
-            assert fast[name] == plain[name], name
-        book = openpyxl.load_workbook(io.BytesIO(xlsx.build_workbook(sheets)))
-        values = list(book["Fapiao"].iter_rows(min_row=2, values_only=True))
+        rows.append((12345, date(2026, 10, 3), "7.5", 4.0, 1))  # converted to the column's kind
+        sheet = {
+            "name": "Fapiao",
+            "columns": [
+                ("Number", xlsx.TEXT),
+                ("Date", xlsx.DATE),
+                ("Amount", xlsx.NUMBER),
+                ("Count", xlsx.INTEGER),
+                ("Rate", xlsx.PERCENT),
+            ],
+            "rows": rows,
+        }
+        book = openpyxl.load_workbook(io.BytesIO(xlsx.build_workbook([sheet])))
+        cells = list(book["Fapiao"].iter_rows(min_row=2))
+        values = [tuple(cell.value for cell in row) for row in cells]
         assert values[0][:3] == (None, datetime(2026, 10, 1), -7)
         assert values[1][0] == " lead" and values[3][0] is None
-        assert values[-1] == ("00000019", datetime(2026, 10, 2, 10, 30), 0, None, 9)
+        texts = [row[0] for row in values[: len(odd) * 3]]
+        expected = [text[:32_767] if i % 3 else None for i, text in enumerate(odd * 3)]
+        assert texts == expected
+        assert values[-2] == ("00000019", datetime(2026, 10, 2, 10, 30), 0, None, 9)
+        assert values[-1] == ("12345", datetime(2026, 10, 3), 7.5, 4, 1)
+        for number, day, amount, count, rate in cells:
+            assert number.value is None or (number.data_type, number.number_format) == ("s", "@")
+            assert day.number_format == "yyyy-mm-dd" and day.is_date
+            assert (amount.data_type, amount.number_format) == ("n", "#,##0.00")
+            assert count.value is None or count.number_format == "0"
+            assert rate.value is None or rate.number_format == "0.00"
+        assert [row[4] for row in values[:4]] == [None, 13, None, 13]  # "" leaves no cell
+        assert book["Fapiao"].freeze_panes == "A2"
+
+    def test_only_the_public_api_of_xlsxwriter_is_used(self):
+        """The writer survives an upgrade of xlsxwriter (pinned by Odoo): it reads no attribute
+        and imports no name starting with an underscore, and no state of a workbook or a
+        worksheet (their documented API is their methods)."""
+        workbook = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
+        state = set(vars(workbook)) | set(vars(workbook.add_worksheet()))
+        workbook.close()
+        tree = ast.parse(inspect.getsource(xlsx))
+        private = [
+            f"line {node.lineno}: {ast.unparse(node)}"
+            for node in ast.walk(tree)
+            if (isinstance(node, ast.Attribute) and (node.attr.startswith("_") or node.attr in state))
+            or (
+                isinstance(node, ast.ImportFrom)
+                and any(alias.name.startswith("_") for alias in node.names)
+            )
+        ]  # fmt: skip
+        assert not private, private
+
+    def test_memory_does_not_grow_with_the_rows(self):
+        """constant_memory: eight times the rows, no more memory (rows are written to a temporary
+        file as they come, not held until the workbook closes)."""
+
+        def peak(count):
+            rows = ((f"{i:020d}", date(2026, 10, 1), i * 1.01) for i in range(count))
+            sheet = {
+                "name": "Fapiao",
+                "columns": [("Number", xlsx.TEXT), ("Date", xlsx.DATE), ("Amount", xlsx.NUMBER)],
+                "rows": rows,
+            }
+            tracemalloc.start()
+            try:
+                with tempfile.TemporaryFile() as output:
+                    xlsx.write_workbook([sheet], output)
+                return tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+
+        small, large = peak(1_000), peak(8_000)
+        assert large < small + 512 * 1024, (small, large)
