@@ -491,8 +491,8 @@ def owners_from_columns(cr):
                ALTER TABLE %(table)s DROP CONSTRAINT IF EXISTS %(check)s;
                DROP INDEX IF EXISTS %(index)s""",
             table=SQL.identifier(table),
-            check=SQL.identifier(f"{table}__one_owner"),
-            index=SQL.identifier(f"{table}__one_active_uniq"),
+            check=SQL.identifier(f"{table}_one_owner"),
+            index=SQL.identifier(f"{table}_one_active_uniq"),
         )
     )
     updated = 0

@@ -103,9 +103,9 @@ class TestJobOwnerMigration(ClearingCommon):
             """ALTER TABLE invoice_clearing_job ADD COLUMN clearing_id int4,
                    ADD COLUMN import_id int4, ADD COLUMN export_id int4,
                    ALTER COLUMN res_model DROP NOT NULL, ALTER COLUMN res_id DROP NOT NULL;
-               ALTER TABLE invoice_clearing_job ADD CONSTRAINT invoice_clearing_job__one_owner
+               ALTER TABLE invoice_clearing_job ADD CONSTRAINT invoice_clearing_job_one_owner
                    CHECK (num_nonnulls(clearing_id, import_id, export_id) = 1) NOT VALID;
-               CREATE UNIQUE INDEX invoice_clearing_job__one_active_uniq ON invoice_clearing_job
+               CREATE UNIQUE INDEX invoice_clearing_job_one_active_uniq ON invoice_clearing_job
                    (coalesce(clearing_id, 0), coalesce(import_id, 0), coalesce(export_id, 0))
                    WHERE state IN ('queued', 'running') AND res_id IS NULL"""
         )
@@ -127,10 +127,10 @@ class TestJobOwnerMigration(ClearingCommon):
             [(running, "invoice.clearing", clearing.id), (failed, batch._name, batch.id)],
         )
         cr.execute(
-            """SELECT count(*) FROM pg_constraint WHERE conname = 'invoice_clearing_job__one_owner'
+            """SELECT count(*) FROM pg_constraint WHERE conname = 'invoice_clearing_job_one_owner'
                UNION ALL
                SELECT count(*) FROM pg_indexes
-                WHERE indexname = 'invoice_clearing_job__one_active_uniq'"""
+                WHERE indexname = 'invoice_clearing_job_one_active_uniq'"""
         )
         self.assertEqual(cr.fetchall(), [(0,), (0,)], "the old CHECK and index are gone")
         self.env.invalidate_all()
@@ -145,10 +145,11 @@ class TestCompanyRowLock(ClearingCommon):
 
     def test_a_clearing_locked_elsewhere_is_refused_at_once(self):
         # A committed clearing, so that another connection can lock its row: the demo's.
-        clearing = self.env["invoice.clearing"].search([], limit=1)
+        clearing = self.env["invoice.clearing"].sudo().search([], order="id", limit=1)
         if not clearing:
             self.skipTest("no committed clearing (database without demo data)")
-        manager = self.manager_of(clearing.company_id)
+        company = clearing.company_id
+        clearing = clearing.with_user(self.manager_of(company)).with_company(company).sudo(False)
         with closing(self.env.registry.cursor()) as other:
             other.execute(
                 "SELECT id FROM invoice_clearing WHERE id = %s FOR UPDATE NOWAIT", [clearing.id]
@@ -157,11 +158,11 @@ class TestCompanyRowLock(ClearingCommon):
                 mute_logger("odoo.addons.invoice_clearing.models.invoice_clearing_freeze"),
                 self.assertRaisesRegex(UserError, "Another clearing of .* is in progress"),
             ):
-                clearing.with_user(manager)._lock_company()
+                clearing._lock_company()
             other.rollback()
         # Free again: the row lock is taken and the refusal, if any, is another one.
         try:
-            clearing.with_user(manager)._lock_company()
+            clearing._lock_company()
         except UserError as error:
             self.assertNotIn("is in progress", str(error))
 
