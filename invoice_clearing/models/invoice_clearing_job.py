@@ -18,9 +18,9 @@ Time slices: a cron worker is killed past Odoo's real-time limit (120 s by defau
 loaded server reaches long before a quiet one. So each cron run works for a bounded time: the
 job's ``_commit()`` returns the seconds left, the first of Odoo's own hint and the system
 parameter ``invoice_clearing.job_time_budget`` (seconds; unset, the spec's `slice`); an owner
-checks it between batches and yields with ``_pause(note, wake=True)``. The run then tells Odoo it is done (so that
-Odoo does not call it again in the same worker pass, whose limits add up) and triggers the cron:
-the next pass resumes after the last committed batch. A run killed all the same loses only what
+checks it between batches and yields with ``_pause(note, wake=True)``. The run then tells Odoo it
+is done (so that Odoo does not call it again in the same worker pass, whose limits add up) and
+triggers the cron: the next pass resumes after the last committed batch. A run killed all the same loses only what
 followed that commit; the job fails only after ``max_attempts`` runs in a row committed nothing.
 """
 

@@ -95,8 +95,10 @@ class InvoiceClearingJobOwner(models.AbstractModel):
     def unlink(self):
         """Jobs have no foreign key to their owner: they go with it."""
         # sudo: jobs are written by the addon's code only (no access row grants it)
-        jobs = self.env["invoice.clearing.job"].sudo().search(
-            [("res_model", "=", self._name), ("res_id", "in", self.ids)]
+        jobs = (
+            self.env["invoice.clearing.job"]
+            .sudo()
+            .search([("res_model", "=", self._name), ("res_id", "in", self.ids)])
         )
         result = super().unlink()
         jobs.unlink()

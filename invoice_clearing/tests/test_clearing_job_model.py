@@ -240,8 +240,14 @@ class TestJobAccess(ClearingCommon):
             {"company_id": cls.company_b.id, "scope": "period", "date_to": MONTH_END}
         )
         cls.job_a, cls.job_b = (
-            Job.create({"kind": "clearing", "res_model": c._name, "res_id": c.id,
-                        "company_id": c.company_id.id})
+            Job.create(
+                {
+                    "kind": "clearing",
+                    "res_model": c._name,
+                    "res_id": c.id,
+                    "company_id": c.company_id.id,
+                }
+            )
             for c in (cls.clearing_a, cls.clearing_b)
         )
         Run = cls.env["invoice.clearing.job.run"].sudo()

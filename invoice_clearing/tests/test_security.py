@@ -512,8 +512,14 @@ MATRIX = [
         lambda c, u, t: (
             c.env["invoice.clearing.job"]
             .with_user(u)
-            .create({"kind": "clearing", "res_model": t._name, "res_id": t.id,
-                     "company_id": c.company.id})
+            .create(
+                {
+                    "kind": "clearing",
+                    "res_model": t._name,
+                    "res_id": t.id,
+                    "company_id": c.company.id,
+                }
+            )
         ),
         _count("invoice.clearing.job"),
     ),
