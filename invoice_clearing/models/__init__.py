@@ -6,6 +6,7 @@ from . import invoice_clearing_closed_period
 from . import invoice_clearing_check
 from . import invoice_clearing_approval
 from . import invoice_clearing_freeze
+from . import invoice_clearing_job_owner
 from . import invoice_clearing
 from . import invoice_clearing_line_mixin
 from . import invoice_clearing_summary_line

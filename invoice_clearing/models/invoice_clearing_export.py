@@ -1,8 +1,15 @@
 """An XLSX export of a large clearing, written in parts by a background job (后台导出)."""
 
+import logging
 import tempfile
 
 from odoo import api, fields, models
+from odoo.tools.translate import LazyTranslate
+
+from .invoice_clearing_job_owner import JobSpec
+
+_logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 PART_ROWS_PARAM = "invoice_clearing.xlsx_part_rows"
 DEFAULT_PART_ROWS = 200_000
@@ -20,9 +27,13 @@ class InvoiceClearingExport(models.Model):
 
     _name = "invoice.clearing.export"
     _description = "Clearing XLSX Export"
-    _inherit = ["mail.thread"]
+    _inherit = ["invoice.clearing.job.owner", "mail.thread"]
     _order = "id desc"
     _check_company_auto = True
+    # One file per run, as the superuser (the requester is only notified).
+    _job_spec = JobSpec(
+        "export", _lt("XLSX Export"), "invoice_clearing.ir_cron_export_jobs", logger=_logger
+    )
 
     clearing_id = fields.Many2one(
         "invoice.clearing", required=True, readonly=True, index=True, ondelete="cascade",
@@ -35,14 +46,8 @@ class InvoiceClearingExport(models.Model):
         "ir.attachment", "res_id", "XLSX Files", readonly=True,
         domain=[("res_model", "=", "invoice.clearing.export")],
     )  # fmt: skip
-    job_id = fields.Many2one(
-        "invoice.clearing.job", "Background Export Job", readonly=True, copy=False,
-        index="btree_not_null", ondelete="set null",
-    )  # fmt: skip
-    job_ids = fields.One2many("invoice.clearing.job", "export_id", "Background Jobs", readonly=True)
-    job_state = fields.Selection(related="job_id.state", string="Background Export")
-    job_step = fields.Char(related="job_id.step", string="Step")
-    job_progress = fields.Float(related="job_id.progress")
+    job_id = fields.Many2one(string="Background Export Job")
+    job_state = fields.Selection(string="Background Export")
 
     @api.depends("clearing_id.name", "create_date")
     def _compute_display_name(self):
@@ -123,7 +128,3 @@ class InvoiceClearingExport(models.Model):
             body=self.env._("XLSX export failed: %(reason)s", reason=reason),
             partner_ids=self.create_uid.partner_id.ids,
         )
-
-    def action_open_jobs(self):
-        self.ensure_one()
-        return self.env["invoice.clearing.job"]._action_open_for(self)

@@ -12,8 +12,6 @@ no lock is held while wkhtmltopdf waits on Odoo's HTTP.
 import logging
 from datetime import timedelta
 
-from psycopg2 import errors as pg_errors
-
 from odoo import SUPERUSER_ID, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
@@ -49,30 +47,17 @@ class InvoiceClearingFreeze(models.AbstractModel):
         A background job of the company keeps it locked between its batches: its running job
         (invoice.clearing.job) is read here under the advisory lock.
         """
-        busy = not self._try_company_lock()
-        if not busy:
-            try:
-                with self.env.cr.savepoint(flush=False):
-                    self.env.cr.execute(
-                        SQL(
-                            "SELECT state FROM %s WHERE id = %s FOR UPDATE NOWAIT",
-                            SQL.identifier(self._table),
-                            self.id,
-                        )
-                    )
-            except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure):
-                busy = True
-        if not busy:
-            self.env["invoice.clearing.job"].flush_model(["state"])
-            self.env.cr.execute(
-                SQL(
-                    """SELECT 1 FROM %s
-                        WHERE company_id = %s AND kind = 'clearing' AND state = 'running'""",
-                    SQL.identifier(self.env["invoice.clearing.job"]._table),
-                    self.company_id.id,
-                )
+        # The clearing's row too, never waited for: a transaction writing it holds it (Odoo
+        # skips a locked row); one that committed a change of it after this transaction's
+        # snapshot fails this one with a serialization error, which Odoo retries afresh.
+        busy = not self._try_company_lock() or not self.try_lock_for_update()
+        # sudo: the company's running clearing job, whoever approves
+        busy = busy or bool(
+            self.env["invoice.clearing.job"].sudo().search_count(
+                [("company_id", "=", self.company_id.id), ("kind", "=", "clearing"),
+                 ("state", "=", "running")], limit=1,
             )
-            busy = bool(self.env.cr.fetchone())
+        )  # fmt: skip
         if busy:
             _logger.info(
                 "Approval of clearing %s (id %s) refused: company %s is locked by another clearing",

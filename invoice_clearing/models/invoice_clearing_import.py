@@ -12,12 +12,15 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
 
 from ..tools import bureau_export, reconcile, spreadsheet, tax_id
 from ..tools.rule_error import FapiaoRuleError
 from . import advisory_locks
+from .invoice_clearing_job_owner import JobSpec
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 MAX_LISTED_ERRORS = 30
 MAX_BYTES_PARAM = "invoice_clearing.import_max_bytes"
@@ -33,7 +36,6 @@ JOB_LINE_CHUNK = 20_000  # lines per COPY of a background import (bounded text b
 # machine, so that a run on a loaded server stays far inside Odoo's limits (see the README).
 JOB_PARSE_ROWS = 10_000
 RUNNING_JOB_STATES = ("queued", "running")
-JOB_FIELDS = frozenset({"job_id", "job_ids"})  # set by the import's own code only
 OUTCOMES = [
     ("matched", "Matched"),
     ("odoo_only", "In Odoo only (not uploaded)"),
@@ -64,9 +66,15 @@ class InvoiceClearingImport(models.Model):
 
     _name = "invoice.clearing.import"
     _description = "Bureau Export Import"
-    _inherit = ["mail.thread"]
+    _inherit = ["invoice.clearing.job.owner", "mail.thread"]
     _order = "create_date desc, id desc"
     _check_company_auto = True
+    # A large file is imported in the background (后台导入) as the user who imported it: their
+    # access, company and language.
+    _job_spec = JobSpec(
+        "import", _lt("Bureau Import"), "invoice_clearing.ir_cron_import_jobs", as_starter=True,
+        logger=_logger,
+    )  # fmt: skip
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one(
@@ -99,20 +107,12 @@ class InvoiceClearingImport(models.Model):
         tracking=True,
     )
     # Background import (后台导入) of a large file: its job, progress committed batch by batch.
-    job_id = fields.Many2one(
-        "invoice.clearing.job", "Background Import Job", readonly=True, copy=False,
-        index="btree_not_null", ondelete="set null",
-    )  # fmt: skip
-    job_ids = fields.One2many("invoice.clearing.job", "import_id", "Background Jobs", readonly=True)
+    job_id = fields.Many2one(string="Background Import Job")
     job_state = fields.Selection(
-        related="job_id.state", string="Background Import",
+        string="Background Import",
         help="Empty for a file imported at once; set for a large file imported in the background.",
-    )  # fmt: skip
-    job_step = fields.Char(related="job_id.step", string="Step")
-    job_progress = fields.Float(related="job_id.progress")
-    job_attempts = fields.Integer(
-        related="job_id.attempts", help="Runs of the background import started so far"
     )
+    job_attempts = fields.Integer(help="Runs of the background import started so far")
     failure_reason = fields.Text(readonly=True, copy=False)
     superseded_by_id = fields.Many2one(
         "invoice.clearing.import",
@@ -451,13 +451,6 @@ class InvoiceClearingImport(models.Model):
             )
         )
         return attachment.file_size
-
-    def write(self, vals):
-        if not self.env.su and JOB_FIELDS & vals.keys():
-            raise AccessError(
-                self.env._("The background job of an import is set by the import itself.")
-            )
-        return super().write(vals)
 
     def _job_run(self):
         """Hook of invoice.clearing.job, run as the importer, in two stages that each commit:

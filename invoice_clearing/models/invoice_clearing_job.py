@@ -1,9 +1,11 @@
-"""A background job (后台任务) of a clearing or a bureau import, and the history of its runs.
+"""A background job (后台任务) of a clearing, a bureau import or an XLSX export, and its runs.
 
 The job does what every background job needs: its cron picks it up; each pickup is a run,
 committed as soon as it opens, so that a run a killed worker left open shows as interrupted at
 the next pickup; progress is committed batch by batch; runs in a row that commit nothing are
-limited; every step is logged for the operator. The work stays with the owner, behind two hooks:
+limited; every step is logged for the operator. The job knows its owner only by model and id
+(`res_model`, `res_id`); what differs between kinds is the owner's spec (`_job_spec`, see
+invoice_clearing_job_owner.py). The work stays with the owner, behind two hooks:
 
 - ``owner._job_run()`` does (the rest of) the work of ``owner.job_id``, recording it with
   ``job._advance()`` and committing it with ``job._commit()``. It ends the job with
@@ -15,50 +17,23 @@ limited; every step is logged for the operator. The work stays with the owner, b
 Time slices: a cron worker is killed past Odoo's real-time limit (120 s by default), which a
 loaded server reaches long before a quiet one. So each cron run works for a bounded time: the
 job's ``_commit()`` returns the seconds left, the first of Odoo's own hint and the system
-parameter ``invoice_clearing.job_time_budget`` (seconds, default 20); an owner checks it between
-batches and yields with ``_pause(note, wake=True)``. The run then tells Odoo it is done (so that
-Odoo does not call it again in the same worker pass, whose limits add up) and triggers the cron:
-the next pass resumes after the last committed batch. A run killed all the same loses only what
+parameter ``invoice_clearing.job_time_budget`` (seconds; unset, the spec's `slice`); an owner
+checks it between batches and yields with ``_pause(note, wake=True)``. The run then tells Odoo it
+is done (so that Odoo does not call it again in the same worker pass, whose limits add up) and
+triggers the cron: the next pass resumes after the last committed batch. A run killed all the same loses only what
 followed that commit; the job fails only after ``max_attempts`` runs in a row committed nothing.
 """
 
-import logging
 import threading
 import time
-from collections import namedtuple
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
-# What differs between the owners. `resumes`: a run goes on after the last committed batch;
-# otherwise each run starts over. `max_attempts`: runs in a row that committed no progress
-# (interrupted each time: worker killed, server restarted) fail the job (0: no limit; a
-# clearing keeps its company locked until it ends). `as_starter`: the work runs as the user
-# who started the job, in their company and language (as an immediate import); otherwise as
-# superuser, as an approval freezes fapiao beyond the approver's record rules. `logger`: the owner's, where operators follow it.
-Kind = namedtuple("Kind", "model field cron resumes max_attempts as_starter logger label")
-KINDS = {
-    "clearing": Kind(
-        "invoice.clearing", "clearing_id", "invoice_clearing.ir_cron_clearing_jobs",
-        resumes=True, max_attempts=0, as_starter=False,
-        logger=logging.getLogger(f"{__package__}.invoice_clearing"), label="Clearing",
-    ),
-    "import": Kind(
-        "invoice.clearing.import", "import_id", "invoice_clearing.ir_cron_import_jobs",
-        resumes=True, max_attempts=3, as_starter=True,
-        logger=logging.getLogger(f"{__package__}.invoice_clearing_import"), label="Import",
-    ),
-    "export": Kind(
-        "invoice.clearing.export", "export_id", "invoice_clearing.ir_cron_export_jobs",
-        resumes=True, max_attempts=3, as_starter=False,
-        logger=logging.getLogger(f"{__package__}.invoice_clearing_export"), label="XLSX Export",
-    ),
-}  # fmt: skip
 ACTIVE_STATES = ("queued", "running")
 TIME_BUDGET_PARAM = "invoice_clearing.job_time_budget"
-DEFAULT_TIME_BUDGET = 20  # seconds of wall time per cron run, well inside Odoo's 120 s
 BUSY_RETRY = timedelta(minutes=1)  # a job paused by a busy company comes back after this
 
 
@@ -82,25 +57,19 @@ class InvoiceClearingJob(models.Model):
     _order = "id desc"
     _check_company_auto = True
 
+    # One kind per model that owns jobs: its spec (see invoice_clearing_job_owner.py).
     kind = fields.Selection(
-        [("clearing", "Clearing"), ("import", "Bureau Import"), ("export", "XLSX Export")],
-        "Job Kind",
-        required=True,
-        readonly=True,
+        selection="_selection_kind", string="Job Kind", required=True, readonly=True
     )
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
-    clearing_id = fields.Many2one(
-        "invoice.clearing", readonly=True, index="btree_not_null", ondelete="cascade",
-        check_company=True,
-    )  # fmt: skip
-    import_id = fields.Many2one(
-        "invoice.clearing.import", "Bureau Import", readonly=True, index="btree_not_null",
-        ondelete="cascade", check_company=True,
-    )  # fmt: skip
-    export_id = fields.Many2one(
-        "invoice.clearing.export", "XLSX Export", readonly=True, index="btree_not_null",
-        ondelete="cascade", check_company=True,
-    )  # fmt: skip
+    # The owner, as mail.activity and ir.attachment name their document: no column per owner.
+    res_model = fields.Char("Owner Model", required=True, readonly=True)
+    res_id = fields.Many2oneReference(
+        "Owner ID", model_field="res_model", required=True, readonly=True
+    )
+    owner_ref = fields.Reference(
+        selection="_selection_owner_model", string="Owner", compute="_compute_owner_ref"
+    )
     user_id = fields.Many2one(
         "res.users", "Started By", readonly=True,
         help="An import runs as this user: their access, company and language.",
@@ -127,21 +96,29 @@ class InvoiceClearingJob(models.Model):
     ended_at = fields.Datetime(readonly=True)
     run_ids = fields.One2many("invoice.clearing.job.run", "job_id", "Run History", readonly=True)
 
-    _one_owner = models.Constraint(
-        """CHECK (num_nonnulls(clearing_id, import_id, export_id) = 1
-                  AND (kind = 'clearing' AND clearing_id IS NOT NULL
-                       OR kind = 'import' AND import_id IS NOT NULL
-                       OR kind = 'export' AND export_id IS NOT NULL))""",
-        "A background job belongs to exactly one clearing, bureau import or XLSX export.",
-    )
     # One queued or running job per owner, whatever the workers do at the same time.
-    _one_active_uniq = models.UniqueIndex(
-        """(coalesce(clearing_id, 0), coalesce(import_id, 0), coalesce(export_id, 0))
-           WHERE state IN ('queued', 'running')""",
-        "This clearing, import or export already has a background job.",
+    _one_active_job = models.UniqueIndex(
+        "(res_model, res_id) WHERE state IN ('queued', 'running')",
+        "This record already has a queued or running background job.",
     )
+    _owner_idx = models.Index("(res_model, res_id)")
 
-    @api.depends("kind", "clearing_id", "import_id", "export_id")
+    @api.model
+    def _selection_kind(self):
+        specs = self.env["invoice.clearing.job.owner"]._job_specs()
+        return [(kind, self.env._(spec.label)) for kind, (_model, spec) in specs.items()]
+
+    @api.model
+    def _selection_owner_model(self):
+        specs = self.env["invoice.clearing.job.owner"]._job_specs()
+        return [(model, self.env._(spec.label)) for model, spec in specs.values()]
+
+    @api.depends("res_model", "res_id")
+    def _compute_owner_ref(self):
+        for job in self:
+            job.owner_ref = job._owner() if job.res_model in self.env else False
+
+    @api.depends("kind", "res_model", "res_id")
     def _compute_display_name(self):
         labels = dict(self._fields["kind"]._description_selection(self.env))
         for job in self:
@@ -151,13 +128,15 @@ class InvoiceClearingJob(models.Model):
     # ------------------------------------------------------------- for owners
     @api.model
     def _start_for(self, owner, **vals):
-        """A new job of `owner` (a clearing or an import), now its current one; wakes its cron."""
-        kind = next(name for name, spec in KINDS.items() if spec.model == owner._name)
+        """A new job of `owner` (a model inheriting invoice.clearing.job.owner), now its current
+        one; wakes its cron."""
+        spec = owner._job_spec
         # sudo: no role writes a job (ir.model.access); only the owners' code does, through here.
         job = self.sudo().create(
             {
-                "kind": kind,
-                KINDS[kind].field: owner.id,
+                "kind": spec.kind,
+                "res_model": owner._name,
+                "res_id": owner.id,
                 "company_id": owner.company_id.id,
                 "user_id": self.env.uid,
                 **vals,
@@ -168,7 +147,7 @@ class InvoiceClearingJob(models.Model):
             "%s: background job %s %s by %s (%s to process)",
             job._label(), job.id, job.state, self.env.user.login, job.total or "?",
         )  # fmt: skip
-        self.env.ref(KINDS[kind].cron).sudo()._trigger()  # sudo: users may not read crons
+        self.env.ref(spec.cron).sudo()._trigger()  # sudo: users may not read crons
         return job.with_env(self.env)
 
     def _advance(self, processed, **vals):
@@ -209,14 +188,15 @@ class InvoiceClearingJob(models.Model):
         return float("inf") if deadline is None else max(deadline - time.monotonic(), 0.0)
 
     @api.model
-    def _time_budget(self):
-        """Seconds of wall time one cron run may work (system parameter job_time_budget)."""
+    def _time_budget(self, spec):
+        """Seconds of wall time one cron run of `spec`'s kind may work: the system parameter
+        job_time_budget when set, else the spec's slice."""
         # sudo: a system parameter, read for whoever the work runs as
         param = self.env["ir.config_parameter"].sudo().get_param(TIME_BUDGET_PARAM)
         try:
-            return max(float(param), 0.0) if param else DEFAULT_TIME_BUDGET
+            return max(float(param), 0.0) if param else spec.slice
         except ValueError:
-            return DEFAULT_TIME_BUDGET
+            return spec.slice
 
     def _pause(self, note, wake=False):
         """End this run, not the job: the next pickup resumes it. `wake` asks the cron workers
@@ -226,7 +206,7 @@ class InvoiceClearingJob(models.Model):
         self._close_run("paused", note)
         self._log().info("%s: run %s paused: %s", self._label(), run.number or "-", note)
         at = None if wake else fields.Datetime.now() + BUSY_RETRY
-        self.env.ref(KINDS[self.kind].cron).sudo()._trigger(at)  # sudo: crons are admin data
+        self.env.ref(self._spec().cron).sudo()._trigger(at)  # sudo: crons are admin data
 
     def _done(self, **vals):
         """End the job as done (in the owner's last transaction, with its outcome)."""
@@ -264,13 +244,14 @@ class InvoiceClearingJob(models.Model):
         """ir.cron: run the queued and running jobs of `kind`, oldest first, within one time
         budget (see the module's docstring). One cron per kind, so that a long import never
         delays a clearing."""
+        _model, spec = self.env["invoice.clearing.job.owner"]._job_specs()[kind]
         # sudo: the cron's user works for every company; _run picks the user each owner runs as.
         jobs = self.sudo().search([("kind", "=", kind), ("state", "in", ACTIVE_STATES)], order="id")
-        _clock.deadline = time.monotonic() + self._time_budget()
+        _clock.deadline = time.monotonic() + self._time_budget(spec)
         try:
             for index, job in enumerate(jobs):
                 if index and not self._time_left():  # the next pass takes the jobs left
-                    self.env.ref(KINDS[kind].cron).sudo()._trigger()  # sudo: admin data
+                    self.env.ref(spec.cron).sudo()._trigger()  # sudo: admin data
                     break
                 job._run()
         finally:
@@ -283,7 +264,7 @@ class InvoiceClearingJob(models.Model):
         owner = self._runner()
         job = self.with_env(owner.env)  # its messages in the language of the owner's work
         job._close_interrupted_runs()
-        limit = KINDS[self.kind].max_attempts
+        limit = self._spec().max_attempts
         stalled = self._stalled_runs()
         if limit and stalled >= limit:
             job._fail(
@@ -315,10 +296,9 @@ class InvoiceClearingJob(models.Model):
         return self.attempts - max(progressed.mapped("number"), default=0)
 
     def _runner(self):
-        """The owner, in the environment its work runs in (see KINDS)."""
-        kind = KINDS[self.kind]
-        owner = self.sudo()[kind.field]  # sudo: then as the starter, when KINDS says so
-        if not kind.as_starter:
+        """The owner, in the environment its work runs in (see its spec)."""
+        owner = self.sudo()._owner()  # sudo: then as the starter, when the spec says so
+        if not self._spec().as_starter:
             return owner
         user = self.user_id or owner.create_uid
         return owner.with_user(user).with_context(
@@ -336,7 +316,7 @@ class InvoiceClearingJob(models.Model):
         }
         if not job.started_at:
             vals["started_at"] = now
-        if not KINDS[job.kind].resumes:
+        if not job._spec().resumes:
             vals.update(done=0, last_id=0, progress=0.0)
         job.write(vals)
         self.env["invoice.clearing.job.run"].sudo().create(  # sudo: runs are written by code only
@@ -400,21 +380,27 @@ class InvoiceClearingJob(models.Model):
             )  # fmt: skip
 
     def _owner(self):
-        return self[KINDS[self.kind].field] if self.kind else self.clearing_id
+        """The record the job works for, in the job's environment."""
+        return self.env[self.res_model or "invoice.clearing.job.owner"].browse(self.res_id or ())
+
+    def _spec(self):
+        """The spec the owner's model declares (see invoice_clearing_job_owner.py)."""
+        return self.env[self.res_model]._job_spec
 
     def _label(self):
         """The job in the server log (English): kind, owner and ids."""
         owner = self.sudo()._owner()  # sudo: a log line, whoever runs the job
-        return f"{KINDS[self.kind].label} {owner.display_name} (id {owner.id}, job {self.id})"
+        label = self.with_context(lang="en_US").env._(self._spec().label)
+        return f"{label} {owner.display_name} (id {owner.id}, job {self.id})"
 
     def _log(self):
-        return KINDS[self.kind].logger
+        return self._spec().logger
 
 
 def jobs_from_columns(cr):
     """Migration to invoice.clearing.job (19.0.1.2.0): one job for each clearing and import
     whose former job columns, left in their tables by the upgrade, hold one, linked as its
-    current job; the two crons (noupdate data) now call the job model.
+    current job; the crons of the kinds (noupdate data) now call the job model.
 
     Idempotent: an owner that has a job already is left alone. Returns the jobs created.
     """
@@ -424,10 +410,11 @@ def jobs_from_columns(cr):
             SQL(
                 """WITH new AS (
                   INSERT INTO invoice_clearing_job
-                         (kind, company_id, clearing_id, user_id, state, total, done, last_id,
-                          progress, attempts, failure_reason, ended_at,
+                         (kind, company_id, res_model, res_id, user_id, state, total, done,
+                          last_id, progress, attempts, failure_reason, ended_at,
                           create_uid, create_date, write_uid, write_date)
-                  SELECT 'clearing', c.company_id, c.id, coalesce(c.approved_by, c.write_uid),
+                  SELECT 'clearing', c.company_id, 'invoice.clearing', c.id,
+                         coalesce(c.approved_by, c.write_uid),
                          c.job_state, coalesce(c.job_total, 0), coalesce(c.job_done, 0),
                          coalesce(c.job_last_id, 0),
                          CASE WHEN c.job_state = 'done' THEN 100
@@ -439,8 +426,8 @@ def jobs_from_columns(cr):
                          %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
                     FROM invoice_clearing c
                    WHERE c.job_state IS NOT NULL AND c.job_id IS NULL
-               RETURNING id, clearing_id)
-               UPDATE invoice_clearing c SET job_id = new.id FROM new WHERE c.id = new.clearing_id""",
+               RETURNING id, res_id)
+               UPDATE invoice_clearing c SET job_id = new.id FROM new WHERE c.id = new.res_id""",
                 uid=SUPERUSER_ID,
             )
         )
@@ -450,28 +437,74 @@ def jobs_from_columns(cr):
             SQL(
                 """WITH new AS (
                   INSERT INTO invoice_clearing_job
-                         (kind, company_id, import_id, user_id, state, step, progress, attempts,
-                          total, done, last_id, failure_reason, ended_at,
+                         (kind, company_id, res_model, res_id, user_id, state, step, progress,
+                          attempts, total, done, last_id, failure_reason, ended_at,
                           create_uid, create_date, write_uid, write_date)
-                  SELECT 'import', i.company_id, i.id, i.create_uid, i.job_state, i.job_step,
+                  SELECT 'import', i.company_id, 'invoice.clearing.import', i.id, i.create_uid,
+                         i.job_state, i.job_step,
                          coalesce(i.job_progress, 0), coalesce(i.job_attempts, 0), 0, 0, 0,
                          CASE WHEN i.job_state = 'failed' THEN i.failure_reason END,
                          CASE WHEN i.job_state IN ('done', 'failed') THEN i.write_date END,
                          %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
                     FROM invoice_clearing_import i
                    WHERE i.job_state IS NOT NULL AND i.job_id IS NULL
-               RETURNING id, import_id)
+               RETURNING id, res_id)
                UPDATE invoice_clearing_import i SET job_id = new.id FROM new
-                WHERE i.id = new.import_id""",
+                WHERE i.id = new.res_id""",
                 uid=SUPERUSER_ID,
             )
         )
         created += cr.rowcount
     env = api.Environment(cr, SUPERUSER_ID, {})
     model = env["ir.model"]._get_id("invoice.clearing.job")
-    for kind, spec in KINDS.items():
+    for kind, (_model, spec) in env["invoice.clearing.job.owner"]._job_specs().items():
         cron = env.ref(spec.cron, raise_if_not_found=False)
         code = f"model._cron_run({kind!r})"
         if cron and (cron.model_id.id, cron.code) != (model, code):
             cron.write({"model_id": model, "code": code})
     return created
+
+
+# The owners' former foreign keys on the job table, by the model they pointed to.
+OWNER_COLUMNS = {
+    "clearing_id": "invoice.clearing",
+    "import_id": "invoice.clearing.import",
+    "export_id": "invoice.clearing.export",
+}
+
+
+def owners_from_columns(cr):
+    """Migration to generic owners (19.0.1.4.0), before the model is loaded: each job gets
+    `res_model` and `res_id` from the former owner column that holds its owner, and the former
+    CHECK and unique index over those columns go (the new index replaces them).
+
+    Idempotent: a job whose owner is set already is left alone. Returns the jobs updated.
+    """
+    table = "invoice_clearing_job"
+    columns = [column for column in OWNER_COLUMNS if column_exists(cr, table, column)]
+    if not columns:
+        return 0
+    cr.execute(
+        SQL(
+            """ALTER TABLE %(table)s ADD COLUMN IF NOT EXISTS res_model varchar,
+                                     ADD COLUMN IF NOT EXISTS res_id int4;
+               ALTER TABLE %(table)s DROP CONSTRAINT IF EXISTS %(check)s;
+               DROP INDEX IF EXISTS %(index)s""",
+            table=SQL.identifier(table),
+            check=SQL.identifier(f"{table}_one_owner"),
+            index=SQL.identifier(f"{table}_one_active_uniq"),
+        )
+    )
+    updated = 0
+    for column in columns:
+        cr.execute(
+            SQL(
+                """UPDATE %(table)s SET res_model = %(model)s, res_id = %(column)s
+                    WHERE %(column)s IS NOT NULL AND res_model IS NULL""",
+                table=SQL.identifier(table),
+                model=OWNER_COLUMNS[column],
+                column=SQL.identifier(column),
+            )
+        )
+        updated += cr.rowcount
+    return updated

@@ -6,6 +6,7 @@ from . import test_clearing_export
 from . import test_clearing_integrity
 from . import test_clearing_job
 from . import test_clearing_job_model
+from . import test_clearing_job_owner
 from . import test_clearing_reopen
 from . import test_clearing_reopen_web
 from . import test_clearing_rpc

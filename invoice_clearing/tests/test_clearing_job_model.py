@@ -44,7 +44,7 @@ class TestClearingJobRuns(CronCommitsAsSavepoints, ClearingCommon):
     def test_job_is_a_record_of_its_clearing(self):
         clearing, job = self.start()
         self.assertEqual(
-            (job.kind, job.clearing_id, job.company_id, job.user_id, job.state, job.total),
+            (job.kind, job._owner(), job.company_id, job.user_id, job.state, job.total),
             ("clearing", clearing, self.company, self.manager, "running", 6),
         )
         self.assertEqual(clearing.job_ids, job)
@@ -195,7 +195,7 @@ class TestImportJobRuns(CronCommitsAsSavepoints, BureauImportCommon):
         rows[0]["issue_date"] = "not a date"
         batch = self.do_import(be.write_export_xlsx(rows))
         job = batch.job_id
-        self.assertEqual((job.kind, job.import_id, job.user_id), ("import", batch, self.clerk))
+        self.assertEqual((job.kind, job._owner(), job.user_id), ("import", batch, self.clerk))
         with mute_logger(import_model._logger.name):
             self.run_cron()
         self.assertEqual((job.state, job.attempts), ("failed", 1))
@@ -240,7 +240,14 @@ class TestJobAccess(ClearingCommon):
             {"company_id": cls.company_b.id, "scope": "period", "date_to": MONTH_END}
         )
         cls.job_a, cls.job_b = (
-            Job.create({"kind": "clearing", "clearing_id": c.id, "company_id": c.company_id.id})
+            Job.create(
+                {
+                    "kind": "clearing",
+                    "res_model": c._name,
+                    "res_id": c.id,
+                    "company_id": c.company_id.id,
+                }
+            )
             for c in (cls.clearing_a, cls.clearing_b)
         )
         Run = cls.env["invoice.clearing.job.run"].sudo()
@@ -268,8 +275,8 @@ class TestJobAccess(ClearingCommon):
                     lambda job=job: job.unlink(),
                     lambda job=job: job.run_ids.write({"outcome": "done"}),
                     lambda user=user: self.env["invoice.clearing.job"].with_user(user).create(
-                        {"kind": "clearing", "clearing_id": self.clearing_a.id,
-                         "company_id": self.company.id}
+                        {"kind": "clearing", "res_model": "invoice.clearing",
+                         "res_id": self.clearing_a.id, "company_id": self.company.id}
                     ),
                 ):  # fmt: skip
                     with mute_logger("odoo.models"), self.assertRaises(AccessError):
@@ -292,8 +299,8 @@ class TestJobAccess(ClearingCommon):
             Job.create({"kind": "clearing", "company_id": self.company.id})
         # A second queued or running job of the same clearing.
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.env.cr.savepoint():
-            Job.create({"kind": "clearing", "clearing_id": self.clearing_a.id,
-                        "company_id": self.company.id})  # fmt: skip
+            Job.create({"kind": "clearing", "res_model": "invoice.clearing",
+                        "res_id": self.clearing_a.id, "company_id": self.company.id})  # fmt: skip
 
 
 @tagged("post_install", "-at_install")

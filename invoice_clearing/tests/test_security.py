@@ -512,7 +512,14 @@ MATRIX = [
         lambda c, u, t: (
             c.env["invoice.clearing.job"]
             .with_user(u)
-            .create({"kind": "clearing", "clearing_id": t.id, "company_id": c.company.id})
+            .create(
+                {
+                    "kind": "clearing",
+                    "res_model": t._name,
+                    "res_id": t.id,
+                    "company_id": c.company.id,
+                }
+            )
         ),
         _count("invoice.clearing.job"),
     ),
@@ -692,8 +699,8 @@ class TestAccessMatrix(ClearingCommon):
         cls.job = (
             cls.env["invoice.clearing.job"]
             .sudo()
-            .create({"kind": "clearing", "clearing_id": cls.draft.id, "state": "failed",
-                     "company_id": cls.company.id})
+            .create({"kind": "clearing", "res_model": "invoice.clearing",
+                     "res_id": cls.draft.id, "state": "failed", "company_id": cls.company.id})
         )  # fmt: skip
         cls.job_run = (
             cls.env["invoice.clearing.job.run"]

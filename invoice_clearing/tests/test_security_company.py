@@ -84,7 +84,8 @@ class TestMultiCompany(ClearingCommon):
             job = (
                 cls.env["invoice.clearing.job"]
                 .sudo()
-                .create({"kind": "clearing", "clearing_id": clearing.id, "state": "done",
+                .create({"kind": "clearing", "res_model": clearing._name,
+                         "res_id": clearing.id, "state": "done",
                          "company_id": clearing.company_id.id})
             )  # fmt: skip
             run = cls.env["invoice.clearing.job.run"].sudo().create({"job_id": job.id})
