@@ -1,5 +1,6 @@
 from . import test_adoption
 from . import test_clearing
+from . import test_clearing_archive_data
 from . import test_clearing_export
 from . import test_clearing_integrity
 from . import test_clearing_job
