@@ -178,7 +178,10 @@ class TestClearingArchiveData(ClearingCommon):
         november = self.clear(scope="date", date_from=date(2026, 11, 1), date_to=date(2026, 11, 30))
         self.assertTrue(november.hash.startswith("$2$"))
         self.assertTrue(self.invoice.line_ids)
-        with mock.patch.object(invoice_clearing_integrity, "DIGEST_CHUNK", 2):  # several chunks
+        with (  # several chunks of each
+            mock.patch.object(invoice_clearing_integrity, "DIGEST_CHUNK", 2),
+            mock.patch.object(invoice_clearing_integrity, "INVOICE_LINES_CHUNK", 2),
+        ):
             self.assertEqual(set(self.assert_data_is_the_hash(october)), DATA_FILES - {
                 "data/invoice_lines.txt"})  # fmt: skip
             self.assertEqual(set(self.assert_data_is_the_hash(november)), DATA_FILES)

@@ -732,8 +732,9 @@ def main(argv=None):
     except SystemExit as done:
         return 0 if done.code == 0 else 1
     report = verify(args.package, args.previous, args.lang)
-    for line in report.lines():
-        print(line)
+    if hasattr(sys.stdout, "reconfigure"):  # a console that cannot show Chinese still gets a line
+        sys.stdout.reconfigure(errors="backslashreplace")
+    sys.stdout.write("".join(f"{line}\n" for line in report.lines()))
     return 0 if report.ok else 1
 
 
