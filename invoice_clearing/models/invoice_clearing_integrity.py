@@ -241,7 +241,8 @@ class InvoiceClearingIntegrity(models.AbstractModel):
         hashed text of each frozen fapiao, one a line in id order (its SHA-256 is the fapiao
         digest); data/invoice_lines.txt (hash version 2 on): "<id> <sha256 hex>" of each
         journal item of their invoices. The texts are streamed in keyset chunks: memory stays
-        flat at a million fapiao.
+        flat at a million fapiao. They are read from the fapiao the clearing freezes: a reopened
+        clearing keeps the package made when it cleared.
         """
         version = self._hash_version(clearing)
         files = [
