@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Verify a clearing's archive package (归档包) with nothing but Python's standard library.
 
-    python3 archive_verify.py PACKAGE.zip [PREVIOUS.zip] [--lang zh_CN]
+    python3 archive_verify.py PACKAGE.zip [PREVIOUS.zip] [--lang zh_CN]    (Python 3.9 or later)
 
 Checks the four properties of an electronic accounting archive (DA/T 94-2022's 四性检测):
 authenticity (真实性: the clearing's hash recomputed from the package's data equals the one
