@@ -22,6 +22,19 @@ RED_FORM_FIELDS = frozenset(
     {"red_reference", "is_red", "fapiao_type", "origin_fapiao_id", "amount_total", "company_id"}
 )
 AMOUNT_FIELDS = {"amount_untaxed", "amount_tax", "amount_total", "tax_rate", "tax_exempt", "is_red"}
+# The content of a fapiao that a clearing certifies, per hash version (the same in every
+# version so far). Its state is derived (a red-letter of a frozen fapiao stays possible), so it
+# is not part of it. The rate lines of a fapiao with several rates close the text.
+CLEARING_HASH_FIELDS = dict.fromkeys(
+    (1, 2),
+    ("id", "fapiao_type", "code", "number", "issue_date", "partner_id", "buyer_vat",
+     "amount_untaxed", "amount_tax", "amount_total", "tax_rate", "tax_exempt", "is_red",
+     "origin_fapiao_id", "void_date", "rate_line_ids"),
+)  # fmt: skip
+# How a number is hashed: amounts and rates with two decimals, whatever the column's scale.
+HASH_NUMERIC = {"monetary": SQL("numeric(16, 2)"), "float": SQL("numeric(6, 2)")}
+# A one2many hashed only when the fapiao says it has lines: the others skip the subquery.
+HASH_LINES_WHEN = {"rate_line_ids": "multi_rate"}
 
 
 class InvoiceClearingFapiao(models.Model):
@@ -175,6 +188,22 @@ class InvoiceClearingFapiao(models.Model):
         "(company_id, number) WHERE fapiao_type IN ('digital_special', 'digital_general')",
         "A digital fapiao (数电票) with this number is already registered for this company.",
     )
+
+    @api.model
+    def _get_clearing_hash_fields(self, version):
+        """Fields a clearing of hash `version` certifies of each fapiao, like account.move's
+        `_get_integrity_hash_fields`: hashing more of them is a new hash version."""
+        return CLEARING_HASH_FIELDS[version]
+
+    @api.model
+    def _clearing_hash_columns(self, version, alias=None):
+        """The text a clearing of hash `version` certifies of a fapiao (table aliased `alias`),
+        in SQL: its hashed fields joined by '|', its rate lines closing it as
+        `rate:exempt:amount:tax;...`. An optional text, date or link reads '' (0 for a link)
+        when empty and a boolean false, so a value hashes the same however it was written;
+        concat_ws skips the NULL of a fapiao without lines, keeping every hash sealed before
+        rate lines existed."""
+        return _hash_text(self, version, alias or self._table, "|")
 
     @api.depends("code", "number")
     def _compute_display_name(self):
@@ -656,3 +685,35 @@ class InvoiceClearingFapiao(models.Model):
             seller_vat=self.company_id.vat, seller_name=self.company_id.name,
             buyer_vat=self.buyer_vat, buyer_name=self.partner_id.name, **cells,
         )  # fmt: skip
+
+
+def _hash_text(model, version, alias, separator):
+    """concat_ws of the fields `model` hashes in `version`, for `_clearing_hash_columns`."""
+    parts = []
+    for name in model._get_clearing_hash_fields(version):
+        field, column = model._fields[name], SQL.identifier(alias, name)
+        if field.type == "one2many":
+            Line, line = model.env[field.comodel_name], f"{alias}_{name}"
+            lines = SQL(
+                "(SELECT string_agg(%s, ';' ORDER BY %s) FROM %s %s WHERE %s = %s)",
+                _hash_text(Line, version, line, ":"),
+                SQL(", ").join(SQL.identifier(line, f) for f in Line._clearing_hash_order),
+                SQL.identifier(Line._table),
+                SQL.identifier(line),
+                SQL.identifier(line, field.inverse_name),
+                SQL.identifier(alias, "id"),
+            )
+            parts.append(
+                SQL("CASE WHEN %s THEN %s END", SQL.identifier(alias, HASH_LINES_WHEN[name]), lines)
+            )
+        elif field.type in HASH_NUMERIC:
+            parts.append(SQL("%s::%s", column, HASH_NUMERIC[field.type]))
+        elif field.type == "boolean":
+            parts.append(SQL("coalesce(%s, false)", column))
+        elif field.required or name == "id":
+            parts.append(column)
+        elif field.type == "many2one":
+            parts.append(SQL("coalesce(%s, 0)", column))
+        else:
+            parts.append(SQL("coalesce(%s::text, '')", column))
+    return SQL("concat_ws(%s, %s)", separator, SQL(", ").join(parts))

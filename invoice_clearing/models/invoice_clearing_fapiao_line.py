@@ -16,6 +16,10 @@ from ..tools import fapiao_amount
 VIA_FAPIAO = "invoice_clearing_rate_lines_via_fapiao"
 
 LINE_TABLE = "invoice_clearing_fapiao_line"
+# What a clearing certifies of each rate line of a fapiao (every hash version so far).
+CLEARING_HASH_FIELDS = dict.fromkeys(
+    (1, 2), ("tax_rate", "tax_exempt", "amount_untaxed", "amount_tax")
+)
 
 
 def rate_columns(fapiao, line):
@@ -57,6 +61,8 @@ class InvoiceClearingFapiaoLine(models.Model):
     _name = "invoice.clearing.fapiao.line"
     _description = "Fapiao Rate Line"
     _order = "fapiao_id, tax_rate desc, id"
+    # The order of a fapiao's lines in the text its clearing hashes.
+    _clearing_hash_order = ("tax_rate", "tax_exempt", "id")
     _check_company_auto = True
 
     fapiao_id = fields.Many2one(
@@ -73,6 +79,11 @@ class InvoiceClearingFapiaoLine(models.Model):
     amount_total = fields.Monetary(
         "Total", compute="_compute_amount_total", store=True, help="价税合计 at this rate"
     )
+
+    @api.model
+    def _get_clearing_hash_fields(self, version):
+        """What a clearing of hash `version` certifies of a rate line, inside its fapiao's text."""
+        return CLEARING_HASH_FIELDS[version]
 
     @api.depends("amount_untaxed", "amount_tax")
     def _compute_amount_total(self):

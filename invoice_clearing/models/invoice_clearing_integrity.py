@@ -2,19 +2,21 @@
 walk the chain, name what changed.
 
 One implementation for both: `_seal` (at clearing time) and `_verify` call the same
-`_fapiao_digest` and `_compute_hash`, the latter with the version the clearing was hashed with.
+`_fapiao_digest` and `_compute_hash`, with the version the clearing was hashed with; the hash
+and the digests' canonical form are `tools/archive_verify.py`'s, which an auditor runs on the
+clearing's archive package (`_archive_data` gives the package the data they cover).
 Per-fapiao and (version 2) per-journal-item fingerprints, stored at clearing time (12 bytes
 each), only serve to name the fapiao or invoice line once a digest says something changed.
 """
 
 import base64
-import hashlib
+import json
 import logging
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools import clearing_integrity, clearing_summary
+from ..tools import archive_verify, clearing_integrity, clearing_summary
 from ..tools.clearing_integrity import HASH_VERSION, HASH_VERSIONS
 from ..tools.clearing_summary import SUMMARY_MEASURES
 
@@ -22,25 +24,9 @@ _logger = logging.getLogger(__name__)
 
 NAMED_AT_MOST = 50  # changed records named in a finding; the rest are counted
 DIGEST_CHUNK = 20_000  # rows per round trip while streaming the fapiao digest
-# The content of a fapiao that a clearing certifies, one text per fapiao (state is derived; red-letter
-# of a frozen fapiao stays possible, so the derived red state is not part of it). The rate lines of
-# a fapiao with several rates close the text; concat_ws skips the NULL of a fapiao without, so
-# its text, and every hash sealed before rate lines existed, is unchanged.
-HASHED_COLUMNS = SQL(
-    """concat_ws('|', id, fapiao_type, coalesce(code, ''), number, issue_date, partner_id,
-                 coalesce(buyer_vat, ''), amount_untaxed::numeric(16, 2),
-                 amount_tax::numeric(16, 2), amount_total::numeric(16, 2),
-                 tax_rate::numeric(6, 2), coalesce(tax_exempt, false), coalesce(is_red, false),
-                 coalesce(origin_fapiao_id, 0), coalesce(void_date::text, ''),
-                 CASE WHEN multi_rate THEN (
-                     SELECT string_agg(concat_ws(':', l.tax_rate::numeric(6, 2),
-                                                 coalesce(l.tax_exempt, false),
-                                                 l.amount_untaxed::numeric(16, 2),
-                                                 l.amount_tax::numeric(16, 2)),
-                                       ';' ORDER BY l.tax_rate, l.tax_exempt, l.id)
-                       FROM invoice_clearing_fapiao_line l
-                      WHERE l.fapiao_id = invoice_clearing_fapiao.id) END)"""
-)
+# Journal-item digests per round trip for the archive (id + 32 bytes each): each round trip
+# selects the scope's invoices again, so fewer and larger ones.
+INVOICE_LINES_CHUNK = 100_000
 # The key a header field is hashed under where it is not the field's name (hashed since version 1).
 HEADER_KEYS = {"company_id": "company", "filing_line_ids": "filing"}
 
@@ -53,15 +39,20 @@ class InvoiceClearingIntegrity(models.AbstractModel):
 
     # ------------------------------------------------------------ fingerprints
     @api.model
-    def _fingerprint_rows(self, clearing):
-        """[(fapiao id, 8-byte digest)] of the fapiao frozen by `clearing`, computed by PostgreSQL."""
+    def _fapiao_text(self, version):
+        """The SQL text of a fapiao that a clearing of hash `version` certifies (flushed)."""
         self.env["invoice.clearing.fapiao"].flush_model()
         self.env["invoice.clearing.fapiao.line"].flush_model()
+        return self.env["invoice.clearing.fapiao"]._clearing_hash_columns(version)
+
+    @api.model
+    def _fingerprint_rows(self, clearing, version=HASH_VERSION):
+        """[(fapiao id, 8-byte digest)] of the fapiao frozen by `clearing`, computed by PostgreSQL."""
         self.env.cr.execute(
             SQL(
                 """SELECT id, substring(sha256(convert_to(%s, 'UTF8')) FROM 1 FOR 8)
                      FROM invoice_clearing_fapiao WHERE clearing_id = %s ORDER BY id""",
-                HASHED_COLUMNS,
+                self._fapiao_text(version),
                 clearing.id,
             )
         )
@@ -71,15 +62,13 @@ class InvoiceClearingIntegrity(models.AbstractModel):
     def _store_fingerprints(self, clearing):
         """Packed by PostgreSQL in `clearing_integrity.pack_fingerprints`'s format (12 bytes a
         fapiao), so that a million fapiao never become a million Python objects."""
-        self.env["invoice.clearing.fapiao"].flush_model()
-        self.env["invoice.clearing.fapiao.line"].flush_model()
         self.env.cr.execute(
             SQL(
                 """SELECT string_agg(int4send(id)
                                      || substring(sha256(convert_to(%s, 'UTF8')) FROM 1 FOR 8),
                                      ''::bytea ORDER BY id)
                      FROM invoice_clearing_fapiao WHERE clearing_id = %s""",
-                HASHED_COLUMNS,
+                self._fapiao_text(HASH_VERSION),
                 clearing.id,
             )
         )
@@ -184,18 +173,22 @@ class InvoiceClearingIntegrity(models.AbstractModel):
         """
         if version not in HASH_VERSIONS:
             raise ValueError(f"clearing hash version {version} does not exist")
-        lines = [
-            {f: line[f] for f in ("fapiao_type", "tax_rate", *SUMMARY_MEASURES)}
-            for line in clearing.summary_line_ids
-        ]
         hexdigest = clearing_summary.clearing_hash(
             clearing_integrity.split_hash(previous_hash)[1],
             self._hash_header(clearing, version),
-            lines,
+            self._hash_summary(clearing),
             digest,
             (invoice_digest or "") if version >= 2 else None,
         )
         return clearing_integrity.format_hash(version, hexdigest)
+
+    @api.model
+    def _hash_summary(self, clearing):
+        """The summary lines as `clearing_hash` reads them (every version)."""
+        return [
+            {f: line[f] for f in ("fapiao_type", "tax_rate", *SUMMARY_MEASURES)}
+            for line in clearing.summary_line_ids
+        ]
 
     @api.model
     def _hash_version(self, clearing):
@@ -203,21 +196,29 @@ class InvoiceClearingIntegrity(models.AbstractModel):
         return clearing_integrity.split_hash(clearing.hash)[0]
 
     @api.model
-    def _fapiao_digest(self, clearing):
-        """SHA-256 of the fapiao frozen by `clearing`: their HASHED_COLUMNS, one line each, in
-        id order.
+    def _fapiao_digest(self, clearing, version=HASH_VERSION):
+        """SHA-256 of the fapiao frozen by `clearing`: their hashed texts
+        (`_clearing_hash_columns`), one line each, in id order (`archive_verify.FapiaoDigest`).
 
         Streamed in chunks (keyset on id) so memory stays flat however many fapiao there are;
-        equal to PostgreSQL's sha256(string_agg(HASHED_COLUMNS, E'\\n' ORDER BY id)).
+        equal to PostgreSQL's sha256(string_agg(text, E'\\n' ORDER BY id)).
         """
+        digest = archive_verify.FapiaoDigest()
+        for texts in self._fapiao_texts(clearing, version):
+            digest.chunk(texts)
+        return digest.hexdigest()
+
+    def _fapiao_texts(self, clearing, version):
+        """The hashed texts of the fapiao frozen by `clearing`, DIGEST_CHUNK of them at a time."""
+        text = self._fapiao_text(version)
         table = SQL.identifier(self.env["invoice.clearing.fapiao"]._table)
-        sha, last_id, separator = hashlib.sha256(), 0, b""
+        last_id = 0
         while True:
             self.env.cr.execute(
                 SQL(
                     """SELECT id, %s FROM %s
                         WHERE clearing_id = %s AND id > %s ORDER BY id LIMIT %s""",
-                    HASHED_COLUMNS,
+                    text,
                     table,
                     clearing.id,
                     last_id,
@@ -226,10 +227,107 @@ class InvoiceClearingIntegrity(models.AbstractModel):
             )
             rows = self.env.cr.fetchall()
             if not rows:
-                return sha.hexdigest()
-            for _id, line in rows:
-                sha.update(separator + line.encode())
-                separator = b"\n"
+                return
+            yield [line for _id, line in rows]
+            last_id = rows[-1][0]
+
+    # ------------------------------------------------------------ archive package
+    @api.model
+    def _archive_data(self, clearing):
+        """The data files of `clearing`'s archive package, what its hash covers in the canonical
+        form `tools/archive_verify.py` recomputes it from: [(path, role, iterator of bytes)].
+
+        data/clearing.json: the header, summary and digests as hashed; data/fapiao.txt: the
+        hashed text of each frozen fapiao, one a line in id order (its SHA-256 is the fapiao
+        digest); data/invoice_lines.txt (hash version 2 on): "<id> <sha256 hex>" of each
+        journal item of their invoices. The texts are streamed in keyset chunks: memory stays
+        flat at a million fapiao. They are read from the fapiao the clearing freezes: a reopened
+        clearing keeps the package made when it cleared.
+        """
+        version = self._hash_version(clearing)
+        files = [
+            ("data/clearing.json", "data", self._archive_clearing(clearing, version)),
+            (
+                "data/fapiao.txt",
+                "data",
+                map(archive_verify.FapiaoDigest().chunk, self._fapiao_texts(clearing, version)),
+            ),
+        ]
+        if version >= 2:
+            files.append(
+                ("data/invoice_lines.txt", "data", self._archive_invoice_lines(clearing, version))
+            )
+        return files
+
+    def _archive_clearing(self, clearing, version):
+        """data/clearing.json of `clearing` (one chunk, made when the package reads it)."""
+        Fapiao, Line = self.env["invoice.clearing.fapiao"], self.env["account.move.line"]
+        self.env.cr.execute(
+            SQL(
+                """SELECT count(*),
+                          (SELECT count(*) FROM account_move_line l
+                            WHERE l.move_id IN (SELECT move_id FROM invoice_clearing_fapiao
+                                                 WHERE clearing_id = %(id)s
+                                                   AND move_id IS NOT NULL))
+                     FROM invoice_clearing_fapiao WHERE clearing_id = %(id)s""",
+                id=clearing.id,
+            )
+        )
+        fapiao_count, line_count = self.env.cr.fetchone()
+        summary = [
+            {
+                **{m: int(line[m]) for m in SUMMARY_MEASURES if "count" in m},
+                **{m: str(archive_verify.to_cents(line[m])) for m in SUMMARY_MEASURES
+                   if "count" not in m},
+                "fapiao_type": line["fapiao_type"],
+                "tax_rate": f"{float(line['tax_rate']):.2f}",
+            }
+            for line in self._hash_summary(clearing)
+        ]  # fmt: skip
+        data = {
+            "hash_version": version,
+            "hash": clearing.hash,
+            "previous_hash": clearing.previous_hash or None,
+            "header": {
+                key: value if isinstance(value, int | str) else f"{value}"
+                for key, value in self._hash_header(clearing, version).items()
+            },
+            "summary": summary,
+            "fapiao_digest": clearing.content_digest,
+            "invoice_digest": clearing.invoice_digest or None if version >= 2 else None,
+            "fapiao_columns": list(Fapiao._get_clearing_hash_fields(version)),
+            "invoice_line_columns": ["id", *Line._get_clearing_hash_fields(version)]
+            if version >= 2
+            else [],
+            "fapiao_count": fapiao_count,
+            "invoice_line_count": line_count if version >= 2 else 0,
+        }
+        yield json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False).encode()
+
+    def _archive_invoice_lines(self, clearing, version):
+        """data/invoice_lines.txt of `clearing`, in chunks: "<id> <hex>" of each journal item."""
+        Line = self.env["account.move.line"]
+        Line.flush_model()
+        self.env["invoice.clearing.fapiao"].flush_model(["clearing_id", "move_id"])
+        digest, last_id = archive_verify.InvoiceLinesDigest(), 0
+        while True:
+            self.env.cr.execute(
+                SQL(
+                    """SELECT l.id, sha256(convert_to(%s, 'UTF8')) FROM account_move_line l
+                        WHERE l.move_id IN (SELECT move_id FROM invoice_clearing_fapiao
+                                             WHERE clearing_id = %s AND move_id IS NOT NULL)
+                          AND l.id > %s
+                        ORDER BY l.id LIMIT %s""",
+                    Line._clearing_hash_columns(version),
+                    clearing.id,
+                    last_id,
+                    INVOICE_LINES_CHUNK,
+                )
+            )
+            rows = self.env.cr.fetchall()
+            if not rows:
+                return
+            yield digest.chunk(rows)
             last_id = rows[-1][0]
 
     # ------------------------------------------------------------ verification
@@ -282,7 +380,7 @@ class InvoiceClearingIntegrity(models.AbstractModel):
                 )
             )
             return self._result(clearing, findings, [], changed, changed_lines, False)
-        digest = clearing.content_digest if released else self._fapiao_digest(clearing)
+        digest = clearing.content_digest if released else self._fapiao_digest(clearing, version)
         invoice_digest = None
         if version >= 2:
             invoice_digest, packed = (
@@ -304,7 +402,7 @@ class InvoiceClearingIntegrity(models.AbstractModel):
                     "The frozen fapiao of %(name)s changed after clearing.", name=clearing.name
                 )
             )
-            changed = self._changed_fapiao(clearing, findings)
+            changed = self._changed_fapiao(clearing, findings, version)
         if not released:
             findings += self._summary_differences(clearing)
         recomputed = self._compute_hash(
@@ -375,13 +473,13 @@ class InvoiceClearingIntegrity(models.AbstractModel):
                 )
         return findings
 
-    def _changed_fapiao(self, clearing, findings):
+    def _changed_fapiao(self, clearing, findings, version=HASH_VERSION):
         """The fapiao whose content differs from the fingerprint stored at clearing time."""
         # sudo: as _verify_one; the fingerprints are readable by the system group only
         Fapiao = self.env["invoice.clearing.fapiao"].sudo()
         changed, removed, added = self._compare(
             clearing.sudo().fapiao_fingerprints,
-            {fid: bytes(digest) for fid, digest in self._fingerprint_rows(clearing)},
+            {fid: bytes(digest) for fid, digest in self._fingerprint_rows(clearing, version)},
             self.env._("No fingerprints were stored for %(name)s: the changed fapiao cannot be named.",
               name=clearing.name),
             "fapiao",

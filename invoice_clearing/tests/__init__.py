@@ -1,6 +1,7 @@
 from . import test_adoption
 from . import test_clearing
 from . import test_clearing_archive_access
+from . import test_clearing_archive_data
 from . import test_clearing_archive_ui
 from . import test_clearing_export
 from . import test_clearing_integrity
@@ -37,6 +38,7 @@ from . import test_security_audit
 from . import test_security_company
 from . import test_security_rpc
 from . import test_tieout
+from . import test_tools_archive_verify
 from . import test_tools_bureau_export
 from . import test_tools_clearing_integrity
 from . import test_tools_clearing_summary

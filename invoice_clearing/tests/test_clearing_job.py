@@ -108,7 +108,7 @@ class TestClearingJob(CronCommitsAsSavepoints, ClearingCommon):
         self.env["invoice.clearing.job"]._cron_run("clearing")
         from odoo.tools import SQL
 
-        from ..models.invoice_clearing_integrity import HASHED_COLUMNS
+        HASHED_COLUMNS = self.env["invoice.clearing.fapiao"]._clearing_hash_columns(2)
 
         self.env.cr.execute(
             SQL(

@@ -4,8 +4,16 @@ The clearing hash says *whether* anything changed; the fingerprints stored at cl
 *which* fapiao changed. Both are compared here, with no database access.
 """
 
-import re
 import struct
+
+# The hash's versions and stored form are the verifier's (one implementation).
+from .archive_verify import HASH_PREFIX, HASH_VERSION, HASH_VERSIONS, format_hash, split_hash
+
+__all__ = [
+    "FINGERPRINT", "FINGERPRINT_SIZE", "HASH_PREFIX", "HASH_VERSION", "HASH_VERSIONS",
+    "chain_breaks", "compare_fingerprints", "format_hash", "pack_fingerprints", "split_hash",
+    "unpack_fingerprints",
+]  # fmt: skip
 
 FINGERPRINT = struct.Struct(">I8s")  # fapiao id, first 8 bytes of the SHA-256 of its content
 FINGERPRINT_SIZE = FINGERPRINT.size
@@ -32,29 +40,6 @@ def compare_fingerprints(stored, current):
     removed = sorted(stored.keys() - current.keys())
     added = sorted(current.keys() - stored.keys())
     return changed, removed, added
-
-
-# Version of the clearing hash written now, stored as `$<version>$<hex>` like Odoo's inalterable
-# hash. 1: header, summary, filing record and frozen fapiao; 2: also their invoices' journal
-# items (account.move.line._get_clearing_hash_fields). Each clearing verifies by its own.
-HASH_VERSION = 2
-HASH_VERSIONS = tuple(range(1, HASH_VERSION + 1))  # every version verifies its clearings
-HASH_PREFIX = re.compile(r"^\$(\d+)\$(.*)$", re.S)
-
-
-def split_hash(value):
-    """(version, hex digest) of a stored clearing hash `$<version>$<hex>`, as Odoo's inalterable
-    hash stores it; a bare digest is version 1 (written before versions existed)."""
-    value = value or ""
-    match = HASH_PREFIX.match(value)
-    if match:
-        return int(match[1]), match[2]
-    return 1, value
-
-
-def format_hash(version, digest):
-    """The stored form of a clearing hash: `$<version>$<hex>`."""
-    return f"${version}${digest}"
 
 
 def chain_breaks(entries):

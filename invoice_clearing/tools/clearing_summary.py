@@ -1,17 +1,19 @@
-"""Summary arithmetic and the clearing hash: pure functions the clearing model maps records to."""
+"""Summary arithmetic and the clearing hash: pure functions the clearing model maps records to.
 
-import hashlib
+The hash and the summary's measures are defined once, in `archive_verify` (the verifier an
+auditor runs on an archive package without Odoo), and imported from there.
+"""
+
 from collections import defaultdict
 from decimal import Decimal
 
+from .archive_verify import SUMMARY_MEASURES, clearing_hash
 from .fapiao_amount import TOTAL_TOLERANCE, to_cents
 
-SUMMARY_MEASURES = (
-    "blue_count", "blue_amount", "blue_tax",
-    "red_count", "red_amount", "red_tax",
-    "void_blue_count", "void_blue_amount", "void_blue_tax",
-    "void_red_count", "void_red_amount", "void_red_tax",
-)  # fmt: skip
+__all__ = [
+    "SUMMARY_MEASURES", "clearing_hash", "filing_differences", "fold_groups", "net_by_rate",
+    "with_net",
+]  # fmt: skip
 
 
 def with_net(line):
@@ -65,32 +67,3 @@ def filing_differences(summary_net, filed):
         if abs(amount - filed_amount) > TOTAL_TOLERANCE or abs(tax - filed_tax) > TOTAL_TOLERANCE:
             differences.append((rate, amount, filed_amount, tax, filed_tax))
     return differences
-
-
-def clearing_hash(previous_hash, header, summary_lines, fapiao_digest, invoice_digest=None):
-    """SHA-256 over what a clearing certifies, chained to the company's previous clearing.
-
-    `previous_hash` is the previous clearing's hex digest (without its version prefix);
-    `header` is a dict of the clearing's identity; `summary_lines` dicts of SUMMARY_MEASURES;
-    `fapiao_digest` the SHA-256 of the frozen fapiao computed by the database;
-    `invoice_digest` (hash version 2 on) the SHA-256 of their invoices' journal items, None in
-    version 1. Verifying is recomputing: any change of a field, a line or a fapiao changes the
-    result.
-    """
-    sha = hashlib.sha256()
-    sha.update((previous_hash or "").encode())
-    for key in sorted(header):
-        sha.update(f"\n{key}={header[key]}".encode())
-    for line in sorted(
-        summary_lines, key=lambda line: (line["fapiao_type"], float(line["tax_rate"]))
-    ):
-        values = [line["fapiao_type"], f"{float(line['tax_rate']):.2f}"]
-        values += [
-            str(to_cents(line[m])) if "count" not in m else str(int(line[m]))
-            for m in SUMMARY_MEASURES
-        ]
-        sha.update(("\n" + "|".join(values)).encode())
-    sha.update(f"\nfapiao={fapiao_digest}".encode())
-    if invoice_digest is not None:
-        sha.update(f"\ninvoices={invoice_digest}".encode())
-    return sha.hexdigest()
