@@ -73,8 +73,9 @@ def stored_columns(model):
 
 def copy_rows(cr, model, template_id, varying, source, params):
     """INSERT one row per row of `source` (SQL after FROM, aliases as `varying` uses them), each a
-    copy of the template row but for the `varying` columns (column -> SQL expression)."""
-    columns = stored_columns(model)
+    copy of the template row but for the `varying` columns (column -> SQL expression); the id
+    is the table's next unless `varying` gives it."""
+    columns = [c for c in stored_columns(model) if c != "id" or c in varying]
     unknown = set(varying) - set(columns)
     if unknown:  # a renamed or removed field: say so rather than copy it silently
         raise RuntimeError(f"bench: {model._name} has no stored field {sorted(unknown)}")

@@ -101,7 +101,7 @@ TARGETS = (
            "background job as the client saw it (includes the new cron worker's first 60 s sleep)",
            what="from the approval until the form shows the job ended"),
     Target("clearing.certificate",
-           "certificate (rendered right after approve's commit on a cursor of its own, not "
+           "certificate (the certificate report's `_attach`, run after approve's commit, not "
            "counted in it)",
            what="first to last query of the certificate's cursor during the approval's commit"),
     Target("clearing.ratio", "**ratio** (check + approve{plus_job}) / floor", 5, unit="",
@@ -124,7 +124,7 @@ TARGETS = (
            measure=_XLSX_BG, what="the export job a clearing above xlsx_part_rows gets",
            source="xlsx_background.state"),
     Target("clearing.xlsx_background_cpu", "XLSX export in the background: CPU of the largest "
-           "cron pass", CPU_LIMIT, op="<", source="xlsx_background.max_cpu"),
+           "run", CPU_LIMIT, op="<", source="xlsx_background.max_cpu"),
     Target("clearing.xlsx_background_rss", "XLSX export in the background: peak RSS growth",
            2048, unit="MB", source="xlsx_background.rss_growth"),
     Target("clearing.rss", "RSS of the measured process before approve / peak"),
