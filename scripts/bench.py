@@ -43,7 +43,7 @@ def child_main(step, dbname, arg):
     if step == "parser":
         if os.environ.get("BENCH_WITHOUT_CALAMINE") == "1":
             bench_measure.block_calamine()
-        result = bench_measure.measure_parser(arg)
+        result = bench_measure.measure_parser(dbname, arg)
     elif step == "measure":
         result = bench_measure.measure(dbname, int(arg))
     elif step == "measure-import":
@@ -149,11 +149,11 @@ def run(n):
 def import_measures(dbname, name):
     """The parser alone on the file (and with openpyxl when python-calamine read it), then the
     in-process import."""
-    parser = child("parser", arg=name)
+    parser = child("parser", dbname, name)
     result = child("measure-import", dbname, name)
     result["parser"] = parser
     if parser.get("reader") == "calamine":
-        result["openpyxl"] = child("parser", arg=name, BENCH_WITHOUT_CALAMINE="1")
+        result["openpyxl"] = child("parser", dbname, name, BENCH_WITHOUT_CALAMINE="1")
     return result
 
 

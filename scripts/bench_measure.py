@@ -344,14 +344,11 @@ def xlsx_background_export(env, clearing):
 
 
 # ----------------------------------------------------------------------------- import phase
-def measure_parser(file_name):
-    """The export's parser alone on the file (no database). Run in a child without
-    python-calamine (bench.py parser --without-calamine) it times the openpyxl fallback."""
-    from odoo.modules.module import initialize_sys_path
-    from odoo.tools import config
-
-    config.parse_config(["-c", CONF, "--log-level=warn"])
-    initialize_sys_path()
+def measure_parser(dbname, file_name):
+    """The export's parser alone on the file, in a process whose registry is loaded as the
+    import's is. Run without python-calamine (BENCH_WITHOUT_CALAMINE=1) it times the openpyxl
+    fallback."""
+    load(dbname)
     from odoo.addons.invoice_clearing.tools import bureau_export, spreadsheet
 
     data = (IMPORT_DIR / file_name).read_bytes()

@@ -31,7 +31,7 @@ class Target:
     label: str  # as shown; {fields} of the row's values filled in
     limit: object = None  # a number, a value compared with ==, or "table.row" of another row
     op: str = "<="
-    unit: str = "s"  # s, MB, "" (a ratio), "count"
+    unit: str = "s"  # s, MB, "" or "×" (a ratio), "count"
     text: str = ""  # the target as shown, when not "<op> <limit> <unit>"
     sizes: tuple = (0, math.inf)  # the N it is judged at (another row of the key may take over)
     what: str = ""  # what it measures, for the reader of this table
@@ -51,7 +51,7 @@ class Target:
             return self.text
         if isinstance(self.limit, str):  # another row's value
             return ""
-        unit = {"s": " s", "MB": " MB", "": "×", "count": ""}[self.unit]
+        unit = {"s": " s", "MB": " MB", "": "", "×": "×", "count": ""}[self.unit]
         return f"{OPS[self.op][1]} {self.limit:g}{unit}"
 
     def met(self, value, values=None, n=0):
@@ -138,7 +138,7 @@ TARGETS = (
            what="two approvals of two companies at once take less than one after the other"),
     # ------------------------------------------------------------------ import, in-process
     Target("import.total", "xlsx import", 30, what="import_file of the xlsx export"),
-    Target("import.ratio", "xlsx import / its parser alone", 3, unit=""),
+    Target("import.ratio", "xlsx import / its parser alone", 3, unit="×"),
     Target("import.rss_growth", "RSS growth", 300, unit="MB"),
     # ------------------------------------------------------------------ import, web client
     Target("http.request", "upload request (wizard create + Import button)", CPU_LIMIT, op="<",
@@ -173,7 +173,7 @@ def fmt(value, unit="s"):
         return str(value)
     if unit == "s":
         return f"{value:.3f} s"
-    if unit == "":
+    if unit in ("", "×"):
         return f"{value:.2f}"
     if unit == "count":
         return f"{value:,}"
