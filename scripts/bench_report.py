@@ -147,7 +147,7 @@ TARGETS = (
            op="==", text="completes"),
     Target("http.matched", "lines matched / rows", True, op="==", text="all"),
     Target("http.uploaded", "fapiao uploaded / in the register", True, op="==", text="all"),
-    Target("http.killed", "workers killed for a limit", 0, op="==", unit="count"),
+    Target("http.killed", "workers killed for a limit", 0, op="==", unit="count", text="0"),
     Target("http.rss", "busiest server process: RSS growth / peak", 2048, op="<", unit="MB",
            text="< 2048 MB"),
     # ------------------------------------------------------------------ background jobs, loaded

@@ -15,13 +15,22 @@ import xmlrpc.client
 from datetime import datetime
 from pathlib import Path
 
-from bench_measure import CRONS
 from dateutil.relativedelta import relativedelta
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF = os.environ.get("ODOO_CONF", str(ROOT / ".local/odoo.conf"))
 ODOO_SRC = os.environ.get("ODOO_SRC", "/opt/odoo/19.0")
 CLEARING_CRON = "invoice_clearing.ir_cron_clearing_jobs"
+# The addon's crons the bench follows in Odoo's log, by XML id.
+CRONS = (
+    "invoice_clearing.ir_cron_remind_deadlines",
+    "invoice_clearing.ir_cron_quota_usage",
+    "invoice_clearing.ir_cron_red_confirmation_expiry",
+    "invoice_clearing.ir_cron_clearing_jobs",
+    "invoice_clearing.ir_cron_import_jobs",
+    "invoice_clearing.ir_cron_export_jobs",
+    "invoice_clearing.ir_cron_clearing_certificates",
+)
 _CRON_PASS = re.compile(r"Job '.*?' \((\d+)\) .*duration ([\d.]+)s")
 
 
