@@ -390,8 +390,7 @@ def measure_import(dbname, file_name):
         # The engine in this process: the file is imported at once, not queued for the cron.
         env["ir.config_parameter"].sudo().set_param(
             "invoice_clearing.import_background_bytes", 2**40
-        )
-        cr.commit()
+        )  # rolled back with the import
         Import = env["invoice.clearing.import"]
         env.invalidate_all()
         rss_before = reset_peak_rss()
