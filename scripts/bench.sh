@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench` (N=100000 by default): benchmark database, N generated fapiao, one table of timings;
 # `LOADED=1 make bench`: the background jobs beside two CPU-bound processes.
-# The logic is in bench.py; this starts PostgreSQL (and stops it again if it was not running).
+# The logic is in bench.py and its modules (bench_generate, bench_measure, bench_server, bench_report);
+# this starts PostgreSQL (and stops it again if it was not running).
 source "$(dirname "$0")/common.sh"
 require_odoo_src
 [ -x "$VENV/bin/python" ] || die "No .venv: run make setup first."
