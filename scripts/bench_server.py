@@ -212,14 +212,21 @@ def background_job(server, clearing_id, log):
     return seen, row, sum(passes)
 
 
-def job_runs(server, owner_field, owner_id):
+def _ids(value):
+    """A list of ids from an id or a list of them (the domain's `in`)."""
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def job_runs(server, owner_model, owner_id):
     """The runs of the background jobs of one owner, oldest first, as their form lists them."""
     rows = server.call(
-        "invoice.clearing.job.run", "search_read", [(f"job_id.{owner_field}", "=", owner_id)],
+        "invoice.clearing.job.run", "search_read",
+        [("job_id.res_model", "=", owner_model), ("job_id.res_id", "in", _ids(owner_id))],
         fields=["job_id", "number", "outcome", "processed", "duration", "cpu_time", "note"],
         order="job_id, number",
     )  # fmt: skip
-    kind = {"import_id": "import", "clearing_id": "clearing", "export_id": "export"}[owner_field]
+    kind = {"invoice.clearing.import": "import", "invoice.clearing": "clearing",
+            "invoice.clearing.export": "export"}[owner_model]
     return [dict(row, kind=kind) for row in rows]
 
 
@@ -276,7 +283,7 @@ def http_import(dbname, data, runs=None):
             "peaks": sorted(((p - f, p) for f, p in server.peaks.values()), reverse=True),
         }  # fmt: skip
         if runs is not None:
-            runs.extend(job_runs(server, "import_id", batch))
+            runs.extend(job_runs(server, "invoice.clearing.import", batch))
     # Odoo's log once the server has stopped: every pass it logged.
     return {**result, "killed": server.killed(), "passes": server.cron_passes()}
 
@@ -290,7 +297,7 @@ def background_clearing(dbname):
         server.call("invoice.clearing", "action_approve", [clearing_id])
         approve = time.perf_counter() - start
         seen, row, _cron = background_job(server, clearing_id, print)
-        runs = job_runs(server, "clearing_id", clearing_id)
+        runs = job_runs(server, "invoice.clearing", clearing_id)
     # Odoo's log once the server has stopped: every pass it logged.
     return {
         "approve": approve, "seen": seen, "row": row, "runs": runs,
