@@ -136,3 +136,17 @@ def _rss():
 
 if __name__ == "__main__":
     print(json.dumps(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000), indent=1))
+
+
+def measure_step(env, clearing):
+    """The measured step of `make bench` (scripts/bench_report.py's TARGETS): both writers at the
+    clearing's fapiao count, shown as before / after in one row."""
+    rows = env["invoice.clearing.fapiao"].sudo().search_count([("clearing_id", "=", clearing.id)])
+    result = measure(rows=rows)
+    before = result["before"] or {}
+    result["notes"] = "; ".join(
+        [f"before {before['seconds']:.2f} s (CPU {before['cpu_seconds']:.2f} s)" if before else
+         "before: not measured", f"same file: {result['same_file']}", *result["notes"]]
+    )  # fmt: skip
+    result["name"] = f"XLSX writer alone, {rows:,} rows, public API"
+    return result
