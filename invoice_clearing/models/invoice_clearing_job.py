@@ -55,6 +55,11 @@ KINDS = {
         resumes=True, max_attempts=3, as_starter=False,
         logger=logging.getLogger(f"{__package__}.invoice_clearing_export"), label="XLSX Export",
     ),
+    "archive": Kind(
+        "invoice.clearing.archive", "archive_id", "invoice_clearing.ir_cron_archive_jobs",
+        resumes=False, max_attempts=3, as_starter=False,
+        logger=logging.getLogger(f"{__package__}.invoice_clearing_archive"), label="Archive",
+    ),
 }  # fmt: skip
 ACTIVE_STATES = ("queued", "running")
 TIME_BUDGET_PARAM = "invoice_clearing.job_time_budget"
@@ -83,7 +88,8 @@ class InvoiceClearingJob(models.Model):
     _check_company_auto = True
 
     kind = fields.Selection(
-        [("clearing", "Clearing"), ("import", "Bureau Import"), ("export", "XLSX Export")],
+        [("clearing", "Clearing"), ("import", "Bureau Import"), ("export", "XLSX Export"),
+         ("archive", "Archive Package")],
         "Job Kind",
         required=True,
         readonly=True,
@@ -99,6 +105,10 @@ class InvoiceClearingJob(models.Model):
     )  # fmt: skip
     export_id = fields.Many2one(
         "invoice.clearing.export", "XLSX Export", readonly=True, index="btree_not_null",
+        ondelete="cascade", check_company=True,
+    )  # fmt: skip
+    archive_id = fields.Many2one(
+        "invoice.clearing.archive", "Archive Package", readonly=True, index="btree_not_null",
         ondelete="cascade", check_company=True,
     )  # fmt: skip
     user_id = fields.Many2one(
@@ -128,20 +138,23 @@ class InvoiceClearingJob(models.Model):
     run_ids = fields.One2many("invoice.clearing.job.run", "job_id", "Run History", readonly=True)
 
     _one_owner = models.Constraint(
-        """CHECK (num_nonnulls(clearing_id, import_id, export_id) = 1
+        """CHECK (num_nonnulls(clearing_id, import_id, export_id, archive_id) = 1
                   AND (kind = 'clearing' AND clearing_id IS NOT NULL
                        OR kind = 'import' AND import_id IS NOT NULL
-                       OR kind = 'export' AND export_id IS NOT NULL))""",
-        "A background job belongs to exactly one clearing, bureau import or XLSX export.",
+                       OR kind = 'export' AND export_id IS NOT NULL
+                       OR kind = 'archive' AND archive_id IS NOT NULL))""",
+        "A background job belongs to exactly one clearing, bureau import, XLSX export or "
+        "archive package.",
     )
     # One queued or running job per owner, whatever the workers do at the same time.
     _one_active_uniq = models.UniqueIndex(
-        """(coalesce(clearing_id, 0), coalesce(import_id, 0), coalesce(export_id, 0))
+        """(coalesce(clearing_id, 0), coalesce(import_id, 0), coalesce(export_id, 0),
+            coalesce(archive_id, 0))
            WHERE state IN ('queued', 'running')""",
-        "This clearing, import or export already has a background job.",
+        "This clearing, import, export or archive package already has a background job.",
     )
 
-    @api.depends("kind", "clearing_id", "import_id", "export_id")
+    @api.depends("kind", "clearing_id", "import_id", "export_id", "archive_id")
     def _compute_display_name(self):
         labels = dict(self._fields["kind"]._description_selection(self.env))
         for job in self:

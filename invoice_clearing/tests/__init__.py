@@ -1,5 +1,6 @@
 from . import test_adoption
 from . import test_clearing
+from . import test_clearing_archive
 from . import test_clearing_export
 from . import test_clearing_integrity
 from . import test_clearing_job
@@ -34,6 +35,7 @@ from . import test_security_audit
 from . import test_security_company
 from . import test_security_rpc
 from . import test_tieout
+from . import test_tools_archive_package
 from . import test_tools_bureau_export
 from . import test_tools_clearing_integrity
 from . import test_tools_clearing_summary

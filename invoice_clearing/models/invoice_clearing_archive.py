@@ -1,0 +1,438 @@
+"""The archive package (归档包) of a cleared clearing: one record per build of it.
+
+The package is what an auditor takes away and verifies without Odoo (tools/archive_verify.py):
+the certificate and summary PDFs, the XLSX, the data the clearing's hash covers, every original
+file of a fapiao of the scope and the bureau exports that marked them uploaded, listed with their
+SHA-256 by a manifest (tools/archive_package.py). It is built after the clearing's transaction
+commits, never inside the approval (rendering the summary must hold no lock, see
+report/report_clearing_certificate.py), and after the certificate it contains:
+
+- right after the commit, in the same request or cron run, when the scope has at most
+  `invoice_clearing.archive_background_threshold` fapiao and a render slot is free;
+- otherwise by a background job (one invoice.clearing.archive per build), which writes the
+  whole package in one run (about 10 s per 100,000 fapiao, see scripts/bench_archive.py);
+- a cron catches what was missed (a crash, the certificate not yet attached, a migration).
+
+The ZIP is streamed to a temporary file (constant memory whatever the scope) and attached once
+to the clearing (`archive_attachment_id`), immutable (models/ir_attachment.py).
+"""
+
+import json
+import logging
+import tempfile
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.http import request
+from odoo.tools import SQL, config
+
+from ..tools import archive_package
+from ..tools.clearing_summary import SUMMARY_MEASURES
+from ..tools.render_slots import request_render_slots
+from . import advisory_locks
+from .invoice_clearing_integrity import DIGEST_CHUNK, HASHED_COLUMNS
+
+_logger = logging.getLogger(__name__)
+
+PENDING_KEY = "invoice_clearing.archives"
+CRON = "invoice_clearing.ir_cron_clearing_archives"
+CRON_DELAY = timedelta(minutes=2)  # after the certificate's own cron (a minute)
+CRON_BATCH = 5
+THRESHOLD_PARAM = "invoice_clearing.archive_background_threshold"
+DEFAULT_THRESHOLD = 20_000
+SUMMARY_REPORT = "invoice_clearing.action_report_clearing_summary"
+CHUNK = 1 << 20
+# The names of the hashed text of a fapiao (HASHED_COLUMNS), in text order.
+FAPIAO_COLUMNS = [
+    "id", "fapiao_type", "code", "number", "issue_date", "partner_id", "buyer_vat",
+    "amount_untaxed", "amount_tax", "amount_total", "tax_rate", "tax_exempt", "is_red",
+    "origin_fapiao_id", "void_date", "rate_lines",
+]  # fmt: skip
+
+
+def _iso(value):
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+class InvoiceClearingArchive(models.Model):
+    _name = "invoice.clearing.archive"
+    _description = "Clearing Archive Package Build"
+    _order = "id desc"
+    _check_company_auto = True
+
+    clearing_id = fields.Many2one(
+        "invoice.clearing", required=True, readonly=True, index=True, ondelete="cascade",
+        check_company=True,
+    )  # fmt: skip
+    company_id = fields.Many2one(related="clearing_id.company_id", store=True, index=True)
+    attachment_id = fields.Many2one("ir.attachment", "Package", readonly=True)
+    job_id = fields.Many2one(
+        "invoice.clearing.job", "Background Job", readonly=True, copy=False,
+        index="btree_not_null", ondelete="set null",
+    )  # fmt: skip
+    job_ids = fields.One2many("invoice.clearing.job", "archive_id", "Background Jobs", readonly=True)
+    job_state = fields.Selection(related="job_id.state", string="Background Build")
+
+    @api.depends("clearing_id.name")
+    def _compute_display_name(self):
+        for archive in self:
+            archive.display_name = self.env._(
+                "Archive of %(clearing)s", clearing=archive.clearing_id.name or ""
+            )
+
+    # ----------------------------------------------------------- when to build
+    @api.model
+    def _threshold(self):
+        # sudo: a system parameter, read for whoever cleared
+        param = self.env["ir.config_parameter"].sudo().get_param(THRESHOLD_PARAM)
+        return int(param) if param else DEFAULT_THRESHOLD
+
+    @api.model
+    def _build_after_commit(self, clearing):
+        """Queue the package of `clearing`, cleared in this transaction: built on a new cursor
+        once the transaction (and the certificate's rendering) has committed; the cron is the
+        fallback."""
+        cr = self.env.cr
+        pending = cr.postcommit.data.setdefault(PENDING_KEY, [])
+        if not pending:
+            registry, uid, context = self.env.registry, self.env.uid, dict(self.env.context)
+            slots = request_render_slots(config["workers"]) if request else None
+
+            @cr.postcommit.add
+            def build_archives():
+                for clearing_id in dict.fromkeys(pending):
+                    try:
+                        with registry.cursor() as new_cr:
+                            env = api.Environment(new_cr, uid, context)
+                            env[self._name]._build_in_request(
+                                env["invoice.clearing"].browse(clearing_id), slots
+                            )
+                    except Exception:  # the clearing is committed: the cron builds it later
+                        _logger.exception(
+                            "Archive of clearing id %s not built after its commit; the cron "
+                            "will build it",
+                            clearing_id,
+                        )
+
+            self.env.ref(CRON).sudo()._trigger(fields.Datetime.now() + CRON_DELAY)  # sudo: crons
+        pending.append(clearing.id)
+
+    @api.model
+    def _build_in_request(self, clearing, slots):
+        """Build the package of `clearing` now when it is small and one of `slots` render slots
+        is free (None: no limit); else start its background job or leave it to the cron."""
+        clearing = clearing.sudo()  # sudo: the addon builds it, whoever cleared
+        if not clearing._archive_missing():
+            return self.env["ir.attachment"]
+        if clearing.fapiao_count > self._threshold():
+            self._start(clearing)
+            return self.env["ir.attachment"]
+        if slots is not None and not advisory_locks.try_render_slot(self.env.cr, slots):
+            self.env.ref(CRON).sudo()._trigger()  # sudo: crons are admin data
+            return self.env["ir.attachment"]
+        return self._build_missing(clearing)
+
+    @api.model
+    def _start(self, clearing):
+        """A background build of the package of `clearing`, unless one is under way."""
+        if self.sudo().search_count(
+            [("clearing_id", "=", clearing.id), ("job_state", "in", ("queued", "running"))]
+        ):
+            return self.browse()
+        archive = self.sudo().create({"clearing_id": clearing.id})  # sudo: code only
+        self.env["invoice.clearing.job"]._start_for(archive, total=1)
+        return archive
+
+    @api.model
+    def _cron_build_missing(self):
+        """ir.cron: build the packages still missing (after a crash, a migration, or when the
+        certificate came later), each in its approver's language, committed one by one."""
+        # sudo: the cron works for every company
+        Clearing = self.env["invoice.clearing"].sudo()
+        waiting = Clearing.search(
+            [("state", "=", "cleared"), ("hash", "!=", False), ("archive_attachment_id", "=", False)],
+            order="id",
+        )
+        running = self.sudo().search([("job_state", "in", ("queued", "running"))]).clearing_id
+        ready = (waiting - running).filtered("certificate_id")
+        if waiting - running - ready:  # their certificate comes first
+            self.env.ref(CRON)._trigger(fields.Datetime.now() + CRON_DELAY)
+        todo = [(c.id, c.approved_by.lang or self.env.lang, c.company_id.id) for c in ready]
+        self.env["ir.cron"]._commit_progress(remaining=len(todo[:CRON_BATCH]))
+        for index, (clearing_id, lang, company_id) in enumerate(todo[:CRON_BATCH]):
+            builder = self.with_context(lang=lang, allowed_company_ids=[company_id])
+            builder._build_in_request(builder.env["invoice.clearing"].browse(clearing_id), None)
+            self.env["ir.cron"]._commit_progress(1, remaining=len(todo[:CRON_BATCH]) - index - 1)
+        if len(todo) > CRON_BATCH:  # more wait: come back at once
+            self.env.ref(CRON)._trigger()
+
+    # ------------------------------------------------------------ the job hooks
+    def _job_run(self):
+        """Hook of invoice.clearing.job: the whole package in one run (see the module's
+        docstring for its time), attached in the job's last transaction."""
+        job = self.job_id
+        clearing = self.clearing_id.with_context(lang=self.clearing_id.approved_by.lang or "en_US")
+        attachment = self.with_env(clearing.env)._build_missing(clearing)
+        job._advance(1, step=self.env._("Package written"))
+        job._done()
+        return bool(attachment) or True
+
+    def _job_fail(self, reason):
+        """Hook of invoice.clearing.job: nothing was attached (a package is attached whole in
+        the job's last transaction); the job keeps the reason."""
+        _logger.warning("Archive of clearing %s failed: %s", self.clearing_id.name, reason)
+
+    # ------------------------------------------------------------------ build
+    @api.model
+    def _build_missing(self, clearing):
+        """Build and attach the package of `clearing` unless it has one or another worker
+        builds it right now (its lock is only tried): each package is attached once."""
+        if not advisory_locks.try_archive_lock(self.env.cr, clearing.id):
+            return self.env["ir.attachment"]
+        clearing.invalidate_recordset(["archive_attachment_id", "certificate_id", "state"])
+        if not clearing.sudo()._archive_missing():
+            return self.env["ir.attachment"]
+        return self._build(clearing.sudo())
+
+    @api.model
+    def _build(self, clearing):
+        """Write the package of `clearing` to a temporary file and attach it to the clearing."""
+        with tempfile.TemporaryFile() as output:
+            manifest = archive_package.write_package(
+                output, self._manifest_head(clearing), self._entries(clearing)
+            )
+            size = output.tell()
+            output.seek(0)
+            raw = output.read()  # ir.attachment takes bytes: the package once in memory
+        values = {
+            "name": f"{clearing.name.replace('/', '-')}-archive.zip",
+            "raw": raw,
+            "res_model": clearing._name,
+            "res_id": clearing.id,
+            "mimetype": "application/zip",
+        }
+        del raw
+        attachment = self.env["ir.attachment"].sudo().create(values)  # sudo: the addon's file
+        clearing.sudo().archive_attachment_id = attachment  # sudo: a protected field
+        _logger.info(
+            "Archive of clearing %s (id %s): %s files, %s bytes",
+            clearing.name, clearing.id, len(manifest["files"]), size,
+        )  # fmt: skip
+        return attachment
+
+    @api.model
+    def _manifest_head(self, clearing):
+        version = self.env["invoice.clearing.integrity"]._hash_version(clearing)
+        module = self.env["ir.module.module"].sudo().search([("name", "=", "invoice_clearing")])
+        return {
+            "company": {"name": clearing.company_id.name, "vat": clearing.company_id.vat or None},
+            "clearing": {
+                "name": clearing.name,
+                "scope": clearing.scope,
+                "date_from": clearing.date_from and clearing.date_from.isoformat() or None,
+                "date_to": clearing.date_to and clearing.date_to.isoformat() or None,
+                "numbers": clearing.number_list or None,
+                "hash": clearing.hash,
+                "previous_hash": clearing.previous_hash or None,
+                "hash_version": version,
+                "cleared_at": _iso(clearing.cleared_at),
+                "prepared_by": clearing.prepared_by.name or None,
+                "approved_by": clearing.approved_by.name or None,
+            },
+            "created_at": _iso(fields.Datetime.now()),
+            "generator": f"invoice_clearing {module.latest_version or ''}".strip(),
+        }
+
+    @api.model
+    def _entries(self, clearing):
+        """(path, role, chunks) of every file of the package, produced as the writer asks."""
+        certificate = clearing.certificate_id
+        extension = "pdf" if certificate.mimetype == "application/pdf" else "html"
+        yield f"reports/certificate.{extension}", "certificate", [certificate.raw]
+        content, kind = self.env["ir.actions.report"]._render_qweb_pdf(
+            SUMMARY_REPORT, clearing.ids
+        )
+        yield f"reports/summary.{'pdf' if kind == 'pdf' else 'html'}", "summary", [content]
+        del content
+        yield from self._xlsx_entries(clearing)
+        Integrity = self.env["invoice.clearing.integrity"]
+        if hasattr(Integrity, "_archive_data"):
+            yield from Integrity._archive_data(clearing)
+        else:
+            yield from self._archive_data_fallback(clearing)
+        yield from self._original_entries(clearing)
+        yield from self._bureau_entries(clearing)
+
+    @api.model
+    def _xlsx_entries(self, clearing):
+        """The clearing's XLSX, in parts of `xlsx_part_rows` fapiao for a large one."""
+        Report = self.env["report.invoice_clearing.clearing_xlsx"]
+        part_rows = self.env["invoice.clearing.export"]._part_rows()
+        count = max(-(-clearing.fapiao_count // part_rows), 1)
+        for number in range(1, count + 1):
+            with tempfile.TemporaryFile() as output:
+                if count == 1:
+                    Report._write(clearing, output)
+                    path = "reports/clearing.xlsx"
+                else:
+                    Report._write(clearing, output, part=(number, count, part_rows))
+                    path = f"reports/clearing-{number}.xlsx"
+                output.seek(0)
+                yield path, "xlsx", archive_package.file_chunks(output, CHUNK)
+
+    @api.model
+    def _original_entries(self, clearing):
+        """Every file attached to a fapiao of the scope, under its fapiao's number."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT a.id, f.number FROM ir_attachment a
+                     JOIN invoice_clearing_fapiao f
+                       ON a.res_model = 'invoice.clearing.fapiao' AND a.res_id = f.id
+                    WHERE f.clearing_id = %s AND a.res_field IS NULL
+                    ORDER BY f.id, a.id""",
+                clearing.id,
+            )
+        )
+        taken = set()
+        Attachment = self.env["ir.attachment"].sudo()  # sudo: the files of the frozen fapiao
+        for attachment_id, number in self.env.cr.fetchall():
+            attachment = Attachment.browse(attachment_id)
+            name = archive_package.safe_name(attachment.name)
+            path = archive_package.unique_path(
+                f"originals/{archive_package.safe_name(number)}/{name}", taken
+            )
+            yield path, "fapiao original", [attachment.raw]
+            attachment.invalidate_recordset(["raw", "datas"])
+
+    @api.model
+    def _bureau_entries(self, clearing):
+        """The bureau export of every import that marked a fapiao of the scope uploaded."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT uploaded_import_id FROM invoice_clearing_fapiao
+                    WHERE clearing_id = %s AND uploaded_import_id IS NOT NULL
+                    ORDER BY uploaded_import_id""",
+                clearing.id,
+            )
+        )
+        Import = self.env["invoice.clearing.import"].sudo()  # sudo: as the originals
+        for (import_id,) in self.env.cr.fetchall():
+            batch = Import.browse(import_id).exists()
+            attachment = batch and _file_attachment(batch)
+            if attachment:
+                name = archive_package.safe_name(batch.file_name or attachment.name)
+                yield f"bureau/{import_id}-{name}", "bureau export", [attachment.raw]
+                attachment.invalidate_recordset(["raw", "datas"])
+
+    # ---------------------------------------------- data files (to be replaced)
+    @api.model
+    def _archive_data_fallback(self, clearing):
+        """The three data files the clearing's hash covers, until the integrity service
+        provides `_archive_data` (the same files): to be replaced by it."""
+        Integrity = self.env["invoice.clearing.integrity"]
+        version = Integrity._hash_version(clearing)
+        fapiao_count = self.env["invoice.clearing.fapiao"].sudo().search_count(
+            [("clearing_id", "=", clearing.id)]
+        )
+        line_columns, line_count = [], 0
+        Line = self.env["account.move.line"]
+        if version >= 2:
+            line_columns = list(Line._get_clearing_hash_fields(version))
+            line_count = len(self._invoice_line_rows(clearing, version, count_only=True))
+        header = {
+            key: value if isinstance(value, int | str) else str(value)
+            for key, value in Integrity._hash_header(clearing, version).items()
+        }
+        data = {
+            "hash_version": version,
+            "hash": clearing.hash,
+            "previous_hash": clearing.previous_hash or None,
+            "header": header,
+            "summary": [
+                {f: line[f] for f in ("fapiao_type", "tax_rate", *SUMMARY_MEASURES)}
+                for line in clearing.summary_line_ids
+            ],
+            "fapiao_digest": clearing.content_digest,
+            "invoice_digest": clearing.invoice_digest if version >= 2 else None,
+            "fapiao_columns": FAPIAO_COLUMNS,
+            "invoice_line_columns": line_columns,
+            "fapiao_count": fapiao_count,
+            "invoice_line_count": line_count,
+        }
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
+        yield "data/clearing.json", "data", [text.encode()]
+        yield "data/fapiao.txt", "data", self._fapiao_text_chunks(clearing)
+        if version >= 2:
+            yield "data/invoice_lines.txt", "data", self._invoice_line_chunks(clearing, version)
+
+    @api.model
+    def _fapiao_text_chunks(self, clearing):
+        """The hashed text of each fapiao, id order, joined by newlines (keyset chunks)."""
+        last_id, separator = 0, b""
+        table = SQL.identifier(self.env["invoice.clearing.fapiao"]._table)
+        while True:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id, %s FROM %s WHERE clearing_id = %s AND id > %s ORDER BY id LIMIT %s",
+                    HASHED_COLUMNS, table, clearing.id, last_id, DIGEST_CHUNK,
+                )
+            )  # fmt: skip
+            rows = self.env.cr.fetchall()
+            if not rows:
+                return
+            yield separator + b"\n".join(text.encode() for _id, text in rows)
+            separator = b"\n"
+            last_id = rows[-1][0]
+
+    @api.model
+    def _invoice_line_rows(self, clearing, version, after=0, limit=None, count_only=False):
+        Line = self.env["account.move.line"]
+        self.env.cr.execute(
+            SQL(
+                """SELECT l.id, %s FROM account_move_line l
+                    WHERE l.move_id IN (SELECT move_id FROM invoice_clearing_fapiao
+                                         WHERE clearing_id = %s AND move_id IS NOT NULL)
+                      AND l.id > %s ORDER BY l.id %s""",
+                SQL("NULL") if count_only else SQL(
+                    "encode(sha256(convert_to(%s, 'UTF8')), 'hex')",
+                    Line._clearing_hash_columns(version),
+                ),
+                clearing.id,
+                after,
+                SQL("LIMIT %s", limit) if limit else SQL(""),
+            )
+        )  # fmt: skip
+        return self.env.cr.fetchall()
+
+    @api.model
+    def _invoice_line_chunks(self, clearing, version):
+        """"<id> <sha256 hex>" per journal item of the scope's invoices, id order."""
+        last_id, separator = 0, b""
+        while rows := self._invoice_line_rows(clearing, version, last_id, DIGEST_CHUNK):
+            yield separator + "\n".join(f"{i} {h}" for i, h in rows).encode()
+            separator = b"\n"
+            last_id = rows[-1][0]
+
+
+def _file_attachment(record):
+    """The attachment holding the binary field `file` of `record`."""
+    return (
+        record.env["ir.attachment"]
+        .sudo()  # a binary field's attachment is read through its record only
+        .search(
+            [("res_model", "=", record._name), ("res_id", "=", record.id), ("res_field", "=", "file")],
+            limit=1,
+        )
+    )
+
+
+def queue_missing(cr):
+    """Migration to archive packages (19.0.1.5.0): the cron builds the packages of the cleared
+    clearings that have none, starting now. Returns how many are due."""
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    due = env["invoice.clearing"].search_count(
+        [("state", "=", "cleared"), ("hash", "!=", False), ("archive_attachment_id", "=", False)]
+    )
+    if due:
+        env.ref(CRON)._trigger()
+    return due
