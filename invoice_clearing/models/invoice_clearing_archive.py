@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.http import request
+from odoo.modules.module import get_manifest
 from odoo.tools import SQL, config
 
 from ..tools import archive_package
@@ -223,7 +224,6 @@ class InvoiceClearingArchive(models.Model):
     @api.model
     def _manifest_head(self, clearing):
         version = self.env["invoice.clearing.integrity"]._hash_version(clearing)
-        module = self.env["ir.module.module"].sudo().search([("name", "=", "invoice_clearing")])
         return {
             "company": {"name": clearing.company_id.name, "vat": clearing.company_id.vat or None},
             "clearing": {
@@ -240,7 +240,7 @@ class InvoiceClearingArchive(models.Model):
                 "approved_by": clearing.approved_by.name or None,
             },
             "created_at": _iso(fields.Datetime.now()),
-            "generator": f"invoice_clearing {module.latest_version or ''}".strip(),
+            "generator": f"invoice_clearing {get_manifest('invoice_clearing')['version']}",
         }
 
     @api.model
