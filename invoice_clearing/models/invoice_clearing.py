@@ -646,10 +646,9 @@ class InvoiceClearing(models.Model):
         """The clearings of `self` whose package is due: cleared, certificate attached, none
         attached yet (a reopened clearing keeps the one it has and gets none later)."""
         return self.filtered(
-            lambda c: c.state == "cleared"
-            and c.hash
-            and c.certificate_id
-            and not c.archive_attachment_id
+            lambda c: (
+                c.state == "cleared" and c.hash and c.certificate_id and not c.archive_attachment_id
+            )
         )
 
     def _check_archive_kept(self):

@@ -55,6 +55,10 @@ def _iso(value):
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
+def _date(value):
+    return value.isoformat() if value else None
+
+
 class InvoiceClearingArchive(models.Model):
     _name = "invoice.clearing.archive"
     _description = "Clearing Archive Package Build"
@@ -71,7 +75,9 @@ class InvoiceClearingArchive(models.Model):
         "invoice.clearing.job", "Background Job", readonly=True, copy=False,
         index="btree_not_null", ondelete="set null",
     )  # fmt: skip
-    job_ids = fields.One2many("invoice.clearing.job", "archive_id", "Background Jobs", readonly=True)
+    job_ids = fields.One2many(
+        "invoice.clearing.job", "archive_id", "Background Jobs", readonly=True
+    )
     job_state = fields.Selection(related="job_id.state", string="Background Build")
 
     @api.depends("clearing_id.name")
@@ -151,7 +157,11 @@ class InvoiceClearingArchive(models.Model):
         # sudo: the cron works for every company
         Clearing = self.env["invoice.clearing"].sudo()
         waiting = Clearing.search(
-            [("state", "=", "cleared"), ("hash", "!=", False), ("archive_attachment_id", "=", False)],
+            [
+                ("state", "=", "cleared"),
+                ("hash", "!=", False),
+                ("archive_attachment_id", "=", False),
+            ],
             order="id",
         )
         running = self.sudo().search([("job_state", "in", ("queued", "running"))]).clearing_id
@@ -229,8 +239,8 @@ class InvoiceClearingArchive(models.Model):
             "clearing": {
                 "name": clearing.name,
                 "scope": clearing.scope,
-                "date_from": clearing.date_from and clearing.date_from.isoformat() or None,
-                "date_to": clearing.date_to and clearing.date_to.isoformat() or None,
+                "date_from": _date(clearing.date_from),
+                "date_to": _date(clearing.date_to),
                 "numbers": clearing.number_list or None,
                 "hash": clearing.hash,
                 "previous_hash": clearing.previous_hash or None,
@@ -249,9 +259,7 @@ class InvoiceClearingArchive(models.Model):
         certificate = clearing.certificate_id
         extension = "pdf" if certificate.mimetype == "application/pdf" else "html"
         yield f"reports/certificate.{extension}", "certificate", [certificate.raw]
-        content, kind = self.env["ir.actions.report"]._render_qweb_pdf(
-            SUMMARY_REPORT, clearing.ids
-        )
+        content, kind = self.env["ir.actions.report"]._render_qweb_pdf(SUMMARY_REPORT, clearing.ids)
         yield f"reports/summary.{'pdf' if kind == 'pdf' else 'html'}", "summary", [content]
         del content
         yield from self._xlsx_entries(clearing)
@@ -331,14 +339,16 @@ class InvoiceClearingArchive(models.Model):
         provides `_archive_data` (the same files): to be replaced by it."""
         Integrity = self.env["invoice.clearing.integrity"]
         version = Integrity._hash_version(clearing)
-        fapiao_count = self.env["invoice.clearing.fapiao"].sudo().search_count(
-            [("clearing_id", "=", clearing.id)]
+        fapiao_count = (
+            self.env["invoice.clearing.fapiao"]
+            .sudo()
+            .search_count([("clearing_id", "=", clearing.id)])
         )
         line_columns, line_count = [], 0
         Line = self.env["account.move.line"]
         if version >= 2:
             line_columns = list(Line._get_clearing_hash_fields(version))
-            line_count = len(self._invoice_line_rows(clearing, version, count_only=True))
+            line_count = self._invoice_line_count(clearing)
         header = {
             key: value if isinstance(value, int | str) else str(value)
             for key, value in Integrity._hash_header(clearing, version).items()
@@ -385,28 +395,39 @@ class InvoiceClearingArchive(models.Model):
             last_id = rows[-1][0]
 
     @api.model
-    def _invoice_line_rows(self, clearing, version, after=0, limit=None, count_only=False):
+    def _invoice_line_count(self, clearing):
+        self.env.cr.execute(
+            SQL(
+                """SELECT count(*) FROM account_move_line l
+                    WHERE l.move_id IN (SELECT move_id FROM invoice_clearing_fapiao
+                                         WHERE clearing_id = %s AND move_id IS NOT NULL)""",
+                clearing.id,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _invoice_line_rows(self, clearing, version, after, limit):
+        """(id, sha256 hex of its hashed text) of the next `limit` journal items after `after`."""
         Line = self.env["account.move.line"]
         self.env.cr.execute(
             SQL(
-                """SELECT l.id, %s FROM account_move_line l
+                """SELECT l.id, encode(sha256(convert_to(%s, 'UTF8')), 'hex')
+                     FROM account_move_line l
                     WHERE l.move_id IN (SELECT move_id FROM invoice_clearing_fapiao
                                          WHERE clearing_id = %s AND move_id IS NOT NULL)
-                      AND l.id > %s ORDER BY l.id %s""",
-                SQL("NULL") if count_only else SQL(
-                    "encode(sha256(convert_to(%s, 'UTF8')), 'hex')",
-                    Line._clearing_hash_columns(version),
-                ),
+                      AND l.id > %s ORDER BY l.id LIMIT %s""",
+                Line._clearing_hash_columns(version),
                 clearing.id,
                 after,
-                SQL("LIMIT %s", limit) if limit else SQL(""),
+                limit,
             )
-        )  # fmt: skip
+        )
         return self.env.cr.fetchall()
 
     @api.model
     def _invoice_line_chunks(self, clearing, version):
-        """"<id> <sha256 hex>" per journal item of the scope's invoices, id order."""
+        """Lines "<id> <sha256 hex>", one per journal item of the scope's invoices, id order."""
         last_id, separator = 0, b""
         while rows := self._invoice_line_rows(clearing, version, last_id, DIGEST_CHUNK):
             yield separator + "\n".join(f"{i} {h}" for i, h in rows).encode()
@@ -420,7 +441,11 @@ def _file_attachment(record):
         record.env["ir.attachment"]
         .sudo()  # a binary field's attachment is read through its record only
         .search(
-            [("res_model", "=", record._name), ("res_id", "=", record.id), ("res_field", "=", "file")],
+            [
+                ("res_model", "=", record._name),
+                ("res_id", "=", record.id),
+                ("res_field", "=", "file"),
+            ],
             limit=1,
         )
     )

@@ -88,8 +88,12 @@ class InvoiceClearingJob(models.Model):
     _check_company_auto = True
 
     kind = fields.Selection(
-        [("clearing", "Clearing"), ("import", "Bureau Import"), ("export", "XLSX Export"),
-         ("archive", "Archive Package")],
+        [
+            ("clearing", "Clearing"),
+            ("import", "Bureau Import"),
+            ("export", "XLSX Export"),
+            ("archive", "Archive Package"),
+        ],
         "Job Kind",
         required=True,
         readonly=True,
