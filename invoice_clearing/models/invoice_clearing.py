@@ -158,7 +158,7 @@ class InvoiceClearing(models.Model):
     )  # fmt: skip
     # The archive package (归档包), built after the clearing commits (invoice_clearing_archive.py).
     archive_attachment_id = fields.Many2one(
-        "ir.attachment", "Archive Package", readonly=True, copy=False,
+        "ir.attachment", "Archive Package", readonly=True, copy=False, index="btree_not_null",
         help="归档包: a ZIP of the certificate, summary, XLSX, the hashed data, the fapiao's original "
         "files and the bureau exports, with a manifest; it cannot be changed or deleted",
     )  # fmt: skip

@@ -43,6 +43,7 @@ THRESHOLD_PARAM = "invoice_clearing.archive_background_threshold"
 DEFAULT_THRESHOLD = 20_000
 SUMMARY_REPORT = "invoice_clearing.action_report_clearing_summary"
 CHUNK = 1 << 20
+ORIGINALS_CHUNK = 1_000  # original files read at a time
 # The names of the hashed text of a fapiao (HASHED_COLUMNS), in text order.
 FAPIAO_COLUMNS = [
     "id", "fapiao_type", "code", "number", "issue_date", "partner_id", "buyer_vat",
@@ -183,10 +184,10 @@ class InvoiceClearingArchive(models.Model):
         docstring for its time), attached in the job's last transaction."""
         job = self.job_id
         clearing = self.clearing_id.with_context(lang=self.clearing_id.approved_by.lang or "en_US")
-        attachment = self.with_env(clearing.env)._build_missing(clearing)
+        self.with_env(clearing.env)._build_missing(clearing)
         job._advance(1, step=self.env._("Package written"))
         job._done()
-        return bool(attachment) or True
+        return True
 
     def _job_fail(self, reason):
         """Hook of invoice.clearing.job: nothing was attached (a package is attached whole in
@@ -209,7 +210,7 @@ class InvoiceClearingArchive(models.Model):
     def _build(self, clearing):
         """Write the package of `clearing` to a temporary file and attach it to the clearing."""
         with tempfile.TemporaryFile() as output:
-            manifest = archive_package.write_package(
+            count, _total = archive_package.write_package(
                 output, self._manifest_head(clearing), self._entries(clearing)
             )
             size = output.tell()
@@ -227,7 +228,7 @@ class InvoiceClearingArchive(models.Model):
         clearing.sudo().archive_attachment_id = attachment  # sudo: a protected field
         _logger.info(
             "Archive of clearing %s (id %s): %s files, %s bytes",
-            clearing.name, clearing.id, len(manifest["files"]), size,
+            clearing.name, clearing.id, count, size,
         )  # fmt: skip
         return attachment
 
@@ -290,27 +291,45 @@ class InvoiceClearingArchive(models.Model):
 
     @api.model
     def _original_entries(self, clearing):
-        """Every file attached to a fapiao of the scope, under its fapiao's number."""
+        """Every file attached to a fapiao of the scope, under its fapiao's number (read in
+        chunks: a million originals never sit in memory at once)."""
         self.env.cr.execute(
             SQL(
-                """SELECT a.id, f.number FROM ir_attachment a
-                     JOIN invoice_clearing_fapiao f
-                       ON a.res_model = 'invoice.clearing.fapiao' AND a.res_id = f.id
-                    WHERE f.clearing_id = %s AND a.res_field IS NULL
-                    ORDER BY f.id, a.id""",
+                """SELECT number FROM invoice_clearing_fapiao WHERE clearing_id = %s
+                    GROUP BY number HAVING count(*) > 1""",
                 clearing.id,
             )
         )
-        taken = set()
+        shared = {number for (number,) in self.env.cr.fetchall()}  # paper fapiao of two codes
+        last, taken = (0, 0), (0, set())
         Attachment = self.env["ir.attachment"].sudo()  # sudo: the files of the frozen fapiao
-        for attachment_id, number in self.env.cr.fetchall():
-            attachment = Attachment.browse(attachment_id)
-            name = archive_package.safe_name(attachment.name)
-            path = archive_package.unique_path(
-                f"originals/{archive_package.safe_name(number)}/{name}", taken
-            )
-            yield path, "fapiao original", [attachment.raw]
-            attachment.invalidate_recordset(["raw", "datas"])
+        while True:
+            self.env.cr.execute(
+                SQL(
+                    """SELECT f.id, a.id, f.number, f.code, a.name FROM ir_attachment a
+                         JOIN invoice_clearing_fapiao f
+                           ON a.res_model = 'invoice.clearing.fapiao' AND a.res_id = f.id
+                        WHERE f.clearing_id = %s AND a.res_field IS NULL AND (f.id, a.id) > %s
+                        ORDER BY f.id, a.id LIMIT %s""",
+                    clearing.id, last, ORIGINALS_CHUNK,
+                )
+            )  # fmt: skip
+            rows = self.env.cr.fetchall()
+            if not rows:
+                return
+            attachments = Attachment.browse([row[1] for row in rows])
+            for (fapiao_id, _id, number, code, name), attachment in zip(
+                rows, attachments, strict=True
+            ):
+                if taken[0] != fapiao_id:  # names are made unique within a fapiao's folder
+                    taken = (fapiao_id, set())
+                folder = f"{code}-{number}" if number in shared and code else number
+                path = f"originals/{archive_package.safe_name(folder)}/"
+                path += archive_package.safe_name(name)
+                path = archive_package.unique_path(path, taken[1])
+                yield path, "fapiao original", [attachment.raw]
+            attachments.invalidate_recordset()
+            last = rows[-1][:2]
 
     @api.model
     def _bureau_entries(self, clearing):

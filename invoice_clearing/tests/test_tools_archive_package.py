@@ -19,7 +19,7 @@ class TestArchivePackage(ToolsCase):
     def test_manifest_lists_every_entry_last(self):
         pdf, text = b"%PDF-1.4 certificate %%EOF", "第一行\n第二行".encode()
         output = io.BytesIO()
-        manifest = archive_package.write_package(
+        count, total = archive_package.write_package(
             output,
             HEAD,
             [
@@ -31,8 +31,10 @@ class TestArchivePackage(ToolsCase):
         with zipfile.ZipFile(output) as package:
             names = package.namelist()
             assert names[-1] == "manifest.json"
-            stored = json.loads(package.read("manifest.json"))
-            assert stored == manifest
+            manifest_text = package.read("manifest.json").decode()
+            stored = json.loads(manifest_text)
+            assert manifest_text == json.dumps(stored, ensure_ascii=False, sort_keys=True, indent=1)
+            assert (count, total) == (3, len(pdf) + len(text) + len(b"<a/>"))
             assert stored["format"] == "invoice_clearing.archive/1"
             assert stored["company"] == HEAD["company"]
             assert [f["path"] for f in stored["files"]] == names[:-1]
@@ -42,7 +44,7 @@ class TestArchivePackage(ToolsCase):
                 assert entry["size"] == len(content)
             assert package.read("data/fapiao.txt") == text
             assert package.getinfo("data/fapiao.txt").compress_type == zipfile.ZIP_DEFLATED
-        assert [f["role"] for f in manifest["files"]] == ["certificate", "data", "fapiao original"]
+        assert [f["role"] for f in stored["files"]] == ["certificate", "data", "fapiao original"]
 
     @parametrize(
         ("path", "role"),

@@ -8,6 +8,7 @@ same layout.
 
 import hashlib
 import json
+import tempfile
 import zipfile
 
 FORMAT = "invoice_clearing.archive/1"
@@ -39,11 +40,15 @@ def write_package(fileobj_or_path, manifest_head, entries):
 
     `manifest_head`: the manifest's keys except `format` and `files`; `entries` yields
     (path, role, iterable of bytes chunks). Each entry is deflated as its chunks come; the
-    manifest, listing every entry with its SHA-256, size and role, is written last.
-    Returns the manifest (a dict).
+    manifest, listing every entry with its SHA-256, size and role, is written last, its list
+    of files kept in a temporary file meanwhile (a million originals stay out of memory).
+    Returns (number of files, total uncompressed size).
     """
-    files, seen = [], set()
-    with zipfile.ZipFile(fileobj_or_path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as package:
+    seen, count, total = set(), 0, 0
+    with (
+        tempfile.TemporaryFile("w+", encoding="utf-8") as listed,
+        zipfile.ZipFile(fileobj_or_path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as package,
+    ):
         for path, role, chunks in entries:
             if role not in ROLES:
                 raise ValueError(f"unknown role {role!r} of {path}")
@@ -56,11 +61,30 @@ def write_package(fileobj_or_path, manifest_head, entries):
                     sha.update(chunk)
                     size += len(chunk)
                     member.write(chunk)
-            files.append({"path": path, "sha256": sha.hexdigest(), "size": size, "role": role})
-        manifest = {**manifest_head, "format": FORMAT, "files": files}
-        text = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1)
-        package.writestr(MANIFEST, text.encode())
-    return manifest
+            entry = {"path": path, "sha256": sha.hexdigest(), "size": size, "role": role}
+            listed.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
+            count, total = count + 1, total + size
+        listed.seek(0)
+        with package.open(MANIFEST, "w", force_zip64=True) as member:
+            for text in _manifest_text({**manifest_head, "format": FORMAT}, listed):
+                member.write(text.encode())
+    return count, total
+
+
+def _manifest_text(head, listed):
+    """The pieces of manifest.json (sorted keys, indent 1), its `files` read from `listed`
+    (one JSON object a line): as json.dumps(..., sort_keys=True, indent=1) would write it."""
+    marker = "\x00files\x00"
+    text = json.dumps({**head, "files": marker}, ensure_ascii=False, sort_keys=True, indent=1)
+    before, after = text.split(json.dumps(marker))
+    yield before + "["
+    first = True
+    for line in listed:
+        entry = json.loads(line)
+        body = json.dumps(entry, ensure_ascii=False, sort_keys=True, indent=1)
+        yield ("" if first else ",") + "\n  " + body.replace("\n", "\n  ")
+        first = False
+    yield ("\n ]" if not first else "]") + after
 
 
 def file_chunks(fileobj, size=1 << 20):
