@@ -13,12 +13,16 @@ report/report_clearing_certificate.py), and after the certificate it contains:
   whole package in one run (about 10 s per 100,000 fapiao, see scripts/bench_archive.py);
 - a cron catches what was missed (a crash, the certificate not yet attached, a migration).
 
-The ZIP is streamed to a temporary file (constant memory whatever the scope) and attached once
-to the clearing (`archive_attachment_id`), immutable (models/ir_attachment.py).
+The ZIP is streamed to a temporary file (constant memory whatever the scope), copied from it
+into the filestore and attached once to the clearing (`archive_attachment_id`), immutable
+(models/ir_attachment.py).
 """
 
+import hashlib
 import json
 import logging
+import os
+import shutil
 import tempfile
 from datetime import timedelta
 
@@ -215,21 +219,55 @@ class InvoiceClearingArchive(models.Model):
             )
             size = output.tell()
             output.seek(0)
-            raw = output.read()  # ir.attachment takes bytes: the package once in memory
-        values = {
-            "name": f"{clearing.name.replace('/', '-')}-archive.zip",
-            "raw": raw,
-            "res_model": clearing._name,
-            "res_id": clearing.id,
-            "mimetype": "application/zip",
-        }
-        del raw
-        attachment = self.env["ir.attachment"].sudo().create(values)  # sudo: the addon's file
+            attachment = self._attach_file(
+                output,
+                {
+                    "name": f"{clearing.name.replace('/', '-')}-archive.zip",
+                    "res_model": clearing._name,
+                    "res_id": clearing.id,
+                    "mimetype": "application/zip",
+                },
+            )
         clearing.sudo().archive_attachment_id = attachment  # sudo: a protected field
         _logger.info(
             "Archive of clearing %s (id %s): %s files, %s bytes",
             clearing.name, clearing.id, count, size,
         )  # fmt: skip
+        return attachment
+
+    @api.model
+    def _attach_file(self, output, values):
+        """An ir.attachment of `values` holding the binary file `output` (read from where it
+        stands). In the filestore the file is copied in chunks to where Odoo would write its
+        bytes (the same SHA-1 path, marked for Odoo's filestore garbage collection should this
+        transaction roll back): a package of any size never sits in memory. In database
+        storage, its bytes."""
+        Attachment = self.env["ir.attachment"].sudo()  # sudo: the addon's file
+        if Attachment._storage() != "file":
+            return Attachment.create({**values, "raw": output.read()})
+        start, sha, size = output.tell(), hashlib.sha1(), 0
+        for chunk in archive_package.file_chunks(output, CHUNK):
+            sha.update(chunk)
+            size += len(chunk)
+        checksum = sha.hexdigest()
+        fname = f"{checksum[:2]}/{checksum}"
+        full_path = Attachment._full_path(fname)
+        if not os.path.exists(full_path):
+            os.makedirs(os.path.dirname(full_path), exist_ok=True)
+            output.seek(start)
+            with open(f"{full_path}-part", "wb") as target:
+                shutil.copyfileobj(output, target, CHUNK)
+            os.replace(f"{full_path}-part", full_path)
+            Attachment._mark_for_gc(fname)
+        attachment = Attachment.create(values)  # its file is set below, as Odoo stores one
+        self.env.cr.execute(
+            SQL(
+                """UPDATE ir_attachment SET store_fname = %s, file_size = %s, checksum = %s,
+                          db_datas = NULL WHERE id = %s""",
+                fname, size, checksum, attachment.id,
+            )
+        )  # fmt: skip
+        attachment.invalidate_recordset(["store_fname", "file_size", "checksum", "db_datas"])
         return attachment
 
     @api.model

@@ -81,6 +81,11 @@ class ArchiveCommon(ReportsCommon):
         attachment = clearing.archive_attachment_id
         self.assertEqual(attachment.name, f"{clearing.name.replace('/', '-')}-archive.zip")
         self.assertEqual((attachment.res_model, attachment.res_id), (clearing._name, clearing.id))
+        # Stored as Odoo stores a file: its size and SHA-1 checksum, in the filestore.
+        raw = attachment.raw
+        self.assertEqual(attachment.file_size, len(raw))
+        self.assertEqual(attachment.checksum, hashlib.sha1(raw).hexdigest())
+        self.assertEqual(attachment.store_fname, f"{attachment.checksum[:2]}/{attachment.checksum}")
         package = self.read_package(attachment)
         names = package.namelist()
         self.assertEqual(names[-1], "manifest.json", "written last")
@@ -110,7 +115,22 @@ class ArchiveCommon(ReportsCommon):
         workbook = openpyxl.load_workbook(io.BytesIO(package.read("reports/clearing.xlsx")))
         self.assertEqual(workbook.worksheets[0]["B1"].value, clearing.name)
 
-        # The data the hash covers: counts, digests, and the hash recomputed from them.
+        self.check_data(package, clearing)
+        for path in ("data/clearing.json", "data/fapiao.txt", "data/invoice_lines.txt"):
+            self.assertEqual(role(path), "data")
+
+        # Every original of the scope, under its number; the bureau's export.
+        for number, original in self.originals.items():
+            path = f"originals/{number}/{number}.xml"
+            self.assertEqual(role(path), "fapiao original")
+            self.assertEqual(package.read(path), original.raw)
+        path = f"bureau/{self.bureau.id}-全量发票查询.csv"
+        self.assertEqual(role(path), "bureau export")
+        self.assertEqual(package.read(path), b"bureau export bytes")
+        return manifest
+
+    def check_data(self, package, clearing):
+        """The data the hash covers: counts, digests, and the hash recomputed from them."""
         data = json.loads(package.read("data/clearing.json"))
         frozen = clearing.frozen_fapiao_ids
         self.assertEqual(data["fapiao_count"], len(frozen))
@@ -133,18 +153,6 @@ class ArchiveCommon(ReportsCommon):
             data["invoice_digest"],
         )
         self.assertEqual(clearing_integrity.split_hash(clearing.hash)[1], recomputed)
-        for path in ("data/clearing.json", "data/fapiao.txt", "data/invoice_lines.txt"):
-            self.assertEqual(role(path), "data")
-
-        # Every original of the scope, under its number; the bureau's export.
-        for number, original in self.originals.items():
-            path = f"originals/{number}/{number}.xml"
-            self.assertEqual(role(path), "fapiao original")
-            self.assertEqual(package.read(path), original.raw)
-        path = f"bureau/{self.bureau.id}-全量发票查询.csv"
-        self.assertEqual(role(path), "bureau export")
-        self.assertEqual(package.read(path), b"bureau export bytes")
-        return manifest
 
 
 @tagged("post_install", "-at_install")
