@@ -3,7 +3,7 @@
     "name": "Fapiao Clearing (发票清卡)",
     "summary": "Monthly fapiao clearing (清卡) for Chinese companies: register, checks, "
     "approval, frozen periods, certificates and bureau reconciliation",
-    "version": "19.0.1.4.0",
+    "version": "19.0.1.5.0",
     "category": "Accounting/Localizations",
     "license": "LGPL-3",
     "author": "invoice_clearing developers",

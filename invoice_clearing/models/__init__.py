@@ -32,6 +32,7 @@ from . import invoice_clearing_job_run
 from . import mail_message
 from . import mail_tracking_value
 from . import invoice_clearing_export
+from . import invoice_clearing_archive
 from . import invoice_clearing_period
 from . import invoice_clearing_red_confirmation
 from . import invoice_clearing_identity_attempt

@@ -16,7 +16,7 @@ import tempfile
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.addons.base.models.res_users import check_identity
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
@@ -41,6 +41,7 @@ PROTECTED_FIELDS = frozenset({
     "summary_line_ids", "problem_ids", "certificate_id", "fapiao_fingerprints", "job_state",
     "job_total", "job_done", "job_last_id", "invoice_digest", "invoice_line_fingerprints",
     "job_id", "job_ids", "tieout_line_ids", "lock_exception_ids", "check_signature",
+    "archive_attachment_id",
 })  # fmt: skip
 # What a new clearing may carry for these fields: the defaults a client sends back.
 CREATE_DEFAULTS = {"state": "draft", "name": "/"}
@@ -179,6 +180,12 @@ class InvoiceClearing(models.Model):
         "ir.attachment", readonly=True, copy=False,
         help="清卡凭证: the PDF rendered and attached on approval; it cannot be changed or deleted",
     )  # fmt: skip
+    # The archive package (归档包), built after the clearing commits (invoice_clearing_archive.py).
+    archive_attachment_id = fields.Many2one(
+        "ir.attachment", "Archive Package", readonly=True, copy=False, index="btree_not_null",
+        help="归档包: a ZIP of the certificate, summary, XLSX, the hashed data, the fapiao's original "
+        "files and the bureau exports, with a manifest; it cannot be changed or deleted",
+    )  # fmt: skip
     fapiao_fingerprints = fields.Binary(
         attachment=True, readonly=True, copy=False, groups="base.group_system",
         help="Per-fapiao SHA-256 prefixes taken at clearing time, to name a changed fapiao",
@@ -187,7 +194,6 @@ class InvoiceClearing(models.Model):
         attachment=True, readonly=True, copy=False, groups="base.group_system",
         help="Per-journal-item SHA-256 prefixes of the frozen invoices, to name a changed line",
     )  # fmt: skip
-    archive_attachment_id = fields.Many2one("ir.attachment", readonly=True, copy=False)
     job_state = fields.Selection(
         help="A large clearing freezes its fapiao in batches in the background (后台清卡)"
     )
@@ -278,6 +284,8 @@ class InvoiceClearing(models.Model):
 
     def write(self, vals):
         self._check_protected_write(vals)
+        if "archive_attachment_id" in vals:
+            self._check_archive_kept()
         if SCOPE_FIELDS & vals.keys():
             self._check_no_job()
         if self.filtered(lambda c: c.state in ("cleared", "cancelled")) and not self.env.su:
@@ -648,6 +656,32 @@ class InvoiceClearing(models.Model):
             )
 
     # ---------------------------------------------------------------- reports
+    def _archive_missing(self):
+        """The clearings of `self` whose package is due: cleared, certificate attached, none
+        attached yet (a reopened clearing keeps the one it has and gets none later)."""
+        return self.filtered(
+            lambda c: (
+                c.state == "cleared" and c.hash and c.certificate_id and not c.archive_attachment_id
+            )
+        )
+
+    def _check_archive_kept(self):
+        """A package, once attached, is never replaced (only the superuser may)."""
+        kept = self.filtered("archive_attachment_id")
+        if kept and self.env.uid != SUPERUSER_ID:
+            raise AccessError(
+                self.env._(
+                    "Clearing %(name)s has its archive package already; it cannot be replaced.",
+                    name=kept[0].name,
+                )
+            )
+
+    def _archive_build(self):
+        """Build and attach the archive package of this cleared clearing now (the caller runs
+        after the clearing's commit and holds no lock); its attachment."""
+        self.ensure_one()
+        return self.env["invoice.clearing.archive"]._build_missing(self)
+
     def action_export_xlsx(self):
         """Download the clearing as XLSX (summary, fapiao and problems sheets); a clearing too
         large for one download is written in files by a background job (后台导出)."""

@@ -127,6 +127,7 @@ class InvoiceClearingFreeze(models.AbstractModel):
             partner_ids=approver.partner_id.ids if approver != self.env.user else [],
         )
         self.env["report.invoice_clearing.report_clearing_certificate"]._attach_after_commit(self)
+        self.env["invoice.clearing.archive"]._build_after_commit(self)  # after the certificate
         if self.job_state == "running":
             self.job_id._done(done=frozen)
         _logger.info(

@@ -1,5 +1,6 @@
 from . import test_adoption
 from . import test_clearing
+from . import test_clearing_archive
 from . import test_clearing_archive_access
 from . import test_clearing_archive_data
 from . import test_clearing_archive_ui
@@ -38,6 +39,7 @@ from . import test_security_audit
 from . import test_security_company
 from . import test_security_rpc
 from . import test_tieout
+from . import test_tools_archive_package
 from . import test_tools_archive_verify
 from . import test_tools_bureau_export
 from . import test_tools_clearing_integrity
