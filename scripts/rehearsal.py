@@ -52,7 +52,10 @@ GENERIC_ACCESS = re.compile(
 def _tools():
     """The addon's writer of bureau exports (demo/, on tools/: pure Python, no Odoo) under a
     package name of its own; the addon's and demo's __init__ (they import Odoo) are not run."""
-    for name, path in (("ic_addon", "invoice_clearing"), ("ic_addon.demo", "invoice_clearing/demo")):
+    for name, path in (
+        ("ic_addon", "invoice_clearing"),
+        ("ic_addon.demo", "invoice_clearing/demo"),
+    ):
         package = types.ModuleType(name)
         package.__path__ = [str(ROOT / path)]
         sys.modules[name] = package

@@ -240,4 +240,3 @@ class InvoiceClearingReconcile(models.AbstractModel):
     def _state_labels(self):
         Fapiao = self.env["invoice.clearing.fapiao"]
         return dict(Fapiao._fields["state"]._description_selection(self.env))
-

@@ -4,12 +4,14 @@
 import csv
 import io
 
+from openpyxl import Workbook
+
 from ..tools.red_confirmation_export import COLUMN_LABELS, HEADERS
 from ..tools.spreadsheet import cell_text as _text
 
 
 def write_forms_csv(rows, encoding="utf-8-sig", title=True):
-    """A list export as the platform writes it (tests, demo): dicts with the HEADERS keys."""
+    """A list export as the platform writes it: dicts with the HEADERS keys."""
     out = io.StringIO()
     writer = csv.writer(out)
     if title:
@@ -22,8 +24,6 @@ def write_forms_csv(rows, encoding="utf-8-sig", title=True):
 
 def write_forms_xlsx(rows, title=True):
     """The same list as an xlsx workbook."""
-    from openpyxl import Workbook  # noqa: PLC0415 - only tests and the demo write one
-
     book = Workbook()
     sheet = book.active
     sheet.title = "红字确认单"

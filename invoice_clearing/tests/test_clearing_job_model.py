@@ -9,9 +9,9 @@ from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
+from ..demo import bureau_export_file as bf
 from ..models import invoice_clearing_import as import_model
 from ..models.invoice_clearing_job import jobs_from_columns
-from ..demo import bureau_export_file as bf
 from .common import CronCommitsAsSavepoints, migration_script
 from .test_clearing import MONTH, MONTH_END, ClearingCommon
 from .test_import import BureauImportCommon

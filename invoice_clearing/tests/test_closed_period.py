@@ -10,8 +10,8 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, freeze_time, tagged
 from odoo.tools import SQL, mute_logger
 
-from ..models import advisory_locks
 from ..demo import bureau_export_file as bf
+from ..models import advisory_locks
 from .common import BUYER_USCC, FapiaoCommon, web_user
 from .fapiao_files import SELLER_VAT, einvoice_xml
 from .test_clearing import ClearingCommon

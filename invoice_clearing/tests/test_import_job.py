@@ -5,8 +5,8 @@ from unittest.mock import patch
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 
-from ..models import invoice_clearing_import as import_model
 from ..demo import bureau_export_file as bf
+from ..models import invoice_clearing_import as import_model
 from ..tools import bureau_export as be
 from .common import CronCommitsAsSavepoints
 from .test_import import MONTH, MONTH_END, MONTH_OUTCOMES, BureauImportCommon

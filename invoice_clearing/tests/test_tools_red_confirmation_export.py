@@ -6,8 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from ..tools import red_confirmation_export as rc
-from . import red_confirmation_file as rf
 from ..tools.rule_error import FapiaoRuleError
+from . import red_confirmation_file as rf
 from .tools_case import ToolsCase, parametrize
 
 FORM = "26312000000000000001"
@@ -154,3 +154,23 @@ class TestRedConfirmationExport(ToolsCase):
             assert words in str(error), str(error)
         else:
             raise AssertionError("refused")
+
+
+class TestRedConfirmationExportReader(ToolsCase):
+    """The list is read by the reader the bureau's export uses: same footers, delimiters, dates."""
+
+    def test_a_footer_naming_its_maker_is_no_form(self):
+        data = rf.write_forms_csv([row()]) + "制表人：张三,,,,,,,,\r\n".encode()
+        parsed = rc.parse_forms(data)
+        assert (len(parsed.rows), parsed.errors) == (1, [])
+
+    def test_semicolons_with_thousands_separators(self):
+        header = [rc.COLUMN_LABELS[key] for key in rc.HEADERS]
+        values = [FORM, BLUE, "销方", "销货退回", "-1,000.00", "-130.00", "-1,130.00", "04",
+                  "20261102"]  # fmt: skip
+        data = ";".join(header).encode() + b"\r\n" + ";".join(values).encode() + b"\r\n"
+        (form,) = rc.parse_forms(data).rows
+        assert (form.amount_total, form.requested_at) == (
+            Decimal("-1130.00"),
+            datetime(2026, 11, 2),
+        )

@@ -263,7 +263,9 @@ def read_export_cells(data, consume, filename="", max_bytes=MAX_BYTES):
 
     def read(cells):
         details = cells.other_sheet(DETAIL_SHEET)
-        return consume(ExportCells(cells.sheet, cells.columns, cells.header_row, cells.body, details))
+        return consume(
+            ExportCells(cells.sheet, cells.columns, cells.header_row, cells.body, details)
+        )
 
     return spreadsheet.read_export(data, BASIC_SPEC, read, max_bytes)
 
@@ -790,8 +792,7 @@ MESSAGES = spreadsheet.ExportMessages(
         "an .xlsx file. Export it again from 全量发票查询."
     ),
     damaged_sheet=_(
-        "The workbook is damaged and its rows cannot be read. Export it again from "
-        "全量发票查询."
+        "The workbook is damaged and its rows cannot be read. Export it again from 全量发票查询."
     ),
     damaged_csv=_("The CSV file cannot be read: it is damaged. Export it again from 全量发票查询."),
     no_sheet=_(
@@ -844,7 +845,9 @@ BASIC_SPEC = spreadsheet.ExportSpec(
             **dict.fromkeys(NAME_COLUMNS, _shared_name),
         },
     ),
-    is_header=lambda columns: len(columns) >= 4 and bool({"number", "digital_number"} & columns.keys()),
+    is_header=lambda columns: (
+        len(columns) >= 4 and bool({"number", "digital_number"} & columns.keys())
+    ),
     messages=MESSAGES,
     error=ExportError,
     build=_parse_row,

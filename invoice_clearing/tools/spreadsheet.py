@@ -564,7 +564,9 @@ def _read_csv(data, spec, consume):
     try:
         encoding = csv_encoding(data)
     except Unreadable as error:
-        raise spec.fail(messages.binary if error.reason == "binary" else messages.encoding) from None
+        raise spec.fail(
+            messages.binary if error.reason == "binary" else messages.encoding
+        ) from None
     delimiter = next(
         (d for d in CSV_DELIMITERS if _has_header(csv_stream_rows(data, encoding, d), spec)),
         CSV_DELIMITERS[0],
@@ -577,13 +579,16 @@ def _read_csv(data, spec, consume):
 
 def _has_header(rows, spec):
     try:
-        return _locate_header(
-            rows,
-            spec.aliases,
-            normalize=spec.normalize,
-            is_header=spec.is_header,
-            max_row=spec.max_header_row,
-        ) is not None
+        return (
+            _locate_header(
+                rows,
+                spec.aliases,
+                normalize=spec.normalize,
+                is_header=spec.is_header,
+                max_row=spec.max_header_row,
+            )
+            is not None
+        )
     except csv.Error:
         return False
 
