@@ -442,6 +442,27 @@ class TestBureauImport(BureauImportCommon):
         )
         self.assertEqual(batch.count_matched, 4)
 
+    def test_line_messages_in_the_users_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env = self.env(context=dict(self.env.context, lang="zh_CN"))  # as the web client
+        batch = self.do_import(bf.write_export_xlsx(self.month_rows()))
+        messages = {line.number: line.message for line in batch.line_ids}
+        self.assertEqual(
+            messages["00000006"],
+            "税务局状态：已作废；Odoo 状态：正常。请在 Odoo 中作废该发票或开具红字贷项通知单，"
+            "或与税务局核实后保留 Odoo 的状态。",
+        )
+        self.assertEqual(
+            messages["26442000000000000005"],
+            "金额：税务局 510.00，Odoo 500.0; 税额：税务局 66.30，Odoo 65.0; "
+            "价税合计：税务局 576.30，Odoo 565.0",
+        )
+        self.assertEqual(
+            messages["26442000000000000009"],
+            f"该发票的销方为 别家公司（{OTHER_SELLER}），不是 {self.company.name}（{SELLER}）："
+            "此行不导入。",
+        )
+
     def test_errors_in_the_users_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.clerk.lang = "zh_CN"

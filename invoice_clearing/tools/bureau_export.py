@@ -636,20 +636,23 @@ def _amount(value, field):
 def parse_date(value):
     """开票日期 from a datetime, an Excel serial (number or digits) or text; a FapiaoRuleError else."""
     return spreadsheet.cell_datetime(
-        value,
-        lambda text: FapiaoRuleError(
-            "issue_date",
-            _("The 开票日期 %(value)s is not a date. The export writes it as YYYY-MM-DD HH:MM:SS."),
-            value=text,
-        ),
-        out_of_range=lambda serial: FapiaoRuleError(
-            "issue_date",
-            _(
-                "The 开票日期 %(value)s is not a date between 2000 and 2099. Check the column 开票日期."
-            ),
-            value=serial,
-        ),
-        with_time=False,
+        value, _not_a_date, out_of_range=_date_out_of_range, with_time=False
+    )
+
+
+def _not_a_date(text):
+    return FapiaoRuleError(
+        "issue_date",
+        _("The 开票日期 %(value)s is not a date. The export writes it as YYYY-MM-DD HH:MM:SS."),
+        value=text,
+    )
+
+
+def _date_out_of_range(serial):
+    return FapiaoRuleError(
+        "issue_date",
+        _("The 开票日期 %(value)s is not a date between 2000 and 2099. Check the column 开票日期."),
+        value=serial,
     )
 
 

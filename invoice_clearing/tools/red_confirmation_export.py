@@ -347,13 +347,12 @@ def parse_status(value):
 
 def parse_datetime(value):
     """录入日期 from a datetime, a date, an Excel serial or text (date, or date and time)."""
-    return spreadsheet.cell_datetime(
-        value,
-        lambda text: FapiaoRuleError(
-            "requested_at",
-            _("%(value)s is not a date: write it as YYYY-MM-DD HH:MM:SS."),
-            value=text,
-        ),
+    return spreadsheet.cell_datetime(value, _not_a_date)
+
+
+def _not_a_date(text):
+    return FapiaoRuleError(
+        "requested_at", _("%(value)s is not a date: write it as YYYY-MM-DD HH:MM:SS."), value=text
     )
 
 
