@@ -31,7 +31,6 @@ MAX_AMOUNT = (
 )  # far above any single fapiao's 价税合计  # a file this broken is not worth listing further
 BASIC_SHEET = "发票基础信息"
 DETAIL_SHEET = "信息汇总表"
-CSV_SHEET = spreadsheet.CSV_SHEET
 
 # Canonical column -> header variants seen in exports (compared after spreadsheet.header_key).
 HEADERS = {
