@@ -306,7 +306,7 @@ def generate_import(env, n):
 def import_files(env, n, directory):
     """The bureau's export of the month (xlsx and UTF-8 / GB18030 CSV), written once, not timed.
     Returns {file name: size}."""
-    from odoo.addons.invoice_clearing.tools import bureau_export
+    from odoo.addons.invoice_clearing.demo import bureau_export_file as bureau_export
 
     env.cr.execute(
         """SELECT f.code, f.number, f.fapiao_type AS kind, f.buyer_vat, p.name AS buyer_name,

@@ -17,7 +17,7 @@ Standard library and the venv's requests only; the addon's pure tools write the 
 import argparse
 import base64
 import contextlib
-import importlib.util
+import importlib
 import itertools
 import os
 import re
@@ -27,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 import xmlrpc.client
 from collections import defaultdict
 from datetime import date, timedelta
@@ -49,15 +50,16 @@ GENERIC_ACCESS = re.compile(
 
 
 def _tools():
-    """The addon's tools/ package (pure Python, no Odoo) under a name of its own."""
-    path = ROOT / "invoice_clearing/tools"
-    spec = importlib.util.spec_from_file_location(
-        "ic_tools", path / "__init__.py", submodule_search_locations=[str(path)]
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["ic_tools"] = module
-    spec.loader.exec_module(module)
-    return importlib.import_module("ic_tools.bureau_export")
+    """The addon's writer of bureau exports (demo/, on tools/: pure Python, no Odoo) under a
+    package name of its own; the addon's and demo's __init__ (they import Odoo) are not run."""
+    for name, path in (
+        ("ic_addon", "invoice_clearing"),
+        ("ic_addon.demo", "invoice_clearing/demo"),
+    ):
+        package = types.ModuleType(name)
+        package.__path__ = [str(ROOT / path)]
+        sys.modules[name] = package
+    return importlib.import_module("ic_addon.demo.bureau_export_file")
 
 
 class RpcError(Exception):

@@ -29,7 +29,7 @@ EXPORTS = 12  # files imported one after the other during the approval, each of 
 
 
 def setup(registry, port, run_id):
-    from odoo.addons.invoice_clearing.tools import bureau_export  # noqa: PLC0415 (after the addons path is set)
+    from odoo.addons.invoice_clearing.demo import bureau_export_file  # noqa: PLC0415 (after the addons path is set)
 
     with superuser_env(registry) as env:
         manager_group = "invoice_clearing.group_clearing_manager"
@@ -56,7 +56,7 @@ def setup(registry, port, run_id):
         params.set_param("web.base.url", f"http://127.0.0.1:{port}")
         params.set_param("web.base.url.freeze", "True")
         exports = [
-            bureau_export.write_export_xlsx([
+            bureau_export_file.write_export_xlsx([
                 {"digital_number": f.number, "seller_vat": SELLER, "buyer_vat": "",
                  "buyer_name": f"{buyer.name} {variant}", "issue_date": "2026-10-10 10:00:00",
                  "amount_untaxed": 100, "amount_tax": 13, "amount_total": 113,

@@ -20,7 +20,7 @@ SELLER = "91440300MA5F00012E"
 
 
 def play_round(registry, round_, run_id):
-    from odoo.addons.invoice_clearing.tools import bureau_export  # noqa: PLC0415 (after the addons path is set)
+    from odoo.addons.invoice_clearing.demo import bureau_export_file  # noqa: PLC0415 (after the addons path is set)
 
     with superuser_env(registry) as env:
         group = "invoice_clearing.group_clearing_user"
@@ -29,7 +29,7 @@ def play_round(registry, round_, run_id):
         number = (number + "0" * 20)[:20]
         env["invoice.clearing.fapiao"].create(fapiao_vals(company, buyer, number))
         company_id, uid = company.id, clerk.id
-    data = bureau_export.write_export_xlsx([{
+    data = bureau_export_file.write_export_xlsx([{
         "digital_number": number, "seller_vat": SELLER, "buyer_vat": "",
         "buyer_name": "Buyer", "issue_date": "2026-10-10 10:00:00", "amount_untaxed": 100,
         "amount_tax": 13, "amount_total": 113, "kind": "digital_general", "status": "normal",

@@ -33,7 +33,7 @@ PARAMS = ("invoice_clearing.import_background_bytes", "invoice_clearing.job_time
 def setup(registry, name):
     """A company with FAPIAO fapiao of October and the bureau's export of them, queued as a
     background import by its clerk: (import id, job id)."""
-    from odoo.addons.invoice_clearing.tools import bureau_export  # noqa: PLC0415
+    from odoo.addons.invoice_clearing.demo import bureau_export_file  # noqa: PLC0415
 
     with superuser_env(registry) as env:
         group = "invoice_clearing.group_clearing_user"
@@ -42,7 +42,7 @@ def setup(registry, name):
         for number in numbers:
             env["invoice.clearing.fapiao"].create(fapiao_vals(company, buyer, number))
         company_id, uid = company.id, clerk.id
-    data = bureau_export.write_export_xlsx([{
+    data = bureau_export_file.write_export_xlsx([{
         "digital_number": number, "seller_vat": SELLER, "buyer_vat": "",
         "buyer_name": "Buyer", "issue_date": "2026-10-10 10:00:00", "amount_untaxed": 100,
         "amount_tax": 13, "amount_total": 113, "kind": "digital_general", "status": "normal",

@@ -12,7 +12,8 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 
-from ..tools import bureau_export, clearing_summary, fapiao_amount
+from ..demo import bureau_export_file
+from ..tools import clearing_summary, fapiao_amount
 from ..tools.periods import month_end, month_start
 
 # (description, VAT rate) of what the demo company sells.
@@ -341,12 +342,12 @@ class _DemoGenerator:
             ],
             order="issue_date, id",
         )
-        rows = [f._bureau_export_row() for f in fapiao]
+        rows = [bureau_export_file.fapiao_row(f) for f in fapiao]
         outside = fapiao.filtered(lambda f: f.fapiao_type == "digital_general" and not f.is_red)[:1]
         if outside:
             rows.append(
                 {
-                    **outside._bureau_export_row(),
+                    **bureau_export_file.fapiao_row(outside),
                     "digital_number": self._number("digital_general", outside.issue_date),
                     "amount_untaxed": 800.0,
                     "amount_tax": 104.0,
@@ -354,7 +355,7 @@ class _DemoGenerator:
                     "note": "开票软件直接开具",
                 }
             )
-        data = bureau_export.write_export_xlsx(rows)
+        data = bureau_export_file.write_export_xlsx(rows)
         attachment = self.env["ir.attachment"].create(
             {
                 "name": f"全量发票查询_{month:%Y-%m}.xlsx",

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..tools import bureau_export, fapiao_amount, fapiao_number, tax_id
+from ..tools import fapiao_amount, fapiao_number, tax_id
 from ..tools.rule_error import FapiaoRuleError
 from .invoice_clearing_fapiao_line import VIA_FAPIAO
 
@@ -673,18 +673,6 @@ class InvoiceClearingFapiao(models.Model):
             "res_id": clearing.id,
             "views": [(False, "form")],
         }
-
-    def _bureau_export_row(self, **cells):
-        """This fapiao as a row of the bureau's 全量发票查询 export of its company (demo data,
-        tests); `cells` overrides or adds columns."""
-        self.ensure_one()
-        return bureau_export.row_from_fapiao(
-            kind=self.fapiao_type, code=self.code, number=self.number, issue_date=self.issue_date,
-            amount_untaxed=self.amount_untaxed, amount_tax=self.amount_tax,
-            amount_total=self.amount_total, state=self.state, is_red=self.is_red,
-            seller_vat=self.company_id.vat, seller_name=self.company_id.name,
-            buyer_vat=self.buyer_vat, buyer_name=self.partner_id.name, **cells,
-        )  # fmt: skip
 
 
 def _hash_text(model, version, alias, separator):

@@ -2,15 +2,14 @@
 
 The pure engine `tools/reconcile.py` decides every outcome on plain tuples. This service maps the
 register to it (one query, read in chunks), proposes invoices for the fapiao found at the bureau
-only, and renders the engine's `(code, params)` messages in the user's language. It writes
+only, and renders the engine's messages (`reconcile.Message`) in the user's language. It writes
 nothing: the import (`invoice.clearing.import`) stores the lines and the uploaded flags.
 """
 
 from odoo import api, models
 from odoo.tools import SQL
 
-from ..tools import bureau_export, fapiao_number, reconcile, tax_id
-from ..tools.rule_error import FapiaoRuleError
+from ..tools import fapiao_number, reconcile, tax_id
 
 REGISTER_CHUNK = 10_000  # register rows fetched at a time
 # The columns of reconcile.RegisterFapiao but the last (whether of the period).
@@ -45,13 +44,10 @@ class InvoiceClearingReconcile(models.AbstractModel):
             register = self._read_register(company, date_from, date_to, rows)
         result = reconcile.reconcile(rows, register, company_vat, date_from, date_to)
         if result.errors:
-            rendered = [
-                _Plain(self._render_message(code, params)) for code, params in result.errors
-            ]
             if part:
-                result.errors = [error.render(self.env._) for error in rendered]
+                result.errors = [error.render(self.env._) for error in result.errors]
                 return result
-            self.env["invoice.clearing.import"]._raise_errors(rendered)
+            self.env["invoice.clearing.import"]._raise_errors(result.errors)
         del register
         if result.bureau_only:
             moves, partner_by_vat = self._read_invoices(company, date_from, date_to, result)
@@ -100,9 +96,7 @@ class InvoiceClearingReconcile(models.AbstractModel):
         for line in lines:
             messages = line.message
             line.message = (
-                "\n".join(
-                    self._render_message(code, dict(params, **context)) for code, params in messages
-                )
+                "\n".join(message.render(self.env._, context) for message in messages)
                 if messages
                 else None
             )
@@ -243,100 +237,6 @@ class InvoiceClearingReconcile(models.AbstractModel):
         return moves, partner_by_vat
 
     @api.model
-    def _render_message(self, code, params):
-        """The text of an engine message (tools/reconcile.py) in the user's language."""
-        p = params
-        if code == "other_seller":
-            return self.env._(
-                "The seller of this fapiao is %(seller)s (%(vat)s), not %(company)s "
-                "(%(company_vat)s): the row is not imported.",
-                seller=p["seller"], vat=p["vat"], company=p["company"],
-                company_vat=p["company_vat"],
-            )  # fmt: skip
-        if code == "outside_period":
-            return self.env._(
-                "Sheet %(sheet)s, row %(row)s: fapiao %(number)s was issued on %(date)s, "
-                "outside the period %(from)s – %(to)s. Import the export of that period, "
-                "or choose the period the file covers.",
-                sheet=p["sheet"], row=p["row"], number=p["number"], date=p["date"],
-                **{"from": p["from"], "to": p["to"]},
-            )  # fmt: skip
-        if code == "rounded_unknown":
-            return self.env._(
-                "Sheet %(sheet)s, row %(row)s: Excel stored the 数电发票号码 as the number "
-                "%(rounded)s and lost its last digits; %(count)s fapiao of the register have "
-                "that rounded number, total and date, so it cannot be identified. Format the "
-                "column as text (文本), export again and import the new file.",
-                sheet=p["sheet"], row=p["row"], rounded=p["rounded"], count=p["count"],
-            )  # fmt: skip
-        if code == "rounded":
-            return self.env._(
-                "Excel had rounded the 数电发票号码 to %(rounded)s; it is fapiao "
-                "%(number)s of the register (same total and date).",
-                rounded=p["rounded"],
-                number=p["number"],
-            )
-        if code == "status":
-            return self.env._(
-                "Status at the bureau: %(bureau)s%(red)s; in Odoo: %(odoo)s%(odoo_red)s. "
-                "Void the fapiao in Odoo or issue a red-letter credit note, or accept Odoo's "
-                "status after checking with the bureau.",
-                bureau=bureau_export.STATUS_LABELS[p["bureau"]],
-                red=self.env._(" (red-letter)") if p["bureau_red"] else "",
-                odoo=p["state_labels"].get(p["odoo"], p["odoo"]),
-                odoo_red=self.env._(" (red-letter)") if p["odoo_red"] else "",
-            )
-        if code == "amounts":
-            labels = {
-                "amount_untaxed": self.env._("Amount (金额)"),
-                "amount_tax": self.env._("Tax (税额)"),
-                "amount_total": self.env._("Total (价税合计)"),
-            }
-            return "; ".join(
-                self.env._("%(label)s: bureau %(bureau)s, Odoo %(odoo)s",
-                  label=labels[field], bureau=bureau, odoo=odoo)
-                for field, bureau, odoo in p["differences"]
-            )  # fmt: skip
-        if code == "data":
-            return self.env._(
-                "Buyer tax ID at the bureau %(bureau_vat)s, in Odoo %(odoo_vat)s; issue date "
-                "at the bureau %(bureau_date)s, in Odoo %(odoo_date)s.",
-                bureau_vat=p["bureau_vat"], odoo_vat=p["odoo_vat"],
-                bureau_date=p["bureau_date"], odoo_date=p["odoo_date"],
-            )  # fmt: skip
-        if code == "odoo_only":
-            return self.env._(
-                "The bureau's export does not contain fapiao %(fapiao)s: it is not "
-                "uploaded (or not issued). It blocks the clearing until it is uploaded "
-                "and a newer export is imported.",
-                fapiao=p["fapiao"],
-            )
-        if code == "proposal_one":
-            return self.env._(
-                "Not in the register. Create the fapiao and link it to the invoice proposed "
-                "(same buyer, total and date)."
-            )
-        if code == "proposal_many":
-            return self.env._(
-                "Not in the register. %(count)s invoices have this buyer and total: choose "
-                "the one to link, then create the fapiao.",
-                count=p["count"],
-            )
-        if code == "proposal_none":
-            return self.env._(
-                "Not in the register, and no invoice of this buyer has this total. Create "
-                "the fapiao without an invoice, or link it later."
-            )
-        raise ValueError(code)
-
-    @api.model
     def _state_labels(self):
         Fapiao = self.env["invoice.clearing.fapiao"]
         return dict(Fapiao._fields["state"]._description_selection(self.env))
-
-
-class _Plain(FapiaoRuleError):
-    """An already translated message, listed with the parser's errors."""
-
-    def __init__(self, text):
-        super().__init__("file", "%(text)s", text=text)

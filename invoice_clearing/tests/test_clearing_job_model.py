@@ -9,9 +9,9 @@ from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
+from ..demo import bureau_export_file as bf
 from ..models import invoice_clearing_import as import_model
 from ..models.invoice_clearing_job import jobs_from_columns
-from ..tools import bureau_export as be
 from .common import CronCommitsAsSavepoints, migration_script
 from .test_clearing import MONTH, MONTH_END, ClearingCommon
 from .test_import import BureauImportCommon
@@ -193,7 +193,7 @@ class TestImportJobRuns(CronCommitsAsSavepoints, BureauImportCommon):
     def test_refused_file_shows_the_failed_run(self):
         rows = self.month_rows()
         rows[0]["issue_date"] = "not a date"
-        batch = self.do_import(be.write_export_xlsx(rows))
+        batch = self.do_import(bf.write_export_xlsx(rows))
         job = batch.job_id
         self.assertEqual((job.kind, job._owner(), job.user_id), ("import", batch, self.clerk))
         with mute_logger(import_model._logger.name):
@@ -206,7 +206,7 @@ class TestImportJobRuns(CronCommitsAsSavepoints, BureauImportCommon):
         self.assertEqual((batch.job_ids, batch.job_state), (job | batch.job_id, "queued"))
 
     def test_too_many_interruptions_fail_the_job_with_every_run_listed(self):
-        batch = self.do_import(be.write_export_xlsx(self.month_rows()))
+        batch = self.do_import(bf.write_export_xlsx(self.month_rows()))
         job = batch.job_id
 
         def crash(this, lines):

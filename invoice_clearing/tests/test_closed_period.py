@@ -10,8 +10,8 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, freeze_time, tagged
 from odoo.tools import SQL, mute_logger
 
+from ..demo import bureau_export_file as bf
 from ..models import advisory_locks
-from ..tools import bureau_export as be
 from .common import BUYER_USCC, FapiaoCommon, web_user
 from .fapiao_files import SELLER_VAT, einvoice_xml
 from .test_clearing import ClearingCommon
@@ -197,7 +197,7 @@ class TestClosedPeriodScopes(FapiaoCommon):
 @freeze_time("2026-11-10")
 class TestClosedPeriodBureauImport(BureauImportCommon):
     def test_create_fapiao_of_a_bureau_line_in_a_cleared_period(self):
-        batch = self.do_import(be.write_export_xlsx(self.month_rows()))
+        batch = self.do_import(bf.write_export_xlsx(self.month_rows()))
         line = batch.line_ids.filtered(lambda x: x.outcome == "bureau_only")
         clearing = cleared_clearing(
             self.env, self.company, "date", date(2026, 10, 1), date(2026, 10, 15)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, tagged
 
+from ..demo import bureau_export_file as bf
 from ..tools import bureau_export as be
 from .common import FapiaoCommon
 from .fuzzing import HealthCheck, given, settings, st
@@ -138,7 +139,7 @@ class BureauImportCommon(FapiaoCommon):
 class TestBureauImport(BureauImportCommon):
     # ------------------------------------------------------------------ outcomes
     def test_month_reconciles_into_every_outcome(self):
-        batch = self.do_import(be.write_export_xlsx(self.month_rows()))
+        batch = self.do_import(bf.write_export_xlsx(self.month_rows()))
         self.assertEqual(self.outcomes(batch), MONTH_OUTCOMES)
         counts = (batch.count_matched, batch.count_odoo_only, batch.count_bureau_only,
                   batch.count_amount_mismatch, batch.count_status_mismatch,
@@ -160,7 +161,7 @@ class TestBureauImport(BureauImportCommon):
         self.assertIn("4 matched", batch.message_ids[0].body)
 
     def test_clearing_is_blocked_exactly_by_what_the_bureau_lacks(self):
-        self.do_import(be.write_export_xlsx(self.month_rows()))
+        self.do_import(bf.write_export_xlsx(self.month_rows()))
         clearing = (
             self.env["invoice.clearing"]
             .with_user(self.clerk)
@@ -189,14 +190,14 @@ class TestBureauImport(BureauImportCommon):
         lines.with_user(self.clerk).action_mark_resolved()
         clearing.action_check()
         self.assertFalse(clearing.problem_ids.filtered(lambda p: "differ from" in p.message))
-        self.do_import(be.write_export_csv(self.csv_rows(), "gb18030"), file_name="export.csv")
+        self.do_import(bf.write_export_csv(self.csv_rows(), "gb18030"), file_name="export.csv")
         clearing.action_check()
         self.assertTrue(clearing.problem_ids.filtered(lambda p: "differ from" in p.message))
 
     def test_gb18030_csv_gives_the_same_outcomes_and_supersedes(self):
-        first = self.do_import(be.write_export_xlsx(self.month_rows()))
+        first = self.do_import(bf.write_export_xlsx(self.month_rows()))
         second = self.do_import(
-            be.write_export_csv(self.csv_rows(), "gb18030"), file_name="export.csv"
+            bf.write_export_csv(self.csv_rows(), "gb18030"), file_name="export.csv"
         )
         self.assertNotEqual(first, second)
         self.assertEqual(self.outcomes(first), self.outcomes(second))
@@ -208,12 +209,12 @@ class TestBureauImport(BureauImportCommon):
     def test_utf8_csv_with_and_without_bom(self):
         for encoding in ("utf-8", "utf-8-sig"):
             batch = self.do_import(
-                be.write_export_csv(self.csv_rows(), encoding), file_name=f"{encoding}.csv"
+                bf.write_export_csv(self.csv_rows(), encoding), file_name=f"{encoding}.csv"
             )
             self.assertEqual(batch.count_matched, 4, encoding)
 
     def test_same_file_twice_is_one_batch(self):
-        data = be.write_export_xlsx(self.month_rows())
+        data = bf.write_export_xlsx(self.month_rows())
         first = self.do_import(data)
         again = self.do_import(data, user=self.manager)
         self.assertEqual(first, again)
@@ -222,7 +223,7 @@ class TestBureauImport(BureauImportCommon):
 
     # ------------------------------------------------------------------ resolving
     def test_bureau_only_creates_the_fapiao_linked_to_the_invoice(self):
-        batch = self.do_import(be.write_export_xlsx(self.month_rows()))
+        batch = self.do_import(bf.write_export_xlsx(self.month_rows()))
         line = batch.line_ids.filtered(lambda x: x.outcome == "bureau_only")
         self.assertEqual(line.move_id, self.invoice)
         self.assertEqual(line.buyer_name, INJECTION, "stored as inert text, never evaluated")
@@ -246,7 +247,7 @@ class TestBureauImport(BureauImportCommon):
             {"digital_number": number, "item_name": "咨询服务", "amount_untaxed": 500.0,
              "tax_rate": "6%", "amount_tax": 30.0},
         ]  # fmt: skip
-        batch = self.do_import(be.write_export_xlsx([row], details=details))
+        batch = self.do_import(bf.write_export_xlsx([row], details=details))
         line = batch.line_ids.filtered(lambda x: x.number == number)
         self.assertEqual(
             (line.outcome, line.move_id, line.rate_lines),
@@ -266,7 +267,7 @@ class TestBureauImport(BureauImportCommon):
 
     def test_bureau_only_lets_the_user_choose_between_invoices(self):
         twin = self.posted_invoice([(800.0, self.tax_13)], date=DAY)
-        batch = self.do_import(be.write_export_xlsx(self.month_rows()))
+        batch = self.do_import(bf.write_export_xlsx(self.month_rows()))
         line = batch.line_ids.filtered(lambda x: x.outcome == "bureau_only")
         self.assertEqual(line.candidate_move_ids, self.invoice | twin)
         self.assertFalse(line.move_id)
@@ -282,7 +283,7 @@ class TestBureauImport(BureauImportCommon):
         form = "26312000000000000901"
         note = f"被红冲蓝字数电发票号码：{self.f_text.number}　红字发票信息确认单编号：{form}"
         batch = self.do_import(
-            be.write_export_xlsx([self.row("26442000000000000010", -50.0, note=note)])
+            bf.write_export_xlsx([self.row("26442000000000000010", -50.0, note=note)])
         )
         line = batch.line_ids.filtered(lambda x: x.number == "26442000000000000010")
         self.assertEqual(
@@ -302,7 +303,7 @@ class TestBureauImport(BureauImportCommon):
         self.assertEqual(self.f_text.state, "red_partial")
 
     def test_mismatches_are_resolved_with_the_bureaus_values_or_a_decision(self):
-        batch = self.do_import(be.write_export_xlsx(self.month_rows()))
+        batch = self.do_import(bf.write_export_xlsx(self.month_rows()))
         amount = batch.line_ids.filtered(lambda x: x.outcome == "amount_mismatch")
         self.assertIn("510", amount.message)
         amount.with_user(self.clerk).action_apply_bureau()
@@ -322,7 +323,7 @@ class TestBureauImport(BureauImportCommon):
         self.f_text.move_id = self.invoice
         rows = self.month_rows()
         rows[0]["status"] = "red_full"
-        batch = self.do_import(be.write_export_xlsx(rows))
+        batch = self.do_import(bf.write_export_xlsx(rows))
         line = batch.line_ids.filtered(lambda x: x.number == "26442000000000000001")
         self.assertEqual(line.outcome, "status_mismatch")
         action = line.with_user(self.clerk).action_apply_bureau()
@@ -352,7 +353,7 @@ class TestBureauImport(BureauImportCommon):
             )
 
     def test_size_limit_is_a_system_parameter(self):
-        data = be.write_export_xlsx(self.month_rows())
+        data = bf.write_export_xlsx(self.month_rows())
         self.env["ir.config_parameter"].set_param(
             "invoice_clearing.import_max_bytes", str(len(data) - 1)
         )
@@ -371,7 +372,7 @@ class TestBureauImport(BureauImportCommon):
         tracked = self.env["mail.tracking.value"].search_count([
             ("field_id.name", "=", "uploaded"), ("field_id.model", "=", "invoice.clearing.fapiao"),
         ])  # fmt: skip
-        batch = self.do_import(be.write_export_xlsx(self.month_rows()))
+        batch = self.do_import(bf.write_export_xlsx(self.month_rows()))
         marked = self.f_text | self.f_excel | self.f_legacy | self.f_red | self.f_amount
         self.assertEqual(marked.mapped("uploaded_import_id"), batch)
         self.assertEqual(self.f_missing.uploaded_import_id, batch)  # unmarked: not uploaded
@@ -397,7 +398,7 @@ class TestBureauImport(BureauImportCommon):
         rows = self.month_rows()
         awkward = "back\\slash \"quoted\" {1,2} NULL ,''"
         rows[0]["buyer_name"] = awkward
-        batch = self.do_import(be.write_export_xlsx(rows))
+        batch = self.do_import(bf.write_export_xlsx(rows))
         lines = batch.line_ids
         self.assertEqual(len(lines), 9)
         self.assertEqual(lines.company_id, self.company)
@@ -425,21 +426,42 @@ class TestBureauImport(BureauImportCommon):
         rows = self.month_rows()
         rows[1]["issue_date"] = "not a date"
         rows[3]["status"] = "丢失"
-        message = self.assert_refused(be.write_export_xlsx(rows))
+        message = self.assert_refused(bf.write_export_xlsx(rows))
         self.assertIn("Sheet 发票基础信息, row 5", message)
         self.assertIn("Sheet 发票基础信息, row 7", message)
 
     def test_row_outside_the_period(self):
         rows = self.month_rows()
         rows[0]["issue_date"] = "2026-09-30"
-        self.assert_refused(be.write_export_xlsx(rows), "row 4", "outside the period")
+        self.assert_refused(bf.write_export_xlsx(rows), "row 4", "outside the period")
 
     def test_import_over_rpc_with_ids_and_base64(self):
-        data = be.write_export_xlsx(self.month_rows())
+        data = bf.write_export_xlsx(self.month_rows())
         batch = self.Import.with_user(self.clerk).import_file(
             self.company.id, "2026-10-01", "2026-10-31", base64.b64encode(data).decode(), "rpc.xlsx"
         )
         self.assertEqual(batch.count_matched, 4)
+
+    def test_line_messages_in_the_users_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env = self.env(context=dict(self.env.context, lang="zh_CN"))  # as the web client
+        batch = self.do_import(bf.write_export_xlsx(self.month_rows()))
+        messages = {line.number: line.message for line in batch.line_ids}
+        self.assertEqual(
+            messages["00000006"],
+            "税务局状态：已作废；Odoo 状态：正常。请在 Odoo 中作废该发票或开具红字贷项通知单，"
+            "或与税务局核实后保留 Odoo 的状态。",
+        )
+        self.assertEqual(
+            messages["26442000000000000005"],
+            "金额：税务局 510.00，Odoo 500.0; 税额：税务局 66.30，Odoo 65.0; "
+            "价税合计：税务局 576.30，Odoo 565.0",
+        )
+        self.assertEqual(
+            messages["26442000000000000009"],
+            f"该发票的销方为 别家公司（{OTHER_SELLER}），不是 {self.company.name}（{SELLER}）："
+            "此行不导入。",
+        )
 
     def test_errors_in_the_users_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
@@ -450,15 +472,15 @@ class TestBureauImport(BureauImportCommon):
 
     # ------------------------------------------------------------------ access
     def test_auditor_reads_but_cannot_import(self):
-        batch = self.do_import(be.write_export_xlsx(self.month_rows()))
+        batch = self.do_import(bf.write_export_xlsx(self.month_rows()))
         self.assertEqual(batch.with_user(self.auditor).count_matched, 4)
         with self.assertRaises(AccessError):
-            self.do_import(be.write_export_xlsx(self.month_rows()[:3]), user=self.auditor)
+            self.do_import(bf.write_export_xlsx(self.month_rows()[:3]), user=self.auditor)
         with self.assertRaises(AccessError):
             batch.line_ids[0].with_user(self.auditor).write({"tax_rate": 6.0})
 
     def test_other_company_cannot_see_the_import(self):
-        batch = self.do_import(be.write_export_xlsx(self.month_rows()))
+        batch = self.do_import(bf.write_export_xlsx(self.month_rows()))
         other = self.env["res.company"].create({"name": "Other Co"})
         outsider = self.clerk.copy(
             {"login": "ic_outsider", "company_id": other.id, "company_ids": [(6, 0, other.ids)]}
@@ -492,7 +514,7 @@ class TestBureauImport(BureauImportCommon):
         rows = self.month_rows()
         rows[position][column] = value
         try:
-            data = be.write_export_csv(rows, "utf-8")
+            data = bf.write_export_csv(rows, "utf-8")
         except UnicodeEncodeError:
             return
         with self.env.cr.savepoint(flush=False) as savepoint:

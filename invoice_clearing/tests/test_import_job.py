@@ -5,6 +5,7 @@ from unittest.mock import patch
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 
+from ..demo import bureau_export_file as bf
 from ..models import invoice_clearing_import as import_model
 from ..tools import bureau_export as be
 from .common import CronCommitsAsSavepoints
@@ -31,7 +32,7 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
 
     def queue(self, data=None, file_name="export.xlsx"):
         uploaded = self.f_text.uploaded
-        batch = self.do_import(data or be.write_export_xlsx(self.month_rows()), file_name=file_name)
+        batch = self.do_import(data or bf.write_export_xlsx(self.month_rows()), file_name=file_name)
         self.assertEqual((batch.state, batch.job_state), ("processing", "queued"))
         self.assertFalse(batch.line_ids)
         self.assertEqual(self.f_text.uploaded, uploaded, "nothing changes before the job ran")
@@ -106,7 +107,7 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
     def test_a_used_up_time_slice_pauses_between_the_stages(self):
         """The slice ends after the reconciled lines are committed: the next run applies the
         outcome without reading the file again, as one long run would have."""
-        data = be.write_export_xlsx(self.month_rows())
+        data = bf.write_export_xlsx(self.month_rows())
         straight = self.import_straight(data)
         batch = self.queue(data)
         cron = self.env.ref("invoice_clearing.ir_cron_import_jobs")
@@ -137,7 +138,7 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
         self.assertTrue(all(run.cpu_time > 0 for run in batch.job_id.run_ids))
 
     def test_interrupted_runs_resume_after_their_last_commit(self):
-        data = be.write_export_xlsx(self.month_rows())
+        data = bf.write_export_xlsx(self.month_rows())
         straight = self.import_straight(data)
         batch = self.queue(data)
         # Run 1: the worker dies while storing the lines: nothing of the stage is kept.
@@ -205,7 +206,7 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
     def test_refused_file_fails_with_the_reason_and_can_be_retried(self):
         rows = self.month_rows()
         rows[0]["issue_date"] = "not a date"
-        data = be.write_export_xlsx(rows)
+        data = bf.write_export_xlsx(rows)
         batch = self.queue(data)
         with self.assertLogs(import_model._logger.name, "WARNING") as logs:  # for the operator
             self.run_cron()
@@ -225,10 +226,10 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
         self.assertEqual(batch.job_state, "queued")
 
     def test_one_import_of_a_company_at_a_time(self):
-        export = be.write_export_xlsx(self.month_rows())  # stamped to the second: written once
+        export = bf.write_export_xlsx(self.month_rows())  # stamped to the second: written once
         batch = self.queue(export)
         with self.assertRaises(UserError) as caught:
-            self.do_import(be.write_export_csv(self.csv_rows(), "gb18030"), file_name="x.csv")
+            self.do_import(bf.write_export_csv(self.csv_rows(), "gb18030"), file_name="x.csv")
         self.assertIn(batch.name, str(caught.exception))
         self.assertIn("%", str(caught.exception))
         self.assertEqual(self.do_import(export), batch, "the same file opens its import")
@@ -237,7 +238,7 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
         self.env["ir.config_parameter"].sudo().set_param(
             "invoice_clearing.import_background_bytes", 10 * 1024 * 1024
         )
-        batch = self.do_import(be.write_export_xlsx(self.month_rows()))
+        batch = self.do_import(bf.write_export_xlsx(self.month_rows()))
         self.assertEqual((batch.job_state, batch.state), (False, "open"))
         self.assertEqual(self.commits, 0)
 
@@ -245,11 +246,11 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
         self.env["ir.config_parameter"].sudo().set_param(
             "invoice_clearing.import_background_bytes", 10 * 1024 * 1024
         )
-        first = self.do_import(be.write_export_xlsx(self.month_rows()))
+        first = self.do_import(bf.write_export_xlsx(self.month_rows()))
         self.env["ir.config_parameter"].sudo().set_param(
             "invoice_clearing.import_background_bytes", 100
         )
-        second = self.queue(be.write_export_csv(self.csv_rows(), "gb18030"), "export.csv")
+        second = self.queue(bf.write_export_csv(self.csv_rows(), "gb18030"), "export.csv")
         self.assertFalse(first.superseded_by_id, "the running import supersedes nothing yet")
         clearing = (
             self.env["invoice.clearing"]
@@ -279,7 +280,7 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
         """The file is read once and staged; each slice is parsed in its own transaction; a run
         paused or killed mid stage 1 resumes after the last committed slice, and the outcome
         is the one of a single run."""
-        data = be.write_export_xlsx(self.month_rows())
+        data = bf.write_export_xlsx(self.month_rows())
         straight = self.import_straight(data)  # one slice: read, reconciled, stored at once
         self.slices(3)
         batch = self.queue(data)
@@ -331,7 +332,7 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
         rows[1]["issue_date"] = "not a date"  # first slice
         rows[7]["amount_total"] = "abc"  # last slice
         rows.append(dict(rows[0]))  # listed again, two slices later
-        data = be.write_export_xlsx(rows)
+        data = bf.write_export_xlsx(rows)
         one_run = self.queue(data)
         self.run_cron()
         self.assertEqual(one_run.job_state, "failed")
@@ -356,7 +357,7 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
         """Each slice is reconciled against the register it names and its lines committed; a
         run killed while storing a slice's lines resumes with that slice, and the lines of the
         period's fapiao the file lacks come last: the outcome of a single run."""
-        data = be.write_export_xlsx(self.month_rows())
+        data = bf.write_export_xlsx(self.month_rows())
         straight = self.import_straight(data)
         self.slices(3)
         batch = self.queue(data)
@@ -387,7 +388,7 @@ class TestImportJob(CronCommitsAsSavepoints, BureauImportCommon):
     def test_a_row_outside_the_period_in_a_later_slice_refuses_the_file_as_one_run_does(self):
         rows = self.month_rows()
         rows[6]["issue_date"] = "2026-09-30 10:00:00"  # third slice
-        data = be.write_export_xlsx(rows)
+        data = bf.write_export_xlsx(rows)
         one_run = self.queue(data)
         self.run_cron()
         self.assertEqual(one_run.job_state, "failed")

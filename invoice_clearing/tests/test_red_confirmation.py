@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 
-from ..tools import red_confirmation_export as rc
+from . import red_confirmation_file as rf
 from .common import role_user
 from .test_clearing import ClearingCommon
 
@@ -184,7 +184,7 @@ class TestRedConfirmation(ClearingCommon):
         # The platform's list names a recorded form: it is the platform's record now and stays
         # used by its fapiao.
         self.import_file(
-            rc.write_forms_csv([self.rows(number="26312000000000000040", status="04",
+            rf.write_forms_csv([self.rows(number="26312000000000000040", status="04",
                                           blue_number=second_blue.number)]),
             "forms.csv",
         )  # fmt: skip
@@ -386,7 +386,7 @@ class TestRedConfirmation(ClearingCommon):
         return wizard.action_import()
 
     def test_import_csv_then_xlsx_updates_by_number(self):
-        action = self.import_file(rc.write_forms_csv([self.rows()]), "forms.csv")
+        action = self.import_file(rf.write_forms_csv([self.rows()]), "forms.csv")
         form = self.Form.search([("name", "=", FORM)])
         self.assertEqual(action["domain"], [("id", "in", form.ids)])
         self.assertEqual(
@@ -399,7 +399,7 @@ class TestRedConfirmation(ClearingCommon):
         self.assertEqual(form.expiry_at, datetime(2026, 11, 12, 2, 0))
 
         second = "26312000000000000010"
-        data = rc.write_forms_xlsx(
+        data = rf.write_forms_xlsx(
             [self.rows(status="购销双方已确认"), self.rows(number=second, status="07")]
         )
         self.import_file(data, "forms.xlsx")
@@ -411,7 +411,7 @@ class TestRedConfirmation(ClearingCommon):
         self.assertEqual(form.state, "used")
 
     def test_import_refuses_the_whole_file_naming_each_bad_row(self):
-        data = rc.write_forms_csv(
+        data = rf.write_forms_csv(
             [
                 self.rows(),
                 self.rows(number="26312000000000000011", blue_number="26442000000000077777"),
@@ -427,7 +427,7 @@ class TestRedConfirmation(ClearingCommon):
         self.assertIn("row 5, column 冲红原因", message)
         self.assertFalse(self.Form.search([]), "nothing imported")
         with self.assertRaises(AccessError):
-            self.import_file(rc.write_forms_csv([self.rows()]), "forms.csv", user=self.auditor)
+            self.import_file(rf.write_forms_csv([self.rows()]), "forms.csv", user=self.auditor)
 
 
 @tagged("post_install", "-at_install")

@@ -16,7 +16,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
-from ..tools import bureau_export
+from ..demo import bureau_export_file
 from .common import add_tests, role_user
 from .fapiao_files import einvoice_xml
 from .test_clearing import MONTH, MONTH_END, ClearingCommon
@@ -742,7 +742,9 @@ class TestAccessMatrix(ClearingCommon):
     def export_file(self):
         """The bureau's export of one fapiao of the month (the company as seller)."""
         self.company.vat = SELLER_USCC
-        return bureau_export.write_export_xlsx([self.fapiao._bureau_export_row(status="normal")])
+        return bureau_export_file.write_export_xlsx(
+            [bureau_export_file.fapiao_row(self.fapiao, status="normal")]
+        )
 
     def imported(self):
         return (

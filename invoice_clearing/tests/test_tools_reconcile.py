@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from ..tools import reconcile
 from ..tools.bureau_export import ExportRow, excel_rounded
+from ..tools.rule_error import RuleMessage
 from .tools_case import ToolsCase, parametrize
 
 SELLER = "91350100M000100Y43"
@@ -228,3 +229,60 @@ class TestPropose(ToolsCase):
         assert (lines[0].candidate_move_ids, lines[0].partner_id) == ((), 80)
         assert lines[0].message == (("proposal_none", {}),)
         assert (lines[1].message, lines[1].partner_id) == ((), None)  # no buyer tax ID
+
+
+ZH = {
+    "%(label)s: bureau %(bureau)s, Odoo %(odoo)s": "%(label)s：税务局 %(bureau)s，Odoo %(odoo)s",
+    "Tax (税额)": "税额",
+    "Total (价税合计)": "价税合计",
+    " (red-letter)": "（红字）",
+}
+
+
+class TestReconcileMessages(ToolsCase):
+    """The engine's messages are RuleMessages, rendered late in the caller's language."""
+
+    def test_status_with_the_registers_labels(self):
+        [message] = run([row(status="void", is_red=True)], [fapiao(1)]).lines[0].message
+        assert isinstance(message, RuleMessage)
+        context = {"state_labels": {"normal": "正常"}}
+        assert message.render(lambda source: ZH.get(source, source), context) == (
+            "Status at the bureau: 已作废（红字）; in Odoo: 正常. Void the fapiao in Odoo or issue "
+            "a red-letter credit note, or accept Odoo's status after checking with the bureau."
+        )
+
+    def test_each_amount_in_the_callers_language(self):
+        register = [fapiao(1, amount_total=11400, amount_tax=1400)]
+        [message] = run([row()], register).lines[0].message
+        assert (
+            message.render()
+            == "Tax (税额): bureau 13.00, Odoo 14.0; Total (价税合计): bureau 113.00, Odoo 114.0"
+        )
+        assert message.render(lambda source: ZH.get(source, source)) == (
+            "税额：税务局 13.00，Odoo 14.0; 价税合计：税务局 113.00，Odoo 114.0"
+        )
+
+    def test_the_company_comes_from_the_context(self):
+        line = run([row(seller_vat=BUYER, seller_name="别家")], []).lines[0]
+        context = {"company": "福州测试", "company_vat": SELLER}
+        assert [message.render(None, context) for message in line.message] == [
+            f"The seller of this fapiao is 别家 ({BUYER}), not 福州测试 ({SELLER}): the row is "
+            "not imported."
+        ]
+
+    def test_errors_name_sheet_and_row(self):
+        result = run([row(issue_date=date(2026, 9, 30), line=7)], [fapiao(1)])
+        assert [error.render() for error in result.errors] == [
+            "Sheet 发票基础信息, row 7: fapiao 26442000000000000001 was issued on 2026-09-30, "
+            "outside the period 2026-10-01 – 2026-10-31. Import the export of that period, or "
+            "choose the period the file covers."
+        ]
+
+    def test_proposals(self):
+        moves = [reconcile.Move(5, BUYER, Decimal("113.00"), False, DAY, 9)]
+        line = reconcile.row_line(row(digital="26442000000000000003"))
+        reconcile.propose([line], moves, {})
+        assert [message.render() for message in line.message] == [
+            "Not in the register. Create the fapiao and link it to the invoice proposed "
+            "(same buyer, total and date)."
+        ]

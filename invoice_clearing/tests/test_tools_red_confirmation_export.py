@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ..tools import red_confirmation_export as rc
 from ..tools.rule_error import FapiaoRuleError
+from . import red_confirmation_file as rf
 from .tools_case import ToolsCase, parametrize
 
 FORM = "26312000000000000001"
@@ -63,7 +64,7 @@ class TestRedConfirmationStates(ToolsCase):
 
 class TestRedConfirmationExport(ToolsCase):
     def test_csv_round_trip(self):
-        parsed = rc.parse_forms(rc.write_forms_csv([row()]))
+        parsed = rc.parse_forms(rf.write_forms_csv([row()]))
         assert not parsed.errors
         (form,) = parsed.rows
         assert form.number == FORM and form.blue_number == BLUE
@@ -75,7 +76,7 @@ class TestRedConfirmationExport(ToolsCase):
         assert form.requested_at == datetime(2026, 11, 2, 10, 30)
 
     def test_xlsx_round_trip(self):
-        parsed = rc.parse_forms(rc.write_forms_xlsx([row(), row(number=FORM[:-1] + "2", status=2)]))
+        parsed = rc.parse_forms(rf.write_forms_xlsx([row(), row(number=FORM[:-1] + "2", status=2)]))
         assert not parsed.errors, [str(e) for e in parsed.errors]
         assert [r.status_code for r in parsed.rows] == ["04", "02"]
         assert parsed.sheet == "红字确认单"
@@ -120,7 +121,7 @@ class TestRedConfirmationExport(ToolsCase):
     def test_row_errors_name_row_and_column(self, overrides, column, words):
         second = row(number=FORM[:-1] + "9")
         second.update(overrides)
-        parsed = rc.parse_forms(rc.write_forms_xlsx([row(), second]))
+        parsed = rc.parse_forms(rf.write_forms_xlsx([row(), second]))
         assert len(parsed.rows) == 1
         (error,) = [str(e) for e in parsed.errors]
         assert "row 4" in error, error  # title row, header, first form
@@ -128,12 +129,12 @@ class TestRedConfirmationExport(ToolsCase):
         assert words in error, error
 
     def test_duplicate_number(self):
-        parsed = rc.parse_forms(rc.write_forms_csv([row(), row()]))
+        parsed = rc.parse_forms(rf.write_forms_csv([row(), row()]))
         (error,) = [str(e) for e in parsed.errors]
         assert "second time" in error and "row 3" in error
 
     def test_footer_and_blank_rows_are_skipped(self):
-        data = rc.write_forms_csv([row()]) + "\r\n合计,,,,,-100,-13,-113,,\r\n".encode()
+        data = rf.write_forms_csv([row()]) + "\r\n合计,,,,,-100,-13,-113,,\r\n".encode()
         parsed = rc.parse_forms(data)
         assert len(parsed.rows) == 1 and not parsed.errors
 
@@ -153,3 +154,23 @@ class TestRedConfirmationExport(ToolsCase):
             assert words in str(error), str(error)
         else:
             raise AssertionError("refused")
+
+
+class TestRedConfirmationExportReader(ToolsCase):
+    """The list is read by the reader the bureau's export uses: same footers, delimiters, dates."""
+
+    def test_a_footer_naming_its_maker_is_no_form(self):
+        data = rf.write_forms_csv([row()]) + "制表人：张三,,,,,,,,\r\n".encode()
+        parsed = rc.parse_forms(data)
+        assert (len(parsed.rows), parsed.errors) == (1, [])
+
+    def test_semicolons_with_thousands_separators(self):
+        header = [rc.COLUMN_LABELS[key] for key in rc.HEADERS]
+        values = [FORM, BLUE, "销方", "销货退回", "-1,000.00", "-130.00", "-1,130.00", "04",
+                  "20261102"]  # fmt: skip
+        data = ";".join(header).encode() + b"\r\n" + ";".join(values).encode() + b"\r\n"
+        (form,) = rc.parse_forms(data).rows
+        assert (form.amount_total, form.requested_at) == (
+            Decimal("-1130.00"),
+            datetime(2026, 11, 2),
+        )

@@ -1,7 +1,11 @@
 """Pure tests of the parts of the spreadsheet reader the two export parsers share: the header found
 below title rows, the amount of a cell, the row errors collected (each with the caller's words)."""
 
+import io
+from datetime import date, datetime
 from decimal import Decimal
+
+from openpyxl import Workbook
 
 from ..tools import spreadsheet as sp
 from ..tools.rule_error import FapiaoRuleError
@@ -150,3 +154,160 @@ class TestParseBody(ToolsCase):
         self.assertEqual(
             refused, [(6, "amount", "no amount"), (8, "number", "A again (first row 4)")]
         )
+
+
+# ------------------------------------------------------------------------- the spec-driven reader
+def _letters(value):
+    text = sp.cell_text(value)
+    if not text.isalpha():
+        raise FapiaoRuleError("name", "%(value)s is not a name", value=text)
+    return text
+
+
+def _count(value):
+    text = sp.cell_text(value)
+    if text and not text.isdigit():
+        raise FapiaoRuleError("count", "%(value)s is no count", value=text)
+    return int(text) if text else None
+
+
+def _build(sheet, number, cells):
+    """The count is read before the name: a row with both faults is named by its count."""
+    count = cells["count"]
+    return sheet, number, cells["number"], count, cells["name"], cells.get("name")
+
+
+class SpecError(FapiaoRuleError):
+    def __init__(self, template, /, **params):
+        super().__init__("file", template, **params)
+
+
+SPEC = sp.ExportSpec(
+    columns={
+        "number": sp.Column(("编号", "单号"), required=True),
+        "name": sp.Column(("名称",), required=True, convert=_letters),
+        "count": sp.Column(("数量",), convert=_count),
+    },
+    is_header=lambda columns: "number" in columns,
+    messages=sp.ExportMessages(
+        empty="empty",
+        too_large="%(size)s MB > %(max)s MB",
+        binary="binary",
+        encoding="encoding",
+        damaged_workbook="damaged workbook",
+        damaged_csv="damaged csv",
+        header_missing="%(sheet)s row %(row)s lacks %(columns)s",
+        header_not_found="no header in %(max)s rows of %(sheet)s",
+        no_rows="no rows in %(sheet)s",
+        row_error="%(sheet)s row %(row)s, %(column)s: %(error)s",
+        duplicate="%(number)s again (row %(first)s)",
+    ),
+    error=SpecError,
+    build=_build,
+    key=lambda row: (row[2], row[2]),
+    max_header_row=3,
+)
+
+
+def read(data):
+    def consume(cells):
+        errors = []
+        rows, skipped = sp.parse_rows(
+            SPEC, cells.sheet, cells.body, cells.header_row + 1, cells.columns, errors
+        )
+        return rows, skipped, [str(error) for error in errors]
+
+    return sp.read_export(data, SPEC, consume)
+
+
+class TestReadExport(ToolsCase):
+    def test_csv_delimiter_is_the_one_that_finds_the_header(self):
+        # More commas than semicolons in the file: the header decides, not a count.
+        data = "标题,导出,结果,,,,,,\n编号;名称;数量\nA1;Ann;1,000\nA2;Bob;3\n".encode()
+        rows, _skipped, errors = read(data)
+        assert [row[2] for row in rows] == ["A2"]
+        assert errors == ["CSV row 3, 数量: 1,000 is no count"]
+
+    def test_one_footer_rule_blank_rows_and_decoding(self):
+        for encoding in ("utf-8", "utf-8-sig", "gb18030"):
+            text = "编号\t名称\t数量\nA1\tAnn\t1\n\n合计\t\t1\n制表人：张三\n注：仅供参考\n"
+            rows, skipped, errors = read(text.encode(encoding))
+            assert ([row[2] for row in rows], skipped, errors) == (["A1"], 4, []), encoding
+
+    def test_cells_are_converted_in_the_order_the_builder_reads_them(self):
+        rows, _skipped, errors = read("编号,名称,数量\nA1,A1,x\nA2,B2,2\nA3,Cy,\n".encode())
+        assert rows == [("CSV", 4, "A3", None, "Cy", "Cy")]  # cells.get: the cell as read
+        assert errors == ["CSV row 2, 数量: x is no count", "CSV row 3, 名称: B2 is not a name"]
+
+    def test_row_errors_in_the_callers_words_with_duplicates(self):
+        rows, _skipped, errors = read("编号,名称,数量\nA1,Ann,1\nA1,Bob,2\n".encode())
+        assert [row[2] for row in rows] == ["A1"]
+        assert errors == ["CSV row 3, 编号: A1 again (row 2)"]
+
+    def test_file_errors_in_the_callers_words(self):
+        for data, message in (
+            (b"", "empty"),
+            (b" \n", "empty"),
+            (sp.XLS_MAGIC + b"rest", "binary"),
+            (b"a\x00b", "binary"),
+            (b"\xff\xfe\xfa\xfb\x81", "encoding"),
+            (sp.XLSX_MAGIC + b"broken", "damaged workbook"),
+            ("标题\n编号,数量\nA1,1\n".encode(), "CSV row 2 lacks 名称"),
+            ("a\nb\nc\n编号,名称\n".encode(), "no header in 3 rows of CSV"),
+        ):
+            with self.assertRaises(SpecError) as caught:
+                read(data)
+            assert str(caught.exception) == message, (data, str(caught.exception))
+        with self.assertRaises(SpecError) as caught:
+            sp.read_export(b"x" * 3 * 1024 * 1024, SPEC, None, max_bytes=2 * 1024 * 1024)
+        assert str(caught.exception) == "3.0 MB > 2 MB"
+
+    def test_the_same_rows_from_xlsx(self):
+        book = Workbook()
+        for values in (["清单"], ["编号", "名称", "数量"], ["A1", "Ann", 1], ["制表：李四"]):
+            book.active.append(values)
+        out = io.BytesIO()
+        book.save(out)
+        rows, skipped, errors = read(out.getvalue())
+        assert (rows, skipped, errors) == ([("Sheet", 3, "A1", 1, "Ann", "Ann")], 1, [])
+
+
+def invalid(text):
+    return FapiaoRuleError("date", "%(value)s is not a date", value=text)
+
+
+def out_of_range(serial):
+    return FapiaoRuleError("date", "%(value)s is out of range", value=serial)
+
+
+class TestCellDatetime(ToolsCase):
+    @parametrize(
+        ("value", "expected"),
+        [(datetime(2026, 11, 2, 10, 30, 5, 7), datetime(2026, 11, 2, 10, 30, 5)),
+         (date(2026, 11, 2), datetime(2026, 11, 2)),
+         (46328.4375, datetime(2026, 11, 2, 10, 30)), ("46328", datetime(2026, 11, 2)),
+         ("2026-11-02 10:30:00", datetime(2026, 11, 2, 10, 30)),
+         ("2026/11/2", datetime(2026, 11, 2)), ("２０２６年１１月２日", datetime(2026, 11, 2)),
+         ("20261102", datetime(2026, 11, 2)), (" 2026.11.02T08:05 ", datetime(2026, 11, 2, 8, 5))],
+    )  # fmt: skip
+    def test_datetimes(self, value, expected):
+        assert sp.cell_datetime(value, invalid) == expected
+        assert sp.cell_datetime(value, invalid, with_time=False) == expected.date()
+
+    @parametrize(
+        ("value", "message"),
+        [("2026-02-30", "2026-02-30 is not a date"), ("2026-11-02 24:00", "2026-11-02 24:00 is not a date"),
+         (None, "— is not a date"), ("yesterday", "yesterday is not a date"),
+         (12345, "12345 is not a date"), (True, "True is not a date")],
+    )  # fmt: skip
+    def test_invalid(self, value, message):
+        with self.assertRaises(FapiaoRuleError) as caught:
+            sp.cell_datetime(value, invalid)
+        assert str(caught.exception) == message
+
+    def test_a_date_drops_the_time_unchecked_and_serials_out_of_range(self):
+        assert sp.cell_datetime("2026-11-02 25:99", invalid, with_time=False) == date(2026, 11, 2)
+        for serial in (12345, "99999", 36525.5):
+            with self.assertRaises(FapiaoRuleError) as caught:
+                sp.cell_datetime(serial, invalid, out_of_range=out_of_range)
+            assert str(caught.exception).endswith("is out of range"), serial

@@ -1,22 +1,21 @@
-"""The tax bureau's "全量发票查询" export: parse it (xlsx or CSV) into checked rows, and write one.
+"""The tax bureau's "全量发票查询" export: its spec for the spreadsheet reader, and its checked rows.
 
 See DOMAIN.md section 5. Real files are messy (title rows, footers, Excel-mangled IDs, serial dates,
 GB18030 CSV), so columns are found by name, every value is checked, and every unusable row yields
 an error naming its sheet and row: nothing is guessed silently. Cell text is only ever read, never
-evaluated, so a formula such as =HYPERLINK(...) in a name is kept as inert text.
+evaluated, so a formula such as =HYPERLINK(...) in a name is kept as inert text. The file itself
+(xlsx or CSV, encoding, delimiter, header, footers) is read by `spreadsheet.read_export` from the
+specs at the end of this module.
 """
 
 # `_` here is the marker of rule_error.py: these modules have no env to translate with.
 # pylint: disable=prefer-env-translation
 
-import calendar
-import csv
+import dataclasses
 import functools
-import io
-import itertools
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from . import fapiao_amount, fapiao_number, spreadsheet, tax_id
@@ -32,9 +31,8 @@ MAX_AMOUNT = (
 )  # far above any single fapiao's 价税合计  # a file this broken is not worth listing further
 BASIC_SHEET = "发票基础信息"
 DETAIL_SHEET = "信息汇总表"
-CSV_SHEET = "CSV"
 
-# Canonical column -> header variants seen in exports (compared after _header_key).
+# Canonical column -> header variants seen in exports (compared after spreadsheet.header_key).
 HEADERS = {
     "seq": ("序号",),
     "code": ("发票代码",),
@@ -58,7 +56,7 @@ HEADERS = {
     "tax_rate": ("税率", "税率/征收率"),
     "item_name": ("货物或应税劳务名称", "货物或应税劳务、服务名称"),
 }
-# The header the bureau writes today, in its order; the writer uses it.
+# The header the bureau writes today, in its order (the demo's writer uses it).
 BASIC_COLUMNS = (
     "seq", "code", "number", "digital_number", "seller_vat", "seller_name", "buyer_vat",
     "buyer_name", "issue_date", "amount_untaxed", "amount_tax", "amount_total", "source",
@@ -118,16 +116,8 @@ LABEL_BY_KIND = {
 }
 _YES, _NO = "是", "否"
 EXEMPT_TEXTS = frozenset({"免税", "不征税", "***", "免征"})
-_FOOTER = re.compile(r"^(合计|总计|小计|共计|注[:：]|说明[:：]|导出|制表)")
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "\u3000": " "})
 _SPACES = re.compile(r"\s+")
-_DATE_TEXT = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT]+\d{1,2}:\d{2}(?::\d{2})?)?"
-)
-_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_SERIAL = re.compile(r"\d{5}(\.\d+)?")
-_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 counting Excel's phantom 1900-02-29
-_MIN_SERIAL, _MAX_SERIAL = 36526, 73051  # 2000-01-01 .. 2099-12-31: plausible fapiao dates
 _RATE_PRECISION = Decimal("0.0001")
 _FLOAT_TEXT = re.compile(r"\d+(\.\d*)?[eE][+-]?\d+|\d+\.\d*")
 
@@ -250,7 +240,7 @@ def parse_export(data, filename="", max_bytes=MAX_BYTES):
     Returns a ParsedExport whose `errors` list every unusable row; raises ExportError when the
     file as a whole is not an export (too large, empty, binary, wrong columns).
     """
-    return _read_export(data, filename, max_bytes, _parse_sheets)
+    return spreadsheet.read_export(data, BASIC_SPEC, _parse_sheet, max_bytes)
 
 
 @dataclass(slots=True)
@@ -270,15 +260,13 @@ def read_export_cells(data, consume, filename="", max_bytes=MAX_BYTES):
     iterators), and its result. Raises ExportError as parse_export does for a file that is no
     export or whose header lacks a column."""
 
-    def read(sheet, rows, details):
-        rows = iter(rows)
-        head = list(itertools.islice(rows, MAX_HEADER_ROW))
-        columns, header_row = _find_header(head, sheet, REQUIRED)
-        body = _chain(head[header_row:], rows)
-        return consume(ExportCells(sheet, columns, header_row, body,
-                                   details() if details is not None else None))  # fmt: skip
+    def read(cells):
+        details = cells.other_sheet(DETAIL_SHEET)
+        return consume(
+            ExportCells(cells.sheet, cells.columns, cells.header_row, cells.body, details)
+        )
 
-    return _read_export(data, filename, max_bytes, read)
+    return spreadsheet.read_export(data, BASIC_SPEC, read, max_bytes)
 
 
 def parse_cells_slice(cells, rows, start, seen, errors_before=0):
@@ -325,209 +313,30 @@ def check_export_rows(sheet, rows, errors):
         _no_rows(sheet)
 
 
-def _read_export(data, filename, max_bytes, parse):
-    """parse(sheet name, its rows, rows of sheet 信息汇总表 or None) of the export `data`."""
-    _check_file(data, max_bytes)
-    if data[:4] == spreadsheet.XLSX_MAGIC:
-        return _parse_xlsx(bytes(data), parse)
-    return _parse_csv(bytes(data), filename, parse)
-
-
-def _parse_sheets(sheet, rows, details):
-    parsed = _parse_rows(sheet, rows)
-    if details is not None:
-        _apply_details(parsed, details())
-    return parsed
-
-
-def _check_file(data, max_bytes):
-    """Refuse a file that is no export whatever its rows: not bytes, too large, empty, .xls."""
-    if not isinstance(data, (bytes, bytearray)):
-        raise ExportError(_("The file is empty. Choose the file exported from 全量发票查询."))
-    if len(data) > max_bytes:
-        raise ExportError(
-            _(
-                "The file is %(size)s MB; at most %(max)s MB can be imported. Export one month of "
-                "全量发票查询 at a time, or split the export."
-            ),
-            size=round(len(data) / 1024 / 1024, 1),
-            max=max_bytes // 1024 // 1024,
-        )
-    if not data.strip():
-        raise ExportError(_("The file is empty. Choose the file exported from 全量发票查询."))
-    if data[:8] == spreadsheet.XLS_MAGIC:
-        raise ExportError(
-            _(
-                "The file is in the old Excel format (.xls). Open it in Excel or WPS, save it as "
-                ".xlsx and import that file."
-            )
-        )
-
-
-def _parse_xlsx(data, parse):
-    """Rows of the export's sheets; the same rows and messages whichever reader reads them."""
-    try:
-        return _parse_workbook(*spreadsheet.open_xlsx(data), parse)
-    except spreadsheet.Unreadable:
-        raise ExportError(
-            _(
-                "The file looks like an Excel workbook but cannot be read: it is damaged or not "
-                "an .xlsx file. Export it again from 全量发票查询."
-            )
-        ) from None
-
-
-def _parse_workbook(names, sheet_rows, close, parse):
-    """Parse the basic sheet (and the detail sheet's rates) of a workbook with these sheet `names`."""
-    try:
-        if BASIC_SHEET in names:
-            sheet = BASIC_SHEET
-        elif len(names) == 1:
-            sheet = names[0]
-        else:
-            raise ExportError(
-                _(
-                    "The workbook has no sheet %(sheet)s (it has %(names)s). Import the file "
-                    "exported from 全量发票查询, whose invoices are on sheet %(sheet)s."
-                ),
-                sheet=BASIC_SHEET,
-                names=", ".join(names),
-            )
-        details = None
-        if DETAIL_SHEET in names and sheet != DETAIL_SHEET:
-            details = functools.partial(sheet_rows, DETAIL_SHEET)
-        return parse(sheet, sheet_rows(sheet), details)
-    except ExportError:
-        raise
-    except Exception:  # a damaged sheet inside a valid archive
-        raise ExportError(
-            _(
-                "The workbook is damaged and its rows cannot be read. Export it again from "
-                "全量发票查询."
-            )
-        ) from None
-    finally:
-        close()
-
-
-def _parse_csv(data, filename, parse):
-    """Rows of a CSV export, decoded as they are read (the text is never held whole)."""
-    try:
-        encoding = spreadsheet.csv_encoding(data)
-    except spreadsheet.Unreadable as error:
-        if error.reason == "binary":
-            raise ExportError(
-                _(
-                    "The file is neither an Excel workbook (.xlsx) nor a CSV text file. Import "
-                    "the file exported from 全量发票查询."
-                )
-            ) from None
-        raise ExportError(
-            _(
-                "The CSV file is neither UTF-8 nor GB18030 text. Save it as CSV UTF-8 (or the "
-                "default Chinese CSV) and import it again."
-            )
-        ) from None
-    for delimiter in spreadsheet.CSV_DELIMITERS:
-        try:
-            head = list(
-                _take(spreadsheet.csv_stream_rows(data, encoding, delimiter), MAX_HEADER_ROW)
-            )
-            _find_header(head, CSV_SHEET, REQUIRED)
-        except (ExportError, csv.Error):
-            continue
-        break
-    try:
-        return parse(CSV_SHEET, spreadsheet.csv_stream_rows(data, encoding, delimiter), None)
-    except csv.Error:
-        raise ExportError(
-            _("The CSV file cannot be read: it is damaged. Export it again from 全量发票查询.")
-        ) from None
-
-
-def _header_key(value):
-    text = _SPACES.sub("", to_halfwidth(_text(value))).replace("*", "")
-    return text.removesuffix("(元)").removesuffix("(%)")
-
-
-def _find_header(rows, sheet, required):
-    """(column index by canonical name, header row number) from the first rows of a sheet."""
-    return spreadsheet.find_header(
-        rows,
-        HEADERS,
-        required,
-        normalize=_header_key,
-        is_header=lambda columns: (
-            len(columns) >= 4 and bool({"number", "digital_number"} & columns.keys())
-        ),
-        missing=lambda row, columns: ExportError(
-            _(
-                "Sheet %(sheet)s, row %(row)s: the header has no column %(columns)s. "
-                "Import the unchanged export of 全量发票查询."
-            ),
-            sheet=sheet,
-            row=row,
-            columns=columns,
-        ),
-        not_found=lambda: ExportError(
-            _(
-                "This is not a 全量发票查询 export: none of the first %(max)s rows of %(sheet)s names "
-                "the columns 发票号码 or 数电发票号码, 开票日期, 金额, 税额, 价税合计. Import the file "
-                "exported from 税务数字账户 → 全量发票查询."
-            ),
-            max=MAX_HEADER_ROW,
-            sheet=sheet,
-        ),
-        max_row=MAX_HEADER_ROW,
-    )
-
-
-def _parse_rows(sheet, rows):
-    rows = iter(rows)
-    head = []
-    for row in rows:
-        head.append(row)
-        if len(head) >= MAX_HEADER_ROW:
-            break
-    columns, header_row = _find_header(head, sheet, REQUIRED)
-    parsed = ParsedExport(sheet=sheet, skipped_rows=header_row)
-    parsed.rows, skipped = _parse_body(
-        parsed, _chain(head[header_row:], rows), header_row + 1, columns
-    )
+def _parse_sheet(cells):
+    """The ParsedExport of the export's sheet (spreadsheet.SheetCells), with the rates of sheet
+    信息汇总表 when the workbook has it."""
+    parsed = ParsedExport(sheet=cells.sheet, skipped_rows=cells.header_row)
+    parsed.rows, skipped = _parse_body(parsed, cells.body, cells.header_row + 1, cells.columns)
     parsed.skipped_rows += skipped
     if not parsed.rows and not parsed.errors:
-        _no_rows(sheet)
+        _no_rows(cells.sheet)
+    details = cells.other_sheet(DETAIL_SHEET)
+    if details is not None:
+        _apply_details(parsed, details)
     return parsed
 
 
 def _parse_body(parsed, rows, first, columns, seen=None):
     """The export's rows below its header, from row number `first`, each checked; a fapiao
     listed twice refused (also across slices, through `seen`). Errors go to `parsed`."""
-    sheet = parsed.sheet
-    return spreadsheet.parse_body(
-        rows,
-        first,
-        columns,
-        lambda number, cells: _parse_row(sheet, number, cells),
-        skip=lambda row: _is_blank(row) or _is_footer(row),
-        refuse=lambda number, error: _add_error(parsed, sheet, number, error),
-        key=lambda result: (result.key, result.display_number),
-        duplicate=_(
-            "Fapiao %(number)s is listed a second time (first in row %(first)s). Remove the "
-            "duplicate row or export the file again."
-        ),
-        seen=seen,
+    return spreadsheet.parse_rows(
+        BASIC_SPEC, parsed.sheet, rows, first, columns, parsed.errors, seen=seen
     )
 
 
 def _no_rows(sheet):
-    raise ExportError(
-        _(
-            "Sheet %(sheet)s has a header but no fapiao rows. Check the period of the export "
-            "in 全量发票查询 and export it again."
-        ),
-        sheet=sheet,
-    )
+    raise BASIC_SPEC.fail(BASIC_SPEC.messages.no_rows, sheet=sheet)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -583,41 +392,17 @@ def _key(code, legacy, digital, rounded):
     return ("", digital) if digital else (code, legacy)
 
 
-def _chain(first, rest):
-    yield from first
-    yield from rest
-
-
-def _add_error(parsed, sheet, row, error):
-    spreadsheet.add_row_error(
-        parsed.errors,
-        error,
-        _("Sheet %(sheet)s, row %(row)s: %(error)s"),
-        MAX_ERRORS,
-        _("More rows cannot be used; only the first %(max)s errors are listed."),
-        sheet=sheet,
-        row=row,
-    )
-
-
-def _is_blank(row):
-    return not row or all(_text(value) == "" for value in row)
-
-
-def _is_footer(row):
-    first = next((_text(value) for value in row if _text(value)), "")
-    return bool(_FOOTER.match(_SPACES.sub("", to_halfwidth(first))))
-
-
 def _parse_row(sheet, number, cells):
+    """The ExportRow of a row's `cells` (spreadsheet.Cells: each column converted as read, so
+    a row is named by the first fault in this order)."""
     code, legacy, digital, rounded = _identity(cells)
     if not digital and not legacy and not rounded:
         raise FapiaoRuleError(
             "number",
             _("The row has neither a 数电发票号码 nor a 发票号码. Every fapiao row needs one."),
         )
-    issue_date = parse_date(cells.get("issue_date"))
-    kind = _kind(cells.get("kind_label"), digital or rounded)
+    issue_date = cells["issue_date"]
+    kind = _kind(cells["kind_label"], digital or rounded)
     if rounded:
         if kind not in fapiao_number.DIGITAL_KINDS:
             fapiao_number.normalize_digits(cells.get("digital_number"), "number")  # its message
@@ -627,10 +412,11 @@ def _parse_row(sheet, number, cells):
     else:
         kind = kind or fapiao_number.detect_kind_from_code(code)
         fapiao_number.check_fapiao_identity(kind, code, legacy, today=issue_date)
-    untaxed = _amount(cells.get("amount_untaxed"), "amount_untaxed")
-    exempt = _text(cells.get("amount_tax")) in EXEMPT_TEXTS
-    tax = Decimal("0.00") if exempt else _amount(cells.get("amount_tax"), "amount_tax")
-    total = _amount(cells.get("amount_total"), "amount_total")
+    untaxed = cells["amount_untaxed"]
+    tax = cells["amount_tax"]
+    exempt = tax is None
+    tax = Decimal("0.00") if exempt else tax
+    total = cells["amount_total"]
     if abs(untaxed + tax - total) > fapiao_amount.TOTAL_TOLERANCE:
         raise FapiaoRuleError(
             "amount_total",
@@ -644,18 +430,11 @@ def _parse_row(sheet, number, cells):
             total=total,
         )
     is_red = _is_red(cells, total)
-    if not _text(cells.get("seller_vat")):
-        raise FapiaoRuleError(
-            "seller_vat",
-            _(
-                "The 销方识别号 (seller's tax ID) is empty. Import the unchanged export of 全量发票查询."
-            ),
-        )
-    seller_vat = _tax_id(_text(cells.get("seller_vat")), False)
-    buyer_vat = _tax_id(_text(cells.get("buyer_vat")), True)
+    seller_vat = cells["seller_vat"]
+    buyer_vat = cells["buyer_vat"]
     rates = ()
-    if "tax_rate" in cells and _text(cells["tax_rate"]):
-        rate, rate_exempt = parse_rate(cells["tax_rate"])
+    if "tax_rate" in cells and (found := cells["tax_rate"]):
+        rate, rate_exempt = found
         rates, exempt = (rate,), exempt or rate_exempt
     return ExportRow(
         sheet=sheet,
@@ -663,11 +442,11 @@ def _parse_row(sheet, number, cells):
         code=code,
         number=legacy,
         digital_number=digital,
-        status=_status(cells.get("status")),
+        status=cells["status"],
         rounded_number=rounded,
         seller_vat=seller_vat,
         buyer_vat=buyer_vat,
-        note=_text(cells.get("note")),
+        note=cells["note"],
         issue_date=issue_date,
         amount_untaxed=untaxed,
         amount_tax=tax,
@@ -676,7 +455,7 @@ def _parse_row(sheet, number, cells):
         kind=kind,
         tax_exempt=exempt,
         tax_rates=rates,
-        **{name: _shared_name(cells.get(name)) for name in NAME_COLUMNS},
+        **{name: cells[name] for name in NAME_COLUMNS},
     )
 
 
@@ -694,17 +473,18 @@ def _detail_lines(parsed, rows, keys):
     fapiao whose identity is in `keys`; their errors added to `parsed`'s; None without header."""
     rows = list(_take(rows))
     try:
-        columns, header_row = _find_header(rows[:MAX_HEADER_ROW], DETAIL_SHEET, ("tax_rate",))
+        columns, header_row = DETAIL_SPEC.find_header(rows[:MAX_HEADER_ROW], DETAIL_SHEET)
     except ExportError as error:
         parsed.errors.append(error)
         return None
-    lines, _skipped = spreadsheet.parse_body(
+    lines, _skipped = spreadsheet.parse_rows(
+        DETAIL_SPEC,
+        DETAIL_SHEET,
         rows[header_row:],
         header_row + 1,
         columns,
-        lambda number, cells: _detail_line(cells, keys, parsed.sheet),
-        skip=lambda row: _is_blank(row) or _is_footer(row),
-        refuse=lambda number, error: _add_error(parsed, DETAIL_SHEET, number, error),
+        parsed.errors,
+        build=lambda _sheet, number, cells: _detail_line(cells, keys, parsed.sheet),
     )
     return lines
 
@@ -774,7 +554,7 @@ def _detail_line(cells, keys, sheet):
             number=digital or rounded or f"{code} {legacy}".strip(),
             sheet=sheet,
         )
-    rate, exempt = parse_rate(cells.get("tax_rate"))
+    rate, exempt = cells["tax_rate"]
     return key, rate, exempt, _detail_amounts(cells, exempt)
 
 
@@ -782,8 +562,8 @@ def _detail_amounts(cells, exempt):
     """(amount, tax) of a line on sheet 信息汇总表, or None when the sheet does not give them:
     they only split a fapiao by rate, so a missing or odd cell is no error."""
     try:
-        untaxed = _amount(cells.get("amount_untaxed"), "amount_untaxed")
-        tax = Decimal(0) if exempt else _amount(cells.get("amount_tax"), "amount_tax")
+        untaxed = cells["amount_untaxed"]
+        tax = Decimal(0) if exempt else cells["amount_tax"]
     except FapiaoRuleError:
         return None
     return untaxed, tax
@@ -854,36 +634,25 @@ def _amount(value, field):
 
 def parse_date(value):
     """开票日期 from a datetime, an Excel serial (number or digits) or text; a FapiaoRuleError else."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _serial_date(value)
-    text = to_halfwidth(_text(value))
-    if _SERIAL.fullmatch(text):
-        return _serial_date(float(text))
-    match = _DATE_TEXT.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
-    year, month, day = map(int, match.groups()) if match else (0, 0, 0)
-    if 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year or 1, month)[1] and year:
-        return date(year, month, day)
-    raise FapiaoRuleError(
-        "issue_date",
-        _("The 开票日期 %(value)s is not a date. The export writes it as YYYY-MM-DD HH:MM:SS."),
-        value=text or "—",
+    return spreadsheet.cell_datetime(
+        value, _not_a_date, out_of_range=_date_out_of_range, with_time=False
     )
 
 
-def _serial_date(serial):
-    if not _MIN_SERIAL <= serial <= _MAX_SERIAL:
-        raise FapiaoRuleError(
-            "issue_date",
-            _(
-                "The 开票日期 %(value)s is not a date between 2000 and 2099. Check the column 开票日期."
-            ),
-            value=serial,
-        )
-    return _EXCEL_EPOCH + timedelta(days=int(serial))
+def _not_a_date(text):
+    return FapiaoRuleError(
+        "issue_date",
+        _("The 开票日期 %(value)s is not a date. The export writes it as YYYY-MM-DD HH:MM:SS."),
+        value=text,
+    )
+
+
+def _date_out_of_range(serial):
+    return FapiaoRuleError(
+        "issue_date",
+        _("The 开票日期 %(value)s is not a date between 2000 and 2099. Check the column 开票日期."),
+        value=serial,
+    )
 
 
 def parse_rate(value):
@@ -980,99 +749,128 @@ def _kind(value, digital):
     return None
 
 
-# --------------------------------------------------------------------------------------- write
-def row_from_fapiao(
-    *, kind, code, number, issue_date, amount_untaxed, amount_tax, amount_total, state, is_red,
-    seller_vat, seller_name, buyer_vat, buyer_name, **cells,
-):  # fmt: skip
-    """The row of a register fapiao as the bureau's export lists it, for `write_export_xlsx/csv`.
+def _tax_amount(value):
+    """税额, or None when the cell says the fapiao is exempt (免税, 不征税, ***)."""
+    return None if _text(value) in EXEMPT_TEXTS else _amount(value, "amount_tax")
 
-    A digital kind's number goes to 数电发票号码, any other's to 发票代码 + 发票号码; `state` is the
-    register's (written as the bureau's 发票状态). `cells` adds columns (source, risk, note...).
-    """
-    digital = kind in fapiao_number.DIGITAL_KINDS
+
+def _seller_vat(value):
+    if not _text(value):
+        raise FapiaoRuleError(
+            "seller_vat",
+            _(
+                "The 销方识别号 (seller's tax ID) is empty. Import the unchanged export of 全量发票查询."
+            ),
+        )
+    return _tax_id(_text(value), False)
+
+
+def _optional_rate(value):
+    """(rate, exempt) of a 税率 cell, None when it is empty."""
+    return parse_rate(value) if _text(value) else None
+
+
+# ----------------------------------------------------------------------------------- the specs
+MESSAGES = spreadsheet.ExportMessages(
+    empty=_("The file is empty. Choose the file exported from 全量发票查询."),
+    too_large=_(
+        "The file is %(size)s MB; at most %(max)s MB can be imported. Export one month of "
+        "全量发票查询 at a time, or split the export."
+    ),
+    old_excel=_(
+        "The file is in the old Excel format (.xls). Open it in Excel or WPS, save it as "
+        ".xlsx and import that file."
+    ),
+    binary=_(
+        "The file is neither an Excel workbook (.xlsx) nor a CSV text file. Import "
+        "the file exported from 全量发票查询."
+    ),
+    encoding=_(
+        "The CSV file is neither UTF-8 nor GB18030 text. Save it as CSV UTF-8 (or the "
+        "default Chinese CSV) and import it again."
+    ),
+    damaged_workbook=_(
+        "The file looks like an Excel workbook but cannot be read: it is damaged or not "
+        "an .xlsx file. Export it again from 全量发票查询."
+    ),
+    damaged_sheet=_(
+        "The workbook is damaged and its rows cannot be read. Export it again from 全量发票查询."
+    ),
+    damaged_csv=_("The CSV file cannot be read: it is damaged. Export it again from 全量发票查询."),
+    no_sheet=_(
+        "The workbook has no sheet %(sheet)s (it has %(names)s). Import the file "
+        "exported from 全量发票查询, whose invoices are on sheet %(sheet)s."
+    ),
+    header_missing=_(
+        "Sheet %(sheet)s, row %(row)s: the header has no column %(columns)s. "
+        "Import the unchanged export of 全量发票查询."
+    ),
+    header_not_found=_(
+        "This is not a 全量发票查询 export: none of the first %(max)s rows of %(sheet)s names "
+        "the columns 发票号码 or 数电发票号码, 开票日期, 金额, 税额, 价税合计. Import the file "
+        "exported from 税务数字账户 → 全量发票查询."
+    ),
+    no_rows=_(
+        "Sheet %(sheet)s has a header but no fapiao rows. Check the period of the export "
+        "in 全量发票查询 and export it again."
+    ),
+    row_error=_("Sheet %(sheet)s, row %(row)s: %(error)s"),
+    duplicate=_(
+        "Fapiao %(number)s is listed a second time (first in row %(first)s). Remove the "
+        "duplicate row or export the file again."
+    ),
+    overflow=_("More rows cannot be used; only the first %(max)s errors are listed."),
+)
+
+
+def _columns(required, convert):
     return {
-        "code": "" if digital else code or "",
-        "number": "" if digital else number,
-        "digital_number": number if digital else "",
-        "seller_vat": seller_vat,
-        "seller_name": seller_name,
-        "buyer_vat": buyer_vat or "",
-        "buyer_name": buyer_name,
-        "issue_date": issue_date,
-        "amount_untaxed": amount_untaxed,
-        "amount_tax": amount_tax,
-        "amount_total": amount_total,
-        "kind": kind,
-        "status": state,
-        "is_red": is_red,
-        **cells,
+        name: spreadsheet.Column(aliases, name in required, convert.get(name))
+        for name, aliases in HEADERS.items()
     }
 
 
-def _cell(row, key):
-    value = row.get(key)
-    if key == "status" and value in STATUS_LABELS:
-        return STATUS_LABELS[value]
-    if key == "kind_label" and not value and row.get("kind") in LABEL_BY_KIND:
-        return LABEL_BY_KIND[row["kind"]]
-    if key == "is_blue" and value is None:
-        return _NO if row.get("is_red") else _YES
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
-def write_export_xlsx(rows, details=None, title=True, footer=True, sheet=BASIC_SHEET):
-    """Bytes of an xlsx shaped like the bureau's export, from row dicts keyed like BASIC_COLUMNS.
-
-    Values are written as given (an int 20-digit number is stored as Excel's number, a datetime as
-    a date cell), so callers choose how messy the file is. `status` may be a register state
-    (normal, void...) and `kind` a register kind; `details` rows go to sheet 信息汇总表.
-    """
-    from openpyxl import Workbook  # noqa: PLC0415 - only writing needs it
-
-    book = Workbook()
-    basic = book.active
-    basic.title = sheet
-    _write_sheet(basic, rows, BASIC_COLUMNS, title, footer)
-    if details is not None:
-        _write_sheet(book.create_sheet(DETAIL_SHEET), details, DETAIL_COLUMNS, title, False)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _write_sheet(sheet, rows, columns, title, footer):
-    if title:
-        sheet.append(["全量发票查询导出结果"])
-        sheet.append(["导出时间：" + datetime.now().strftime("%Y-%m-%d %H:%M:%S")])
-    sheet.append([COLUMN_LABELS[key] for key in columns])
-    for position, row in enumerate(rows, start=1):
-        sheet.append([position if key == "seq" and key not in row else _cell(row, key)
-                      for key in columns])  # fmt: skip
-    if footer:
-        sheet.append(["合计", f"{len(rows)} 张"])
-
-
-def write_export_csv(rows, encoding="utf-8-sig", title=True, footer=True):
-    """Bytes of the export as CSV in `encoding` (utf-8, utf-8-sig or gb18030), all cells text."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    if title:
-        writer.writerow(["全量发票查询导出结果"])
-    writer.writerow([COLUMN_LABELS[key] for key in BASIC_COLUMNS])
-    for position, row in enumerate(rows, start=1):
-        writer.writerow([
-            position if key == "seq" and key not in row else _csv_cell(_cell(row, key))
-            for key in BASIC_COLUMNS
-        ])  # fmt: skip
-    if footer:
-        writer.writerow(["合计", f"{len(rows)} 张"])
-    return out.getvalue().encode(encoding)
-
-
-def _csv_cell(value):
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return "" if value is None else value
+# Sheet 发票基础信息 (or a CSV): one row per fapiao.
+BASIC_SPEC = spreadsheet.ExportSpec(
+    columns=_columns(
+        REQUIRED,
+        {
+            "seller_vat": _seller_vat,
+            "buyer_vat": lambda value: _tax_id(_text(value), True),
+            "issue_date": parse_date,
+            "amount_untaxed": functools.partial(_amount, field="amount_untaxed"),
+            "amount_tax": _tax_amount,
+            "amount_total": functools.partial(_amount, field="amount_total"),
+            "status": _status,
+            "note": _text,
+            "tax_rate": _optional_rate,
+            **dict.fromkeys(NAME_COLUMNS, _shared_name),
+        },
+    ),
+    is_header=lambda columns: (
+        len(columns) >= 4 and bool({"number", "digital_number"} & columns.keys())
+    ),
+    messages=MESSAGES,
+    error=ExportError,
+    build=_parse_row,
+    key=lambda row: (row.key, row.display_number),
+    sheet=BASIC_SHEET,
+    max_header_row=MAX_HEADER_ROW,
+    max_errors=MAX_ERRORS,
+    max_bytes=MAX_BYTES,
+)
+# Sheet 信息汇总表: one row per fapiao line, its rate (and amounts) by the fapiao's identity.
+DETAIL_SPEC = dataclasses.replace(
+    BASIC_SPEC,
+    columns=_columns(
+        ("tax_rate",),
+        {
+            "tax_rate": parse_rate,
+            "amount_untaxed": functools.partial(_amount, field="amount_untaxed"),
+            "amount_tax": functools.partial(_amount, field="amount_tax"),
+        },
+    ),
+    build=None,
+    key=None,
+    sheet=DETAIL_SHEET,
+)

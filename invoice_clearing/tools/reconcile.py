@@ -6,10 +6,13 @@ those whose number the export names). Output: a `Reconciliation` with the values
 line, the ids of the fapiao to mark uploaded or not uploaded, and the errors that refuse the
 whole file. Everything is a dict lookup or a set: no database, no recordset, linear in the rows.
 
-Messages are not text here: each is a `(code, params)` pair the model renders in the user's
-language (see `InvoiceClearingReconcile._render_message`), so the wording and its translation live
-in one place, the model.
+Messages are `RuleMessage`s, as the rules' (`Message`, rendered late in the user's language): the
+engine's facts are their parameters, and what only the database knows (the company, the labels of
+the register's states) is given when the model renders them.
 """
+
+# `_` here is the marker of rule_error.py: this module has no env to translate with.
+# pylint: disable=prefer-env-translation
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,11 +21,195 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from . import digital_fapiao, fapiao_number
-from .bureau_export import excel_rounded
+from .bureau_export import STATUS_LABELS, excel_rounded
+from .rule_error import RuleMessage, Term, _
 
 CENT = Decimal("0.01")
 AMOUNTS = ("amount_untaxed", "amount_tax", "amount_total")  # 金额, 税额, 价税合计
 ROW_AS_IS = ("seller_vat", "seller_name", "buyer_name", "issue_date", *AMOUNTS)  # row → line
+AMOUNT_LABELS = {
+    "amount_untaxed": Term(_("Amount (金额)")),
+    "amount_tax": Term(_("Tax (税额)")),
+    "amount_total": Term(_("Total (价税合计)")),
+}
+RED_LETTER = RuleMessage("is_red", _(" (red-letter)"))
+
+
+class Message(RuleMessage):
+    """A message of the engine: its `field` is its code, its params the engine's facts.
+
+    `render(translate, context)` adds `context` (company, company_vat, state_labels: what the
+    model knows) to the params before the template places them. It reads as the pair
+    (code, params) too, so the engine's outcomes compare as plain data.
+    """
+
+    def render(self, translate=None, context=None):
+        params = self._shown({**(context or {}), **self.params})
+        return RuleMessage(self.field, self.template, **params).render(translate)
+
+    def _shown(self, params):
+        """The template's params from the facts and the context."""
+        return params
+
+    def __iter__(self):
+        return iter((self.field, self.params))
+
+    def __getitem__(self, index):
+        return (self.field, self.params)[index]
+
+    def __eq__(self, other):
+        if isinstance(other, RuleMessage):
+            return (type(self), self.field, self.template, self.params) == (
+                type(other), other.field, other.template, other.params
+            )  # fmt: skip
+        return (self.field, self.params) == other
+
+    __hash__ = None
+
+
+class StatusMessage(Message):
+    """The bureau's and the register's states of a fapiao, in words."""
+
+    def _shown(self, params):
+        labels = params.get("state_labels") or {}
+        return {
+            "bureau": STATUS_LABELS[params["bureau"]],
+            "red": RED_LETTER if params["bureau_red"] else "",
+            "odoo": labels.get(params["odoo"], params["odoo"]),
+            "odoo_red": RED_LETTER if params["odoo_red"] else "",
+        }
+
+
+class AmountsMessage(Message):
+    """Each amount that differs, bureau's and Odoo's: one part per amount."""
+
+    def render(self, translate=None, context=None):
+        return "; ".join(
+            RuleMessage(name, self.template, label=AMOUNT_LABELS[name], bureau=bureau, odoo=odoo)
+            .render(translate)
+            for name, bureau, odoo in self.params["differences"]
+        )  # fmt: skip
+
+
+def other_seller_message(seller, vat):
+    return Message(
+        "other_seller",
+        _(
+            "The seller of this fapiao is %(seller)s (%(vat)s), not %(company)s "
+            "(%(company_vat)s): the row is not imported."
+        ),
+        seller=seller,
+        vat=vat,
+    )
+
+
+def outside_period_message(row, date_from, date_to):
+    return Message(
+        "outside_period",
+        _(
+            "Sheet %(sheet)s, row %(row)s: fapiao %(number)s was issued on %(date)s, "
+            "outside the period %(from)s – %(to)s. Import the export of that period, "
+            "or choose the period the file covers."
+        ),
+        sheet=row.sheet, row=row.row, number=row.display_number, date=row.issue_date,
+        **{"from": date_from, "to": date_to},
+    )  # fmt: skip
+
+
+def rounded_unknown_message(row, count):
+    return Message(
+        "rounded_unknown",
+        _(
+            "Sheet %(sheet)s, row %(row)s: Excel stored the 数电发票号码 as the number "
+            "%(rounded)s and lost its last digits; %(count)s fapiao of the register have "
+            "that rounded number, total and date, so it cannot be identified. Format the "
+            "column as text (文本), export again and import the new file."
+        ),
+        sheet=row.sheet, row=row.row, rounded=row.display_number, count=count,
+    )  # fmt: skip
+
+
+def rounded_message(rounded, number):
+    return Message(
+        "rounded",
+        _(
+            "Excel had rounded the 数电发票号码 to %(rounded)s; it is fapiao "
+            "%(number)s of the register (same total and date)."
+        ),
+        rounded=rounded,
+        number=number,
+    )
+
+
+def status_message(row, fapiao):
+    return StatusMessage(
+        "status",
+        _(
+            "Status at the bureau: %(bureau)s%(red)s; in Odoo: %(odoo)s%(odoo_red)s. "
+            "Void the fapiao in Odoo or issue a red-letter credit note, or accept Odoo's "
+            "status after checking with the bureau."
+        ),
+        bureau=row.status, bureau_red=row.is_red, odoo=fapiao.state, odoo_red=fapiao.is_red,
+    )  # fmt: skip
+
+
+def amounts_message(differences):
+    """`differences`: (amount's name, bureau's, Odoo's) of each amount that differs."""
+    return AmountsMessage(
+        "amounts", _("%(label)s: bureau %(bureau)s, Odoo %(odoo)s"), differences=differences
+    )
+
+
+def data_message(row, fapiao):
+    return Message(
+        "data",
+        _(
+            "Buyer tax ID at the bureau %(bureau_vat)s, in Odoo %(odoo_vat)s; issue date "
+            "at the bureau %(bureau_date)s, in Odoo %(odoo_date)s."
+        ),
+        bureau_vat=row.buyer_vat or "—", odoo_vat=fapiao.buyer_vat or "—",
+        bureau_date=row.issue_date, odoo_date=fapiao.issue_date,
+    )  # fmt: skip
+
+
+def odoo_only_message(fapiao):
+    return Message(
+        "odoo_only",
+        _(
+            "The bureau's export does not contain fapiao %(fapiao)s: it is not "
+            "uploaded (or not issued). It blocks the clearing until it is uploaded "
+            "and a newer export is imported."
+        ),
+        fapiao=fapiao.display_name,
+    )
+
+
+def proposal_message(count):
+    """The proposal for a bureau-only line with `count` candidate invoices."""
+    if count == 1:
+        return Message(
+            "proposal_one",
+            _(
+                "Not in the register. Create the fapiao and link it to the invoice proposed "
+                "(same buyer, total and date)."
+            ),
+        )
+    if count:
+        return Message(
+            "proposal_many",
+            _(
+                "Not in the register. %(count)s invoices have this buyer and total: choose "
+                "the one to link, then create the fapiao."
+            ),
+            count=count,
+        )
+    return Message(
+        "proposal_none",
+        _(
+            "Not in the register, and no invoice of this buyer has this total. Create "
+            "the fapiao without an invoice, or link it later."
+        ),
+    )
 
 
 class RegisterFapiao(NamedTuple):
@@ -74,7 +261,7 @@ class Line:
 
     outcome: str = ""
     resolved: bool = False
-    message: object = ()  # ((code, params), ...) from the engine; the model puts the text here
+    message: object = ()  # (Message, ...) from the engine; the model puts the text here
     sheet: str | None = None
     row_number: int | None = None
     fapiao_id: int | None = None
@@ -109,7 +296,7 @@ class Reconciliation:
     lines: list = field(default_factory=list)  # Line
     to_mark: list = field(default_factory=list)  # fapiao ids the bureau has: uploaded
     to_unmark: list = field(default_factory=list)  # fapiao ids a complete export lacks
-    errors: list = field(default_factory=list)  # [(code, params)]: the file is refused
+    errors: list = field(default_factory=list)  # [Message]: the file is refused
     bureau_only: list = field(default_factory=list)  # the lines (same objects) of bureau-only rows
 
 
@@ -177,14 +364,11 @@ def reconcile(rows, register, company_vat, date_from, date_to):
         line = row_line(row)
         if row.seller_vat != company_vat:
             line.outcome, line.resolved = "other_seller", True
-            line.message = (("other_seller", {"seller": row.seller_name, "vat": row.seller_vat}),)
+            line.message = (other_seller_message(row.seller_name, row.seller_vat),)
             result.lines.append(line)
             continue
         if not date_from <= row.issue_date <= date_to:
-            result.errors.append(("outside_period", {
-                "sheet": row.sheet, "row": row.row, "number": row.display_number,
-                "date": row.issue_date, "from": date_from, "to": date_to,
-            }))  # fmt: skip
+            result.errors.append(outside_period_message(row, date_from, date_to))
             continue
         if row.rounded_number:
             candidates = [
@@ -193,14 +377,11 @@ def reconcile(rows, register, company_vat, date_from, date_to):
                 if f.issue_date == row.issue_date and f.amount_total == in_cents(row.amount_total)
             ]
             if len(candidates) != 1:
-                result.errors.append(("rounded_unknown", {
-                    "sheet": row.sheet, "row": row.row, "rounded": row.display_number,
-                    "count": len(candidates),
-                }))  # fmt: skip
+                result.errors.append(rounded_unknown_message(row, len(candidates)))
                 continue
             fapiao = candidates[0]
             line.number = fapiao.number
-            line.message = (("rounded", {"rounded": row.display_number, "number": fapiao.number}),)
+            line.message = (rounded_message(row.display_number, fapiao.number),)
         else:
             fapiao = by_key.get(row.key)
         if fapiao is None:
@@ -231,22 +412,16 @@ def reconcile(rows, register, company_vat, date_from, date_to):
 def compare(row, fapiao):
     """(outcome, message or None) of a row found in the register: status, amounts, then data."""
     if row.status != fapiao.state or row.is_red != fapiao.is_red:
-        return "status_mismatch", ("status", {
-            "bureau": row.status, "bureau_red": row.is_red,
-            "odoo": fapiao.state, "odoo_red": fapiao.is_red,
-        })  # fmt: skip
+        return "status_mismatch", status_message(row, fapiao)
     differences = [
         (name, getattr(row, name), getattr(fapiao, name) / 100)  # Odoo's as the register shows
         for name in AMOUNTS
         if in_cents(getattr(row, name)) != getattr(fapiao, name)
     ]
     if differences:
-        return "amount_mismatch", ("amounts", {"differences": differences})
+        return "amount_mismatch", amounts_message(differences)
     if (row.buyer_vat or "") != (fapiao.buyer_vat or "") or row.issue_date != fapiao.issue_date:
-        return "data_mismatch", ("data", {
-            "bureau_vat": row.buyer_vat or "—", "odoo_vat": fapiao.buyer_vat or "—",
-            "bureau_date": row.issue_date, "odoo_date": fapiao.issue_date,
-        })  # fmt: skip
+        return "data_mismatch", data_message(row, fapiao)
     return "matched", None
 
 
@@ -263,7 +438,7 @@ def odoo_only_line(fapiao):
         issue_date=fapiao.issue_date,
         tax_rate=fapiao.tax_rate,
         is_red=fapiao.is_red,
-        message=(("odoo_only", {"fapiao": fapiao.display_name}),),
+        message=(odoo_only_message(fapiao),),
         **{name: Decimal(getattr(fapiao, name)).scaleb(-2) for name in AMOUNTS},  # from cents
     )
 
@@ -288,9 +463,4 @@ def propose(lines, moves, partner_by_vat):
         line.candidate_move_ids = tuple(m.id for m in candidates)
         line.move_id = candidates[0].id if len(candidates) == 1 else None
         line.partner_id = candidates[0].partner_id if candidates else partner_by_vat.get(vat)
-        if len(candidates) == 1:
-            line.message = (("proposal_one", {}),)
-        elif candidates:
-            line.message = (("proposal_many", {"count": len(candidates)}),)
-        else:
-            line.message = (("proposal_none", {}),)
+        line.message = (proposal_message(len(candidates)),)

@@ -23,20 +23,18 @@ code  platform status                         state
 Amounts are those of the red fapiao the form allows: negative (金额, 税额, 价税合计 ≤ 0), as red
 fapiao are in the register. An export that shows them positive is read as their negative.
 
-The parser reads the platform's list export (xlsx or CSV, UTF-8 with or without BOM, or GB18030),
-finds the header below title rows by its column names and returns checked rows, or one error per
-unusable row naming its row and column. It imports nothing from Odoo.
+The platform's list export is a spec (`SPEC`) of the spreadsheet reader (`spreadsheet.py`: xlsx or
+CSV, UTF-8 with or without BOM, or GB18030, the header below title rows found by its column
+names): its rows become checked forms, or one error per unusable row naming its row and column.
+It imports nothing from Odoo.
 """
 
 # `_` here is the marker of rule_error.py: this module has no env to translate with.
 # pylint: disable=prefer-env-translation
 
-import calendar
-import csv
-import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from . import spreadsheet
@@ -138,13 +136,13 @@ HEADERS = {
     "requested_at": ("录入日期", "申请日期", "录入时间", "申请时间", "填开日期", "填开时间"),
 }  # fmt: skip
 COLUMN_LABELS = {key: variants[0] for key, variants in HEADERS.items()}
-REQUIRED = tuple(HEADERS)
+AMOUNTS = ("amount_untaxed", "amount_tax", "amount_total")
 _SPACES = re.compile(r"\s+")
 _BRACKETS = str.maketrans({"（": "(", "）": ")"})
 
 
 def _key(value):
-    """A header or label as compared: half-width, no spaces, no *, no (元) suffix."""
+    """A label as compared: half-width, no spaces, no *, no (元) suffix."""
     text = _SPACES.sub("", to_halfwidth(_text(value)).translate(_BRACKETS)).replace("*", "")
     return text.removesuffix("(元)")
 
@@ -212,149 +210,27 @@ def parse_forms(data, max_bytes=MAX_BYTES):
     Raises FormExportError when the file as a whole cannot be read; each unusable row is an
     error of the result, naming its sheet, row and column.
     """
-    if not isinstance(data, (bytes, bytearray)) or not bytes(data).strip():
-        raise FormExportError(
-            _("The file is empty. Choose the list of 红字确认单 exported from the platform.")
-        )
-    if len(data) > max_bytes:
-        raise FormExportError(
-            _("The file is %(size)s MB; at most %(max)s MB can be imported."),
-            size=round(len(data) / 1024 / 1024, 1),
-            max=max_bytes // 1024 // 1024,
-        )
-    if bytes(data[:4]) == spreadsheet.XLSX_MAGIC:
-        sheet, rows = _xlsx_rows(bytes(data))
-    else:
-        sheet, rows = "CSV", _csv_rows(bytes(data))
-    return _parse_rows(sheet, rows)
+    return spreadsheet.read_export(data, SPEC, _parse_sheet, max_bytes)
 
 
-def _xlsx_rows(data):
-    """The first sheet's name and rows."""
-    try:
-        names, sheet_rows, close = spreadsheet.open_xlsx(data)
-        try:
-            return names[0], [tuple(row) for row in sheet_rows(names[0])]
-        finally:
-            close()
-    except Exception:  # the archive, or a sheet inside a valid archive, is damaged
-        raise FormExportError(
-            _("The file looks like an Excel workbook but cannot be read. Export it again.")
-        ) from None
-
-
-def _csv_rows(data):
-    try:
-        text = spreadsheet.decode_csv(data)
-    except spreadsheet.Unreadable as error:
-        if error.reason == "binary":
-            raise FormExportError(
-                _(
-                    "The file is neither an Excel workbook (.xlsx) nor a CSV text file. Import the list of 红字确认单 exported from the platform."
-                )
-            ) from None
-        raise FormExportError(
-            _(
-                "The CSV file is neither UTF-8 nor GB18030 text. Save it as CSV UTF-8 and import it again."
-            )
-        ) from None
-    head = "\n".join(text.splitlines()[:MAX_HEADER_ROW])
-    delimiter = max(spreadsheet.CSV_DELIMITERS, key=head.count)
-    try:
-        return list(spreadsheet.csv_rows(text, delimiter))
-    except csv.Error:
-        raise FormExportError(_("The CSV file cannot be read: it is damaged.")) from None
-
-
-def _find_header(sheet, rows):
-    return spreadsheet.find_header(
-        rows,
-        HEADERS,
-        REQUIRED,
-        normalize=_key,
-        is_header=lambda columns: "number" in columns and len(columns) >= 3,
-        missing=lambda row, columns: FormExportError(
-            _("Sheet %(sheet)s, row %(row)s: the header has no column %(columns)s."),
-            sheet=sheet,
-            row=row,
-            columns=columns,
-        ),
-        not_found=lambda: FormExportError(
-            _(
-                "This is not a list of 红字确认单: none of the first %(max)s rows of %(sheet)s names "
-                "the column 红字确认单编号. Import the list exported from the platform."
-            ),
-            max=MAX_HEADER_ROW,
-            sheet=sheet,
-        ),
-        max_row=MAX_HEADER_ROW,
-    )
-
-
-def _parse_rows(sheet, rows):
-    columns, header_row = _find_header(sheet, rows)
-    parsed = ParsedForms(sheet=sheet)
-    parsed.rows, _skipped = spreadsheet.parse_body(
-        rows[header_row:],
-        header_row + 1,
-        columns,
-        _parse_row,
-        skip=_is_blank_or_footer,
-        refuse=lambda number, error: _add_error(parsed, sheet, number, error),
-        key=lambda form: (form.number, form.number),
-        duplicate=_(
-            "form %(number)s is listed a second time (first in row %(first)s). Remove the "
-            "duplicate row."
-        ),
+def _parse_sheet(cells):
+    """The ParsedForms of the export's sheet (spreadsheet.SheetCells)."""
+    parsed = ParsedForms(sheet=cells.sheet)
+    parsed.rows, _skipped = spreadsheet.parse_rows(
+        SPEC, cells.sheet, cells.body, cells.header_row + 1, cells.columns, parsed.errors
     )
     if not parsed.rows and not parsed.errors:
-        raise FormExportError(
-            _(
-                "Sheet %(sheet)s has a header but no forms. Export the list of 红字确认单 again from the platform."
-            ),
-            sheet=sheet,
-        )
+        raise SPEC.fail(SPEC.messages.no_rows, sheet=cells.sheet)
     return parsed
 
 
-def _is_blank_or_footer(row):
-    if not row or all(_text(v) == "" for v in row):
-        return True
-    first = next((_text(v) for v in row if _text(v)), "")
-    return _key(first).startswith(("合计", "总计", "小计", "共计", "注:", "说明:", "导出"))
-
-
-def _add_error(parsed, sheet, row, error):
-    spreadsheet.add_row_error(
-        parsed.errors,
-        error,
-        _("Sheet %(sheet)s, row %(row)s, column %(column)s: %(error)s"),
-        MAX_ERRORS,
-        sheet=sheet,
-        row=row,
-        column=COLUMN_LABELS.get(error.field, error.field),
-    )
-
-
-def _parse_row(row, cells):
-    number = _form_digits(cells["number"], "number")
-    blue = _form_digits(cells["blue_number"], "blue_number")
-    initiator = INITIATOR_TEXTS.get(_key(cells["initiator"]))
-    if not initiator:
-        raise FapiaoRuleError(
-            "initiator",
-            _("%(value)s is not a party: write 销方 or 购方."),
-            value=_text(cells["initiator"]) or "—",
-        )
-    reason = REASON_TEXTS.get(_key(cells["reason"]))
-    if not reason:
-        raise FapiaoRuleError(
-            "reason",
-            _("%(value)s is not a reason: write 开票有误, 销货退回, 服务中止 or 销售折让."),
-            value=_text(cells["reason"]) or "—",
-        )
-    amounts = {key: -abs(_amount(cells[key], key)) for key in ("amount_untaxed", "amount_tax",
-                                                                "amount_total")}  # fmt: skip
+def _parse_row(_sheet, row, cells):
+    """The FormRow of a row's `cells` (spreadsheet.Cells: each column converted as read)."""
+    number = cells["number"]
+    blue = cells["blue_number"]
+    initiator = cells["initiator"]
+    reason = cells["reason"]
+    amounts = {key: cells[key] for key in AMOUNTS}
     if abs(amounts["amount_untaxed"] + amounts["amount_tax"] - amounts["amount_total"]) > Decimal(
         "0.01"
     ):
@@ -380,10 +256,32 @@ def _parse_row(row, cells):
         blue_number=blue,
         initiator=initiator,
         reason=reason,
-        status_code=parse_status(cells["status"]),
-        requested_at=parse_datetime(cells["requested_at"]),
+        status_code=cells["status"],
+        requested_at=cells["requested_at"],
         **amounts,
     )
+
+
+def _initiator(value):
+    initiator = INITIATOR_TEXTS.get(_key(value))
+    if not initiator:
+        raise FapiaoRuleError(
+            "initiator",
+            _("%(value)s is not a party: write 销方 or 购方."),
+            value=_text(value) or "—",
+        )
+    return initiator
+
+
+def _reason(value):
+    reason = REASON_TEXTS.get(_key(value))
+    if not reason:
+        raise FapiaoRuleError(
+            "reason",
+            _("%(value)s is not a reason: write 开票有误, 销货退回, 服务中止 or 销售折让."),
+            value=_text(value) or "—",
+        )
+    return reason
 
 
 def _form_digits(value, field):
@@ -408,6 +306,11 @@ def _form_digits(value, field):
 
 
 def _amount(value, field):
+    """A form's amount, negative (an export may show it positive)."""
+    return -abs(_any_amount(value, field))
+
+
+def _any_amount(value, field):
     return spreadsheet.cell_amount(
         value,
         field,
@@ -442,62 +345,65 @@ def parse_status(value):
     )
 
 
-_DATETIME = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:[\sT]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
-)
-_EXCEL_EPOCH = datetime(1899, 12, 30)
-
-
 def parse_datetime(value):
     """录入日期 from a datetime, a date, an Excel serial or text (date, or date and time)."""
-    if isinstance(value, datetime):
-        return value.replace(microsecond=0, tzinfo=None)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    text = to_halfwidth(_text(value))
-    serial = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-    if serial is None and re.fullmatch(r"\d{5}(\.\d+)?", text):
-        serial = float(text)
-    if serial is not None and 36526 <= serial <= 73051:
-        return (_EXCEL_EPOCH + timedelta(days=float(serial))).replace(microsecond=0)
-    match = _DATETIME.fullmatch(text)
-    if match:
-        year, month, day, hour, minute, second = (int(g or 0) for g in match.groups())
-        valid_day = 1 <= month <= 12 and year and 1 <= day <= calendar.monthrange(year, month)[1]
-        if valid_day and hour < 24 and minute < 60 and second < 60:
-            return datetime(year, month, day, hour, minute, second)
-    raise FapiaoRuleError(
-        "requested_at",
-        _("%(value)s is not a date: write it as YYYY-MM-DD HH:MM:SS."),
-        value=text or "—",
+    return spreadsheet.cell_datetime(value, _not_a_date)
+
+
+def _not_a_date(text):
+    return FapiaoRuleError(
+        "requested_at", _("%(value)s is not a date: write it as YYYY-MM-DD HH:MM:SS."), value=text
     )
 
 
-def write_forms_csv(rows, encoding="utf-8-sig", title=True):
-    """A list export as the platform writes it (tests, demo): dicts with the HEADERS keys."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    if title:
-        writer.writerow(["红字发票信息确认单列表"])
-    writer.writerow([COLUMN_LABELS[key] for key in HEADERS])
-    for row in rows:
-        writer.writerow([_text(row.get(key)) for key in HEADERS])
-    return out.getvalue().encode(encoding)
-
-
-def write_forms_xlsx(rows, title=True):
-    """The same list as an xlsx workbook."""
-    from openpyxl import Workbook  # noqa: PLC0415 - only tests and the demo write one
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "红字确认单"
-    if title:
-        sheet.append(["红字发票信息确认单列表"])
-    sheet.append([COLUMN_LABELS[key] for key in HEADERS])
-    for row in rows:
-        sheet.append([row.get(key) for key in HEADERS])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+# ------------------------------------------------------------------------------------- the spec
+SPEC = spreadsheet.ExportSpec(
+    columns={
+        name: spreadsheet.Column(HEADERS[name], required=True, convert=convert)
+        for name, convert in (
+            ("number", lambda value: _form_digits(value, "number")),
+            ("blue_number", lambda value: _form_digits(value, "blue_number")),
+            ("initiator", _initiator),
+            ("reason", _reason),
+            ("amount_untaxed", lambda value: _amount(value, "amount_untaxed")),
+            ("amount_tax", lambda value: _amount(value, "amount_tax")),
+            ("amount_total", lambda value: _amount(value, "amount_total")),
+            ("status", parse_status),
+            ("requested_at", parse_datetime),
+        )
+    },
+    is_header=lambda columns: "number" in columns and len(columns) >= 3,
+    messages=spreadsheet.ExportMessages(
+        empty=_("The file is empty. Choose the list of 红字确认单 exported from the platform."),
+        too_large=_("The file is %(size)s MB; at most %(max)s MB can be imported."),
+        binary=_(
+            "The file is neither an Excel workbook (.xlsx) nor a CSV text file. Import the list of 红字确认单 exported from the platform."
+        ),
+        encoding=_(
+            "The CSV file is neither UTF-8 nor GB18030 text. Save it as CSV UTF-8 and import it again."
+        ),
+        damaged_workbook=_(
+            "The file looks like an Excel workbook but cannot be read. Export it again."
+        ),
+        damaged_csv=_("The CSV file cannot be read: it is damaged."),
+        header_missing=_("Sheet %(sheet)s, row %(row)s: the header has no column %(columns)s."),
+        header_not_found=_(
+            "This is not a list of 红字确认单: none of the first %(max)s rows of %(sheet)s names "
+            "the column 红字确认单编号. Import the list exported from the platform."
+        ),
+        no_rows=_(
+            "Sheet %(sheet)s has a header but no forms. Export the list of 红字确认单 again from the platform."
+        ),
+        row_error=_("Sheet %(sheet)s, row %(row)s, column %(column)s: %(error)s"),
+        duplicate=_(
+            "form %(number)s is listed a second time (first in row %(first)s). Remove the "
+            "duplicate row."
+        ),
+    ),
+    error=FormExportError,
+    build=_parse_row,
+    key=lambda form: (form.number, form.number),
+    max_header_row=MAX_HEADER_ROW,
+    max_errors=MAX_ERRORS,
+    max_bytes=MAX_BYTES,
+)

@@ -1,23 +1,32 @@
-"""Rows of the spreadsheets the platforms export (xlsx or CSV), whatever the file says about them.
+"""The one reader of the spreadsheets the platforms export (xlsx or CSV), whatever the file says
+about them.
 
-Shared by the readers of the bureau's 全量发票查询 export (bureau_export.py) and of the platform's
-list of 红字确认单 (red_confirmation_export.py): which xlsx reader to use, how a CSV's encoding and
-delimiter are found, where the header stands below the title rows, how an amount cell is read and
-how row errors are collected. The callers turn `Unreadable` into a message about their own file and
-pass their own messages to the rest: each export is named in its own words.
+An export is declared as an `ExportSpec` (its columns with their header aliases, which are
+required, each column's converter, how a checked row is built, and the caller's messages); the
+bureau's 全量发票查询 export (bureau_export.py) and the platform's list of 红字确认单
+(red_confirmation_export.py) are two such specs. The reader does the rest once for both: refuse a
+file that is no export, tell xlsx from CSV, decode text (UTF-8 with or without BOM, GB18030),
+find a CSV's delimiter, find the header below title rows, pass over blank rows and footers
+(合计, 制表...), read Excel's serial dates and amount cells, and collect row errors in the
+caller's words.
 """
 
+import calendar
 import codecs
 import csv
+import functools
 import io
 import itertools
 import json
 import re
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from . import fapiao_amount
+from .fapiao_number import to_halfwidth
 from .rule_error import FapiaoRuleError
 
 # Readers of xlsx, fastest first: python-calamine (Rust, optional: ~4x faster than openpyxl on a
@@ -226,6 +235,18 @@ def find_header(rows, aliases, required, *, normalize, is_header, missing, not_f
     caller's errors are raised: `missing(row, labels)` when the header lacks `required` columns
     (their labels joined by commas), `not_found()` when no row is a header.
     """
+    found = _locate_header(rows, aliases, normalize=normalize, is_header=is_header, max_row=max_row)
+    if found is None:
+        raise not_found()
+    columns, number = found
+    labels = [aliases[name][0] for name in required if name not in columns]
+    if labels:
+        raise missing(number, ", ".join(labels))
+    return columns, number
+
+
+def _locate_header(rows, aliases, *, normalize, is_header, max_row):
+    """(columns, row number) of the first header row among the first `max_row` rows, or None."""
     by_text = {normalize(text): name for name, texts in aliases.items() for text in texts}
     for number, row in enumerate(itertools.islice(rows, max_row), start=1):
         columns = {}
@@ -234,11 +255,8 @@ def find_header(rows, aliases, required, *, normalize, is_header, missing, not_f
             if name and name not in columns:
                 columns[name] = index
         if is_header(columns):
-            labels = [aliases[name][0] for name in required if name not in columns]
-            if labels:
-                raise missing(number, ", ".join(labels))
             return columns, number
-    raise not_found()
+    return None
 
 
 def cell_amount(value, field, limit, refuse, *, amount_errors=False):
@@ -261,7 +279,9 @@ def cell_amount(value, field, limit, refuse, *, amount_errors=False):
     return amount
 
 
-def parse_body(rows, first, columns, parse, *, skip, refuse, key=None, duplicate=None, seen=None):
+def parse_body(
+    rows, first, columns, parse, *, skip, refuse, key=None, duplicate=None, seen=None, cells=dict
+):
     """The rows below a sheet's header, parsed, and how many were passed over.
 
     Row `first` is the first of `rows`. Each row `skip` does not pass over (blank, a footer)
@@ -272,7 +292,8 @@ def parse_body(rows, first, columns, parse, *, skip, refuse, key=None, duplicate
     `key(result)` gives (identity, number as shown); without `key`, rows may repeat an identity
     (one row per fapiao line). A refused row is not a parsed row. `seen` (identity -> row
     number, updated) holds the identities of rows parsed before `rows`, when a sheet is parsed
-    in slices.
+    in slices. `cells` is the type of a row's cells: a dict of the cells as read, or a `Cells`
+    type converting each cell as `parse` reads it.
     """
     parsed, skipped = [], 0
     seen = {} if seen is None else seen
@@ -280,9 +301,9 @@ def parse_body(rows, first, columns, parse, *, skip, refuse, key=None, duplicate
         if skip(row):
             skipped += 1
             continue
-        cells = {name: row[index] if index < len(row) else None for name, index in columns.items()}
+        values = {name: row[index] if index < len(row) else None for name, index in columns.items()}
         try:
-            result = parse(number, cells)
+            result = parse(number, values if cells is dict else cells(values))
         except FapiaoRuleError as error:
             refuse(number, error)
             continue
@@ -305,3 +326,343 @@ def add_row_error(errors, error, template, limit, overflow=None, **params):
         errors.append(FapiaoRuleError(error.field, template, **params, error=error))
     elif overflow and len(errors) == limit:
         errors.append(FapiaoRuleError("file", overflow, max=limit))
+
+
+# ------------------------------------------------------------------------------- the one reader
+# The first cell of a footer row starts so (half-width, without spaces): totals, notes, the
+# export's stamp and its maker (制表人).
+FOOTER = re.compile(r"(合计|总计|小计|共计|注:|说明:|导出|制表)")
+_SPACES = re.compile(r"\s+")
+
+
+def is_blank(row):
+    return not row or all(cell_text(value) == "" for value in row)
+
+
+def is_footer(row):
+    """Whether `row` is a footer: its first non-empty cell starts with a FOOTER word."""
+    first = next((text for value in row if (text := cell_text(value))), "")
+    return bool(FOOTER.match(_SPACES.sub("", to_halfwidth(first))))
+
+
+def skip_row(row):
+    """Rows of a sheet's body that are no record: blank rows and footers."""
+    return is_blank(row) or is_footer(row)
+
+
+def header_key(value):
+    """A header cell as compared with the aliases: half-width, without spaces and `*` (a
+    required column's mark), without a unit suffix (元) or (%)."""
+    text = _SPACES.sub("", to_halfwidth(cell_text(value))).replace("*", "")
+    return text.removesuffix("(元)").removesuffix("(%)")
+
+
+class Cells(dict):
+    """A row's cells by column name (the header's columns only). `cells[name]` is the cell
+    converted by its column's converter when the row's builder reads it, so that a row with
+    several faults is named by the first its builder checks (and a column the header lacks is
+    None converted); `cells.get(name)` is the cell as read.
+
+    `convert` (column name -> converter) is a class attribute: each spec has its subclass
+    (`ExportSpec.cells_type`), so that a row's Cells is made as fast as a dict."""
+
+    __slots__ = ()
+    convert = {}
+
+    def __getitem__(self, name, _get=dict.get):
+        convert = self.convert.get(name)
+        return _get(self, name) if convert is None else convert(_get(self, name))
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of an export: the header texts that name it (its label first), whether the
+    header must have it, and the converter of its cells (a cell as read -> its value, raising a
+    FapiaoRuleError that names the column); None keeps the cell as read."""
+
+    aliases: tuple
+    required: bool = False
+    convert: Callable | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportMessages:
+    """The caller's words for what the reader refuses: templates marked with rule_error's `_`,
+    translated when rendered. Optional ones fall back to a general one (see each)."""
+
+    empty: str  # no bytes, or only blanks
+    too_large: str  # %(size)s, %(max)s (MB)
+    binary: str  # neither xlsx nor text
+    encoding: str  # text neither UTF-8 nor GB18030
+    damaged_workbook: str  # an xlsx archive that cannot be opened
+    damaged_csv: str
+    header_missing: str  # %(sheet)s, %(row)s, %(columns)s (the labels of the missing ones)
+    header_not_found: str  # %(sheet)s, %(max)s (rows searched)
+    no_rows: str  # %(sheet)s: a header, no record below it
+    row_error: str  # %(sheet)s, %(row)s, %(column)s (the error's column label), %(error)s
+    duplicate: str | None = None  # %(number)s, %(first)s (its first row)
+    overflow: str | None = None  # %(max)s: the errors listed are cut there
+    old_excel: str | None = None  # the binary .xls format; `binary` without it
+    damaged_sheet: str | None = None  # a sheet of a valid archive; `damaged_workbook` without it
+    no_sheet: str | None = None  # %(sheet)s, %(names)s: a workbook without the spec's sheet
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """One platform's export, declared: what `read_export` and `parse_rows` need to read it.
+
+    `columns` (name -> Column, the missing required ones listed in this order); `is_header`
+    tells the header from title rows by the columns a row names; `build(sheet, row number,
+    cells)` makes the checked row from its `Cells`; `key(row)` gives (identity, number as shown) when a row may
+    not repeat an earlier row's identity; `sheet` is the workbook's sheet to read (else the only
+    or first one); `error(template, **params)` is the caller's error of a file as a whole.
+    """
+
+    columns: dict
+    is_header: Callable
+    messages: ExportMessages
+    error: Callable
+    build: Callable | None = None
+    key: Callable | None = None
+    sheet: str = ""
+    max_header_row: int = 30
+    max_errors: int = 200
+    max_bytes: int = 20 * 1024 * 1024
+    normalize: Callable = header_key
+    aliases: dict = field(init=False, repr=False)
+    cells_type: type = field(init=False, repr=False)  # Cells with the columns' converters
+
+    def __post_init__(self):
+        aliases = {name: column.aliases for name, column in self.columns.items()}
+        convert = {name: c.convert for name, c in self.columns.items() if c.convert is not None}
+        cells_type = type("Cells", (Cells,), {"__slots__": (), "convert": convert})
+        object.__setattr__(self, "aliases", aliases)
+        object.__setattr__(self, "cells_type", cells_type)
+
+    @property
+    def required(self):
+        return tuple(name for name, column in self.columns.items() if column.required)
+
+    def label(self, name):
+        """The header text of column `name` as the export writes it (`name` if no column)."""
+        column = self.columns.get(name)
+        return column.aliases[0] if column else name
+
+    def fail(self, template, **params):
+        return self.error(template, **params)
+
+    def find_header(self, rows, sheet):
+        """(column index by name, header row number) among the first rows of `sheet`."""
+        return find_header(
+            rows,
+            self.aliases,
+            self.required,
+            normalize=self.normalize,
+            is_header=self.is_header,
+            missing=lambda row, columns: self.fail(
+                self.messages.header_missing, sheet=sheet, row=row, columns=columns
+            ),
+            not_found=lambda: self.fail(
+                self.messages.header_not_found, max=self.max_header_row, sheet=sheet
+            ),
+            max_row=self.max_header_row,
+        )
+
+    def add_error(self, errors, sheet, row, error):
+        """List a row's `error` in `errors` (cut at max_errors) in the caller's words."""
+        add_row_error(
+            errors,
+            error,
+            self.messages.row_error,
+            self.max_errors,
+            self.messages.overflow,
+            sheet=sheet,
+            row=row,
+            column=self.label(error.field),
+        )
+
+
+@dataclass(slots=True)
+class SheetCells:
+    """A sheet of an export as read, its header found, before any check of its rows."""
+
+    sheet: str
+    columns: dict  # column name -> index
+    header_row: int  # row number of the header; the body starts below it
+    body: object  # the rows below the header (tuples of cells), title rows excluded
+    other_sheet: Callable = None  # name -> the rows of another sheet of the workbook, or None
+
+
+CSV_SHEET = "CSV"  # the name a CSV file's only sheet has in messages
+
+
+def read_export(data, spec, consume, max_bytes=None):
+    """consume(SheetCells) of the export `data` (xlsx or CSV, told apart by content), called
+    while the file is open (its rows are iterators), and its result.
+
+    Raises the spec's error for a file that is no export: empty, larger than `max_bytes` (the
+    spec's by default), binary, in another encoding, damaged, without the spec's sheet, without
+    a header among its first rows or whose header lacks a required column.
+    """
+    data = check_file(data, spec, spec.max_bytes if max_bytes is None else max_bytes)
+    if data[:4] == XLSX_MAGIC:
+        return _read_workbook(data, spec, consume)
+    return _read_csv(data, spec, consume)
+
+
+def check_file(data, spec, max_bytes):
+    """The bytes of `data`; the spec's error if it is no export whatever its rows."""
+    messages = spec.messages
+    if not isinstance(data, (bytes, bytearray)):
+        raise spec.fail(messages.empty)
+    if len(data) > max_bytes:
+        raise spec.fail(
+            messages.too_large,
+            size=round(len(data) / 1024 / 1024, 1),
+            max=max_bytes // 1024 // 1024,
+        )
+    if not data.strip():
+        raise spec.fail(messages.empty)
+    if data[:8] == XLS_MAGIC:
+        raise spec.fail(messages.old_excel or messages.binary)
+    return bytes(data)
+
+
+def _read_workbook(data, spec, consume):
+    messages = spec.messages
+    try:
+        names, sheet_rows, close = open_xlsx(data)
+    except Unreadable:
+        raise spec.fail(messages.damaged_workbook) from None
+    try:
+        sheet = _choose_sheet(names, spec)
+
+        def other_sheet(name):
+            return sheet_rows(name) if name in names and name != sheet else None
+
+        return consume(_sheet_cells(spec, sheet, sheet_rows(sheet), other_sheet))
+    except FapiaoRuleError:
+        raise
+    except Exception:  # a damaged sheet inside a valid archive
+        raise spec.fail(messages.damaged_sheet or messages.damaged_workbook) from None
+    finally:
+        close()
+
+
+def _choose_sheet(names, spec):
+    if not spec.sheet or spec.sheet in names:
+        return spec.sheet or names[0]
+    if len(names) == 1:
+        return names[0]
+    raise spec.fail(spec.messages.no_sheet, sheet=spec.sheet, names=", ".join(names))
+
+
+def _read_csv(data, spec, consume):
+    """The CSV's rows decoded as they are read (the text is never held whole), split by the
+    first delimiter with which a header stands among the first rows (a comma when none)."""
+    messages = spec.messages
+    try:
+        encoding = csv_encoding(data)
+    except Unreadable as error:
+        raise spec.fail(
+            messages.binary if error.reason == "binary" else messages.encoding
+        ) from None
+    delimiter = next(
+        (d for d in CSV_DELIMITERS if _has_header(csv_stream_rows(data, encoding, d), spec)),
+        CSV_DELIMITERS[0],
+    )
+    try:
+        return consume(_sheet_cells(spec, CSV_SHEET, csv_stream_rows(data, encoding, delimiter)))
+    except csv.Error:
+        raise spec.fail(messages.damaged_csv) from None
+
+
+def _has_header(rows, spec):
+    try:
+        return (
+            _locate_header(
+                rows,
+                spec.aliases,
+                normalize=spec.normalize,
+                is_header=spec.is_header,
+                max_row=spec.max_header_row,
+            )
+            is not None
+        )
+    except csv.Error:
+        return False
+
+
+def _sheet_cells(spec, sheet, rows, other_sheet=None):
+    rows = iter(rows)
+    head = list(itertools.islice(rows, spec.max_header_row))
+    columns, header_row = spec.find_header(head, sheet)
+    body = itertools.chain(head[header_row:], rows)
+    return SheetCells(sheet, columns, header_row, body, other_sheet or (lambda name: None))
+
+
+def parse_rows(spec, sheet, rows, first, columns, errors, *, build=None, seen=None):
+    """(checked rows, rows passed over) of the body `rows` of `sheet`, the first numbered `first`:
+    blank and footer rows passed over, each other row built by `build` (the spec's by default)
+    from its converted cells, its errors listed in `errors` in the spec's words. A row repeating
+    an earlier row's identity (the spec's key; `seen` holds those of earlier slices) is refused."""
+    return parse_body(
+        rows,
+        first,
+        columns,
+        functools.partial(build or spec.build, sheet),
+        skip=skip_row,
+        refuse=lambda number, error: spec.add_error(errors, sheet, number, error),
+        key=spec.key,
+        duplicate=spec.messages.duplicate,
+        seen=seen,
+        cells=spec.cells_type,
+    )
+
+
+# ---------------------------------------------------------------------------- dates of cells
+EXCEL_EPOCH = datetime(1899, 12, 30)  # serial 1 is 1900-01-01 counting Excel's phantom 1900-02-29
+SERIAL_RANGE = (36526, 73051)  # 2000-01-01 .. 2099-12-31: plausible dates of an export
+_SERIAL_TEXT = re.compile(r"\d{5}(\.\d+)?")
+_DATE_TEXT = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+)
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})()()()")  # the time's groups: empty
+
+
+def cell_datetime(value, invalid, *, out_of_range=None, with_time=True):
+    """The naive datetime (`with_time`) or the date of a cell: a datetime, a date, an Excel
+    serial (a number, or five digits as text) of a day between 2000 and 2099, or text
+    (2026-11-02, 2026/11/2, 2026年11月2日, 20261102, optionally followed by HH:MM[:SS]).
+
+    `invalid(text)` builds the caller's error for any other cell (`text` "—" when empty),
+    `out_of_range(serial)` for a serial outside those years (`invalid` without it). Without
+    `with_time` the time is dropped unchecked.
+    """
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0, tzinfo=None) if with_time else value.date()
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day) if with_time else value
+    text = to_halfwidth(cell_text(value))
+    serial = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        serial = value
+    elif _SERIAL_TEXT.fullmatch(text):
+        serial = float(text)
+    if serial is not None:
+        if SERIAL_RANGE[0] <= serial <= SERIAL_RANGE[1]:
+            if with_time:
+                return (EXCEL_EPOCH + timedelta(days=float(serial))).replace(microsecond=0)
+            return EXCEL_EPOCH.date() + timedelta(days=int(serial))
+        if out_of_range is not None:
+            raise out_of_range(serial)
+    match = _DATE_TEXT.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
+    if match:
+        year, month, day, hour, minute, second = (int(part or 0) for part in match.groups("0"))
+        valid_day = year and 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]
+        if valid_day and not with_time:
+            return date(year, month, day)
+        if valid_day and hour < 24 and minute < 60 and second < 60:
+            return datetime(year, month, day, hour, minute, second)
+    raise invalid(text or "—")

@@ -1,0 +1,1 @@
+"""Demo data written in Python: files shaped like the platforms' exports."""
