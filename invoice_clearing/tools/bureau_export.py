@@ -1,6 +1,6 @@
 """The tax bureau's "全量发票查询" export: its spec for the spreadsheet reader, and its checked rows.
 
-See DOMAIN.md section 5. Real files are messy (title rows, footers, Excel-mangled IDs, serial dates,
+See docs/FAPIAO.md, The bureau's export. Real files are messy (title rows, footers, Excel-mangled IDs, serial dates,
 GB18030 CSV), so columns are found by name, every value is checked, and every unusable row yields
 an error naming its sheet and row: nothing is guessed silently. Cell text is only ever read, never
 evaluated, so a formula such as =HYPERLINK(...) in a name is kept as inert text. The file itself

@@ -1,6 +1,6 @@
 """红字发票信息确认单 (red-letter confirmation forms): their states, and the platform's list export.
 
-See DOMAIN.md section 7. The 电子发票服务平台 (and the providers' APIs) give each form a status code
+See docs/FAPIAO.md, Red letter and void. The 电子发票服务平台 (and the providers' APIs) give each form a status code
 01–11; the register keeps that code and folds it into seven states of its own:
 
 ====  ======================================  ===========
