@@ -225,8 +225,11 @@ def job_runs(server, owner_model, owner_id):
         fields=["job_id", "number", "outcome", "processed", "duration", "cpu_time", "note"],
         order="job_id, number",
     )  # fmt: skip
-    kind = {"invoice.clearing.import": "import", "invoice.clearing": "clearing",
-            "invoice.clearing.export": "export"}[owner_model]
+    kind = {
+        "invoice.clearing.import": "import",
+        "invoice.clearing": "clearing",
+        "invoice.clearing.export": "export",
+    }[owner_model]
     return [dict(row, kind=kind) for row in rows]
 
 

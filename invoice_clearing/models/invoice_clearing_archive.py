@@ -64,8 +64,11 @@ class InvoiceClearingArchive(models.Model):
     _inherit = ["invoice.clearing.job.owner"]
     # The whole package in one run, as the superuser (packages are the company's, not the user's).
     _job_spec = JobSpec(
-        "archive", _lt("Archive Package"), "invoice_clearing.ir_cron_archive_jobs",
-        resumes=False, logger=_logger,
+        "archive",
+        _lt("Archive Package"),
+        "invoice_clearing.ir_cron_archive_jobs",
+        resumes=False,
+        logger=_logger,
     )
     _order = "id desc"
     _check_company_auto = True
