@@ -33,6 +33,7 @@ from . import test_security
 from . import test_security_audit
 from . import test_security_company
 from . import test_security_rpc
+from . import test_security_sudo
 from . import test_tieout
 from . import test_tools_bureau_export
 from . import test_tools_clearing_integrity
