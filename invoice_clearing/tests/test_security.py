@@ -718,7 +718,8 @@ class TestAccessMatrix(ClearingCommon):
     @classmethod
     def _clearing(cls, filing=False, **vals):
         vals = {"date_to": MONTH_END, "prepared_by": cls.clerk.id, **vals}
-        clearing = with_bypass(cls.env["invoice.clearing"]).sudo().create(vals)
+        # prepared_by is protected; the record itself is returned without the bypass
+        clearing = with_bypass(cls.env["invoice.clearing"]).create(vals).with_env(cls.env)
         if filing:
             clearing.write(
                 {

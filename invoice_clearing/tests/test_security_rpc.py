@@ -51,7 +51,7 @@ class TestSecurityRpc(HttpCase):
         cls.draft = with_bypass(Clearing).create({
             "company_id": cls.company.id, "scope": "number", "number_list": cls.fapiao[1].number,
             "prepared_by": cls.users["manager"].id,
-        })  # fmt: skip
+        }).with_env(env)  # fmt: skip
 
     def rpc(self, login, model, method, *args, **kwargs):
         return self.xmlrpc_object.execute_kw(
