@@ -109,7 +109,12 @@ class TestOtherModuleSudo(ClearingCommon):
             self.assert_refused(attempt, names=names)
 
     def test_sudo_cannot_change_a_cleared_clearing(self):
-        self.assert_refused(lambda: self.module_sudo(self.clearing).write({"scope": "date"}))
+        self.assert_refused(
+            lambda: self.module_sudo(self.clearing).write(
+                {"number_list": self.month_fapiao[1].number}
+            ),
+            names=(self.clearing.name,),
+        )
         self.assert_refused(lambda: self.module_sudo(self.clearing).unlink())
 
     def test_the_bypass_cannot_be_forged_in_the_context(self):
