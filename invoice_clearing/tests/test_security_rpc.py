@@ -6,7 +6,7 @@ from xmlrpc.client import Fault
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from ..models.guard_bypass import with_bypass
+from ..models.guard_bypass import BYPASS_CONTEXT_KEY, with_bypass
 from .common import web_user
 
 ROLES = {
@@ -15,6 +15,7 @@ ROLES = {
     "manager_2": "invoice_clearing.group_clearing_manager",
     "auditor": "invoice_clearing.group_clearing_auditor",
     "portal": "base.group_portal",
+    "administrator": "base.group_system,invoice_clearing.group_clearing_manager",
 }
 
 
@@ -91,6 +92,23 @@ class TestSecurityRpc(HttpCase):
             ]:
                 with self.subTest(login=login, vals=vals):
                     self.assertRefused(login, record._name, "write", [record.id], vals)
+        self.assertEqual(self.snapshot(), before)
+
+    def test_administrator_with_a_forged_bypass_is_refused_over_rpc(self):
+        """An RPC call is never sudo, and its context cannot carry the addon's bypass: a JSON
+        value is not the sentinel object."""
+        before = self.snapshot()
+        context = {BYPASS_CONTEXT_KEY: True}
+        for record, vals in [
+            (self.fapiao[0], {"clearing_id": False}),
+            (self.fapiao[0], {"amount_untaxed": 1.0}),
+            (self.cleared, {"hash": "0" * 64}),
+        ]:
+            with self.subTest(vals=vals):
+                self.assertRefused("administrator", record._name, "write", [record.id], vals,
+                                   context=context)  # fmt: skip
+        self.assertRefused("administrator", "invoice.clearing.fapiao", "unlink",
+                           [self.fapiao[0].id], context=context)  # fmt: skip
         self.assertEqual(self.snapshot(), before)
 
     def test_cleared_clearing_cannot_be_unlinked_over_rpc(self):
