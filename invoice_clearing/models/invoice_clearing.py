@@ -21,7 +21,7 @@ from .guard_bypass import bypassed, with_bypass
 
 SCOPE_FIELDS = {"scope", "date_from", "date_to", "number_list", "company_id", "filing_date",
                 "filing_line_ids"}  # fmt: skip
-# Set by the clearing's own actions (under sudo), never written by a user: the audit fields, the
+# Set by the clearing's own actions (guard_bypass), never written by a user: the audit fields, the
 # state machine, the hash chain and the lines computed by the check.
 PROTECTED_FIELDS = frozenset({
     "name", "company_id", "state", "prepared_by", "approved_by", "cleared_at", "checked_at",

@@ -27,7 +27,7 @@ from ..tools.periods import month_end, month_start
 from .guard_bypass import bypassed, with_bypass
 
 WARNING_PARAM = "invoice_clearing.quota_warning_percent"
-# Set by the quota's own code (renewal, alerts) under sudo, never by a user.
+# Set by the quota's own code (renewal, alerts) through guard_bypass, never by a user or sudo().
 PROTECTED_FIELDS = frozenset({"renewed_at", "renewed_by_clearing_id", "notified_level"})
 # Computed from the register on read: forgotten when a fapiao changes in this transaction.
 USAGE_FIELDS = ["amount_used", "amount_remaining", "usage_percent", "usage_level"]
