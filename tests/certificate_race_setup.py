@@ -48,9 +48,9 @@ def setup(registry, port, run_id):
             fapiao_vals(company, buyer, f"26442000009{COUNT:09d}", uploaded=True,
                         void_date=date(2026, 10, 11))
         )  # fmt: skip
-        clearing = env["invoice.clearing"].create({
+        clearing = env["invoice.clearing"].with_user(manager).create({  # prepared by him
             "company_id": company.id, "scope": "date", "date_from": date(2026, 10, 1),
-            "date_to": date(2026, 10, 31), "prepared_by": manager.id,
+            "date_to": date(2026, 10, 31),
         })  # fmt: skip
         params = env["ir.config_parameter"]
         params.set_param("web.base.url", f"http://127.0.0.1:{port}")

@@ -23,11 +23,11 @@ def play_round(registry, round_, run_id):
             fapiao_vals(company, buyer, f"2644200000{round_:04d}{n:06d}", uploaded=True)
             for n in range(20)
         ])  # fmt: skip
-        clearings = env["invoice.clearing"].create([
+        clearings = env["invoice.clearing"].with_user(manager).create([  # prepared by him
             {"company_id": company.id, "scope": "date", "date_from": date(2026, 10, 1),
-             "date_to": date(2026, 10, 31), "prepared_by": manager.id},
+             "date_to": date(2026, 10, 31)},
             {"company_id": company.id, "scope": "date", "date_from": date(2026, 10, 1),
-             "date_to": date(2026, 10, 31), "prepared_by": manager.id},
+             "date_to": date(2026, 10, 31)},
         ])  # fmt: skip
         ids, uid = clearings.ids, manager.id
     cr_a, cr_b = registry.cursor(), registry.cursor()
