@@ -4,6 +4,7 @@ from . import controllers
 from . import models
 from . import report
 from . import wizards
+from . import demo
 
 _logger = logging.getLogger(__name__)
 

@@ -20,7 +20,6 @@ from . import invoice_clearing_quota
 from . import res_company
 from . import account_lock_exception
 from . import res_config_settings
-from . import invoice_clearing_demo
 from . import invoice_clearing_integrity
 from . import ir_attachment
 from . import invoice_clearing_import

@@ -1,7 +1,6 @@
 """Customer invoices and credit notes carry the fapiao issued for them."""
 
 import logging
-from contextlib import closing
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -9,6 +8,8 @@ from odoo.tools import SQL
 
 from ..tools.periods import month_end
 from . import advisory_locks
+from .fresh_snapshot import fresh_cursor
+from .guard_bypass import bypassed
 
 _logger = logging.getLogger(__name__)
 
@@ -42,13 +43,14 @@ class AccountMove(models.Model):
             move.fapiao_count = counts.get(move._origin, 0)
 
     def _check_not_cleared(self, records=None, vals=None):
-        """Refuse to change an invoice whose fapiao a clearing froze (superuser excepted).
+        """Refuse to change an invoice whose fapiao a clearing froze, to any writer (sudo included)
+        but the addon's own acts (guard_bypass).
 
         With `vals`, only a real change of `records` (these invoices or their lines) is
         refused: writing back the value a frozen invoice already has (an import of unchanged
         rows, a client's round trip) changes nothing it printed.
         """
-        if self.env.su or not self:
+        if bypassed(self.env) or not self:
             return
         # sudo: billing users without a clearing role are refused all the same
         frozen = self.sudo().fapiao_ids.filtered("clearing_id")
@@ -180,9 +182,9 @@ class AccountMove(models.Model):
         )
         self.env["invoice.clearing"].flush_model()
         result = dict(self.env.execute_query(query))
-        if not self.env.registry.ready:  # installing: no other session, tables not committed
-            return result
-        with closing(self.env.registry.cursor()) as fresh:
+        with fresh_cursor(self.env, self.env["invoice.clearing"]._table) as fresh:
+            if fresh is None:
+                return result
             fresh.execute(query)
             for company_id, until in fresh.fetchall():
                 result[company_id] = max(until, result.get(company_id) or until)

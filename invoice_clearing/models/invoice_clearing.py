@@ -25,6 +25,7 @@ from odoo.tools.translate import LazyTranslate
 from ..tools import fapiao_number
 from ..tools.periods import month_end, month_start
 from ..tools.rule_error import FapiaoRuleError
+from .guard_bypass import bypassed, with_bypass
 from .invoice_clearing_job_owner import JobSpec
 
 _logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ _lt = LazyTranslate(__name__)
 
 SCOPE_FIELDS = {"scope", "date_from", "date_to", "number_list", "company_id", "filing_date",
                 "filing_line_ids"}  # fmt: skip
-# Set by the clearing's own actions (under sudo), never written by a user: the audit fields, the
+# Set by the clearing's own actions (guard_bypass), never written by a user: the audit fields, the
 # state machine, the hash chain and the lines computed by the check.
 PROTECTED_FIELDS = frozenset({
     "name", "company_id", "state", "prepared_by", "approved_by", "cleared_at", "checked_at",
@@ -288,7 +289,7 @@ class InvoiceClearing(models.Model):
             self._check_archive_kept()
         if SCOPE_FIELDS & vals.keys():
             self._check_no_job()
-        if self.filtered(lambda c: c.state in ("cleared", "cancelled")) and not self.env.su:
+        if self.filtered(lambda c: c.state in ("cleared", "cancelled")) and not bypassed(self.env):
             allowed = {"message_main_attachment_id", "activity_ids"}
             if set(vals) - allowed:
                 raise UserError(
@@ -479,7 +480,7 @@ class InvoiceClearing(models.Model):
     def _hand_over(self):
         """Wait for approval, prepared by the current user; the approvers get a to-do."""
         # sudo: state and preparer are protected fields, set by this action only
-        self.sudo().write({"state": "to_approve", "prepared_by": self.env.uid})
+        with_bypass(self).sudo().write({"state": "to_approve", "prepared_by": self.env.uid})
         self._notify_approvers()
 
     @check_identity
@@ -562,7 +563,7 @@ class InvoiceClearing(models.Model):
                     )
                 )
         self._check_no_job()
-        self.sudo().write({"state": "cancelled"})  # sudo: protected state, set by actions only
+        with_bypass(self).sudo().write({"state": "cancelled"})  # protected state, set by actions
         self.activity_unlink(["mail.mail_activity_data_todo"])
         return True
 
@@ -571,7 +572,7 @@ class InvoiceClearing(models.Model):
         self.check_access("write")
         self._check_no_job()
         for clearing in self.filtered(lambda c: c.state == "to_approve"):
-            clearing.sudo().state = "draft"  # sudo: protected state, set by actions only
+            with_bypass(clearing).sudo().state = "draft"  # protected state, set by actions
             clearing.activity_unlink(["mail.mail_activity_data_todo"])
         return True
 
@@ -593,7 +594,9 @@ class InvoiceClearing(models.Model):
         if self._four_eyes() and not self.env.su:
             if not self.reopen_requested_by:
                 # sudo: the reopening fields are protected, set by this action only
-                self.sudo().write({"reopen_requested_by": self.env.uid, "reopen_reason": reason})
+                with_bypass(self).sudo().write(
+                    {"reopen_requested_by": self.env.uid, "reopen_reason": reason}
+                )
                 self.message_post(
                     body=self.env._(
                         "Reopening requested by %(user)s: %(reason)s. Another clearing manager "
@@ -610,7 +613,7 @@ class InvoiceClearing(models.Model):
                     )
                 )
         self._release_fapiao()
-        self.sudo().write(  # sudo: protected fields, set by this action only
+        with_bypass(self).sudo().write(  # protected fields, set by this action only
             {
                 "state": "cancelled",
                 "reopen_reason": reason,

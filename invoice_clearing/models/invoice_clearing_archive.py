@@ -34,6 +34,7 @@ from odoo.tools.translate import LazyTranslate
 from ..tools import archive_package
 from ..tools.render_slots import request_render_slots
 from . import advisory_locks
+from .guard_bypass import with_bypass
 from .invoice_clearing_job_owner import JobSpec
 
 _logger = logging.getLogger(__name__)
@@ -224,7 +225,7 @@ class InvoiceClearingArchive(models.Model):
                     "mimetype": "application/zip",
                 },
             )
-        clearing.sudo().archive_attachment_id = attachment  # sudo: a protected field
+        with_bypass(clearing).sudo().archive_attachment_id = attachment  # protected: set here only
         _logger.info(
             "Archive of clearing %s (id %s): %s files, %s bytes",
             clearing.name, clearing.id, count, size,

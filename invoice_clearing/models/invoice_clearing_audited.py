@@ -8,17 +8,19 @@ models, ir.attachment keeps the files of a certified one (`_certified`).
 from odoo import api, models
 from odoo.exceptions import AccessError
 
+from .guard_bypass import bypassed
+
 AUDITED_MIXIN = "invoice.clearing.audited.mixin"
 
 
 class InvoiceClearingAuditedMixin(models.AbstractModel):
-    """Protected fields and an append-only chatter, for everyone but the superuser.
+    """Protected fields and an append-only chatter, for every writer, `sudo()` included.
 
     The inheriting model declares `_protected_fields()`, may narrow what a new record may carry
     (`_protected_fields(create=True)`, `_protected_create_defaults()`), says which of its records
     are certified (`_certified()`), and calls `_check_protected_create(vals)` in `create` and
     `_check_protected_write(vals)` in `write` before its own checks. Its actions write protected
-    fields under sudo.
+    fields through `guard_bypass.with_bypass`.
     """
 
     _name = AUDITED_MIXIN
@@ -40,7 +42,7 @@ class InvoiceClearingAuditedMixin(models.AbstractModel):
 
     def _check_protected_create(self, vals):
         """Refuse the values of a new record for its protected fields, but empty or defaults."""
-        if self.env.su:
+        if bypassed(self.env):
             return
         defaults = self._protected_create_defaults()
         forced = {
@@ -53,7 +55,7 @@ class InvoiceClearingAuditedMixin(models.AbstractModel):
 
     def _check_protected_write(self, vals):
         """Refuse a write of a protected field, whatever its value."""
-        if not self.env.su and self._protected_fields() & vals.keys():
+        if not bypassed(self.env) and self._protected_fields() & vals.keys():
             self._raise_protected(self._protected_fields() & vals.keys())
 
     def _raise_protected(self, names):
@@ -70,8 +72,8 @@ class InvoiceClearingAuditedMixin(models.AbstractModel):
         )
 
     def _check_can_update_message_content(self, messages):
-        """The chatter is the record's audit trail: nobody but the superuser edits it."""
-        if not self.env.su:
+        """The chatter is the record's audit trail: nobody edits it, sudo() included."""
+        if not bypassed(self.env):
             raise AccessError(self._audit_trail_message())
         return super()._check_can_update_message_content(messages)
 

@@ -9,7 +9,6 @@ or refused after it.
 """
 
 import logging
-from contextlib import closing
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -17,6 +16,7 @@ from odoo.tools import SQL
 
 from ..tools import cleared_periods
 from . import advisory_locks
+from .fresh_snapshot import fresh_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -111,8 +111,8 @@ class InvoiceClearingClosedPeriod(models.AbstractModel):
         Clearing.flush_model(["name", "scope", "date_from", "date_to", "state", "company_id"])
         own = self.env.execute_query(query)
         fresh = []
-        if self.env.registry.ready:  # installing: no other session, tables not committed
-            with closing(self.env.registry.cursor()) as cr:
+        with fresh_cursor(self.env, Clearing._table) as cr:
+            if cr is not None:
                 cr.execute(query)
                 fresh = cr.fetchall()
         result = {}

@@ -11,6 +11,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..tools import fapiao_amount
+from .guard_bypass import bypassed
 
 # Checked by the fapiao as a whole (its constraint) while it writes its lines itself.
 VIA_FAPIAO = "invoice_clearing_rate_lines_via_fapiao"
@@ -128,7 +129,7 @@ class InvoiceClearingFapiaoLine(models.Model):
 
     def write(self, vals):
         self.fapiao_id._check_not_frozen()
-        if "fapiao_id" in vals and not self.env.su:
+        if "fapiao_id" in vals and not bypassed(self.env):
             raise ValidationError(
                 self.env._("A rate line belongs to its fapiao and cannot be moved to another.")
             )

@@ -19,6 +19,7 @@ from odoo.tools import SQL
 
 from ..tools.periods import month_end, month_start
 from . import advisory_locks
+from .guard_bypass import with_bypass
 
 _logger = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class InvoiceClearingFreeze(models.AbstractModel):
             )
         now = fields.Datetime.now()
         vals = {"state": "cleared", "approved_by": approver.id, "cleared_at": now}
-        self.sudo().write({**vals, "failure_reason": False})  # sudo: protected, set by approval
+        with_bypass(self).sudo().write({**vals, "failure_reason": False})  # set by approval
         self.env["invoice.clearing.integrity"]._seal(self)
         self._end_reopenings()
         self._move_lock_date()
@@ -147,7 +148,7 @@ class InvoiceClearingFreeze(models.AbstractModel):
         """Start the background job: running from now on, it keeps the company's clearings
         locked (see _lock_company) until it ends."""
         self.env["invoice.clearing.job"]._start_for(self, state="running", total=self.fapiao_count)
-        self.sudo().write({"approved_by": self.env.uid, "failure_reason": False})  # protected
+        with_bypass(self).sudo().write({"approved_by": self.env.uid, "failure_reason": False})
         self.message_post(
             body=self.env._(
                 "Clearing approved by %(user)s: %(count)s fapiao are being frozen in the "
@@ -225,7 +226,7 @@ class InvoiceClearingFreeze(models.AbstractModel):
         """Hook of invoice.clearing.job: release the fapiao the batches froze, in this one
         transaction (never half-frozen), and record why on the clearing."""
         self._release_fapiao()
-        self.sudo().failure_reason = reason  # sudo: protected, set by the approval only
+        with_bypass(self).sudo().failure_reason = reason  # protected, set by the approval
         self.message_post(
             body=self.env._("Clearing failed (清卡失败): %(reason)s", reason=reason),
             partner_ids=self.approved_by.partner_id.ids,
@@ -344,5 +345,5 @@ class InvoiceClearingFreeze(models.AbstractModel):
 
     def _record_failure(self, reason):
         _logger.warning("Clearing %s (id %s) failed: %s", self.name, self.id, reason)
-        self.sudo().failure_reason = reason  # sudo: protected, set by the approval only
+        with_bypass(self).sudo().failure_reason = reason  # protected, set by the approval
         self.message_post(body=self.env._("Clearing failed (清卡失败): %(reason)s", reason=reason))

@@ -32,6 +32,8 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
+from .guard_bypass import with_bypass
+
 ACTIVE_STATES = ("queued", "running")
 TIME_BUDGET_PARAM = "invoice_clearing.job_time_budget"
 BUSY_RETRY = timedelta(minutes=1)  # a job paused by a busy company comes back after this
@@ -142,7 +144,7 @@ class InvoiceClearingJob(models.Model):
                 **vals,
             }
         )
-        owner.sudo().job_id = job  # sudo: protected, set by the job only
+        with_bypass(owner).sudo().job_id = job  # protected, set by the job only
         job._log().info(
             "%s: background job %s %s by %s (%s to process)",
             job._label(), job.id, job.state, self.env.user.login, job.total or "?",

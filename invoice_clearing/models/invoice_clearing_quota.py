@@ -24,9 +24,10 @@ from odoo.tools import SQL
 
 from ..tools import quota as rules
 from ..tools.periods import month_end, month_start
+from .guard_bypass import bypassed, with_bypass
 
 WARNING_PARAM = "invoice_clearing.quota_warning_percent"
-# Set by the quota's own code (renewal, alerts) under sudo, never by a user.
+# Set by the quota's own code (renewal, alerts) through guard_bypass, never by a user or sudo().
 PROTECTED_FIELDS = frozenset({"renewed_at", "renewed_by_clearing_id", "notified_level"})
 # Computed from the register on read: forgotten when a fapiao changes in this transaction.
 USAGE_FIELDS = ["amount_used", "amount_remaining", "usage_percent", "usage_level"]
@@ -242,7 +243,7 @@ class InvoiceClearingQuota(models.Model):
 
     def _check_protected(self, vals):
         protected = PROTECTED_FIELDS & vals.keys()
-        if protected and not self.env.su:
+        if protected and not bypassed(self.env):
             raise UserError(
                 self.env._(
                     "%(fields)s of an invoicing quota are set when the month is cleared or an "
@@ -269,7 +270,7 @@ class InvoiceClearingQuota(models.Model):
         for quota in self:
             if rules.is_higher(quota.notified_level or rules.LEVEL_NONE, quota.usage_level):
                 # sudo: the announced level is protected, lowered by the quota's own code
-                quota.sudo().notified_level = quota.usage_level
+                with_bypass(quota).sudo().notified_level = quota.usage_level
 
     # ------------------------------------------------------------ alerts
     @api.model
@@ -305,7 +306,8 @@ class InvoiceClearingQuota(models.Model):
         not announced yet (warning threshold, then used up): one per quota and level."""
         self.invalidate_model(USAGE_FIELDS)  # read afresh: fapiao or the threshold changed
         managers = self.env.ref("invoice_clearing.group_clearing_manager").sudo().all_user_ids
-        for quota in self.sudo():  # sudo: alerts are the quota's own, whoever triggers them
+        # sudo: alerts are the quota's own, whoever triggers them; the level is protected
+        for quota in with_bypass(self).sudo():
             level = quota.usage_level
             if not rules.is_higher(level, quota.notified_level or rules.LEVEL_NONE):
                 continue
@@ -348,12 +350,17 @@ class InvoiceClearingQuota(models.Model):
         if not clearing._clears_whole_period():
             return
         # sudo: renewal follows the clearing, whatever the approver may write on quotas
-        quotas = self.sudo().search(
-            [
-                ("company_id", "=", clearing.company_id.id),
-                ("date", "<=", month_start(clearing.date_to)),
-                ("renewed_at", "=", False),
-            ]
+        # protected renewal fields, set by the clearing only
+        quotas = (
+            with_bypass(self)
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", clearing.company_id.id),
+                    ("date", "<=", month_start(clearing.date_to)),
+                    ("renewed_at", "=", False),
+                ]
+            )
         )
         Deadline = self.env["invoice.clearing.deadline"].sudo()  # the calendar, see above
         now = fields.Datetime.now()

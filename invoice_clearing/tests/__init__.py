@@ -38,6 +38,7 @@ from . import test_security
 from . import test_security_audit
 from . import test_security_company
 from . import test_security_rpc
+from . import test_security_sudo
 from . import test_tieout
 from . import test_tools_archive_package
 from . import test_tools_archive_verify

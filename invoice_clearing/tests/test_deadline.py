@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
+from ..models.guard_bypass import with_bypass
 from .common import FapiaoCommon
 
 OCTOBER = date(2026, 10, 1)
@@ -25,7 +26,7 @@ class TestDeadlines(FapiaoCommon):
         clearing = self.env["invoice.clearing"].create(
             {"scope": "period", "date_from": OCTOBER, "date_to": date(2026, 10, 31)}
         )
-        clearing.sudo().state = "cleared"
+        with_bypass(clearing).sudo().state = "cleared"
         return clearing
 
     def test_calendar_2026_is_data(self):
@@ -104,7 +105,7 @@ class TestDeadlines(FapiaoCommon):
         clearing = self.env["invoice.clearing"].create(
             {"scope": "date", "date_from": OCTOBER, "date_to": date(2026, 10, 31)}
         )
-        clearing.sudo().state = "cleared"
+        with_bypass(clearing).sudo().state = "cleared"
         self.assertEqual(self.company._clearing_locked_period(), OCTOBER)
 
     @freeze_time("2026-11-20")

@@ -6,6 +6,7 @@ from xmlrpc.client import Fault
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from ..models.guard_bypass import BYPASS_CONTEXT_KEY, with_bypass
 from .common import web_user
 
 ROLES = {
@@ -14,6 +15,7 @@ ROLES = {
     "manager_2": "invoice_clearing.group_clearing_manager",
     "auditor": "invoice_clearing.group_clearing_auditor",
     "portal": "base.group_portal",
+    "administrator": "base.group_system,invoice_clearing.group_clearing_manager",
 }
 
 
@@ -47,10 +49,10 @@ class TestSecurityRpc(HttpCase):
             "company_id": cls.company.id, "scope": "number", "number_list": cls.fapiao[0].number,
         })  # fmt: skip
         assert cls.cleared.action_approve() is True, cls.cleared.failure_reason
-        cls.draft = Clearing.create({
+        cls.draft = with_bypass(Clearing).create({
             "company_id": cls.company.id, "scope": "number", "number_list": cls.fapiao[1].number,
             "prepared_by": cls.users["manager"].id,
-        })  # fmt: skip
+        }).with_env(env)  # fmt: skip
 
     def rpc(self, login, model, method, *args, **kwargs):
         return self.xmlrpc_object.execute_kw(
@@ -92,6 +94,23 @@ class TestSecurityRpc(HttpCase):
                     self.assertRefused(login, record._name, "write", [record.id], vals)
         self.assertEqual(self.snapshot(), before)
 
+    def test_administrator_with_a_forged_bypass_is_refused_over_rpc(self):
+        """An RPC call is never sudo, and its context cannot carry the addon's bypass: a JSON
+        value is not the sentinel object."""
+        before = self.snapshot()
+        context = {BYPASS_CONTEXT_KEY: True}
+        for record, vals in [
+            (self.fapiao[0], {"clearing_id": False}),
+            (self.fapiao[0], {"amount_untaxed": 1.0}),
+            (self.cleared, {"hash": "0" * 64}),
+        ]:
+            with self.subTest(vals=vals):
+                self.assertRefused("administrator", record._name, "write", [record.id], vals,
+                                   context=context)  # fmt: skip
+        self.assertRefused("administrator", "invoice.clearing.fapiao", "unlink",
+                           [self.fapiao[0].id], context=context)  # fmt: skip
+        self.assertEqual(self.snapshot(), before)
+
     def test_cleared_clearing_cannot_be_unlinked_over_rpc(self):
         for login in ("manager", "clerk", "auditor"):
             self.assertRefused(login, "invoice.clearing", "unlink", [self.cleared.id])
@@ -100,7 +119,7 @@ class TestSecurityRpc(HttpCase):
 
     def test_own_clearing_cannot_be_approved_under_four_eyes(self):
         self.company.sudo().clearing_four_eyes = True
-        self.draft.sudo().write({"state": "to_approve"})
+        with_bypass(self.draft).write({"state": "to_approve"})
         fault = self.assertRefused("manager", "invoice.clearing", "action_approve", [self.draft.id])
         self.assertIn(self.draft.name, fault)
         self.assertEqual(self.snapshot()[0][1]["state"], "to_approve")
