@@ -53,14 +53,14 @@ def test_targets_judge_each_row_at_its_size():
 
 def test_a_measured_step_is_one_entry(monkeypatch):
     step = Target(
-        "clearing.archive",
+        "clearing.new_step",
         "{name} ({notes}; peak RSS growth {rss_growth:.0f} MB)",
         60,
-        measure="bench_archive:measure",
+        measure="bench_new_step:measure",
     )
     monkeypatch.setattr(bench_report, "TARGETS", (*bench_report.TARGETS, step))
     result = {"name": "archive package", "seconds": 75.0, "rss_growth": 40.2, "notes": "9 MiB"}
-    values = bench_report.step_values({"archive": result})
+    values = bench_report.step_values({"new_step": result})
     rows = _render("clearing", values, 100_000)
     assert rows["archive package (9 MiB; peak RSS growth 40 MB)"].endswith(
         "| 75.000 s | ≤ 60 s | **no** |"
