@@ -10,7 +10,11 @@ report/report_clearing_certificate.py), and after the certificate it contains:
 - right after the commit, in the same request or cron run, when the scope has at most
   `invoice_clearing.archive_background_threshold` fapiao and a render slot is free;
 - otherwise by a background job (one invoice.clearing.archive per build), which writes the
-  whole package in one run (about 10 s per 100,000 fapiao, see scripts/bench_archive.py);
+  whole package in one run (about 10 s per 100,000 fapiao, see scripts/bench_archive.py). The
+  XLSX of a clearing above `invoice_clearing.xlsx_part_rows` fapiao is not written in that run
+  (about 25 s of CPU per 200,000-fapiao file would exceed a cron run's 60 s at 1,000,000): the
+  job starts the clearing's background XLSX export (invoice.clearing.export, one file per run),
+  pauses until it is done and copies its files into the package;
 - a cron catches what was missed (a crash, the certificate not yet attached, a migration).
 
 The ZIP is streamed to a temporary file (constant memory whatever the scope), copied from it
@@ -26,6 +30,7 @@ import tempfile
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.modules.module import get_manifest
 from odoo.tools import SQL, config
@@ -133,7 +138,7 @@ class InvoiceClearingArchive(models.Model):
         clearing = clearing.sudo()  # sudo: the addon builds it, whoever cleared
         if not clearing._archive_missing():
             return self.env["ir.attachment"]
-        if clearing.fapiao_count > self._threshold():
+        if clearing.fapiao_count > self._threshold() or self._xlsx_export(clearing) is not None:
             self._start(clearing)
             return self.env["ir.attachment"]
         if slots is not None and not advisory_locks.try_render_slot(self.env.cr, slots):
@@ -185,6 +190,9 @@ class InvoiceClearingArchive(models.Model):
         docstring for its time), attached in the job's last transaction."""
         job = self.job_id
         clearing = self.clearing_id.with_context(lang=self.clearing_id.approved_by.lang or "en_US")
+        if not self._xlsx_parts_ready(clearing):
+            job._pause(self.env._("Waiting for the XLSX files of the clearing"))
+            return False
         self.with_env(clearing.env)._build_missing(clearing)
         job._advance(1, step=self.env._("Package written"))
         job._done()
@@ -305,20 +313,53 @@ class InvoiceClearingArchive(models.Model):
 
     @api.model
     def _xlsx_entries(self, clearing):
-        """The clearing's XLSX, in parts of `xlsx_part_rows` fapiao for a large one."""
-        Report = self.env["report.invoice_clearing.clearing_xlsx"]
-        part_rows = self.env["invoice.clearing.export"]._part_rows()
-        count = max(-(-clearing.fapiao_count // part_rows), 1)
-        for number in range(1, count + 1):
+        """The clearing's XLSX: written here when it is one file; the files of its background
+        export for a clearing above `xlsx_part_rows` fapiao (see `_xlsx_parts_ready`)."""
+        export = self._xlsx_export(clearing)
+        if export is None:
             with tempfile.TemporaryFile() as output:
-                if count == 1:
-                    Report._write(clearing, output)
-                    path = "reports/clearing.xlsx"
-                else:
-                    Report._write(clearing, output, part=(number, count, part_rows))
-                    path = f"reports/clearing-{number}.xlsx"
+                self.env["report.invoice_clearing.clearing_xlsx"]._write(clearing, output)
                 output.seek(0)
-                yield path, "xlsx", archive_package.file_chunks(output, CHUNK)
+                yield "reports/clearing.xlsx", "xlsx", archive_package.file_chunks(output, CHUNK)
+            return
+        parts = export.attachment_ids.sorted("id")
+        if len(parts) != export.part_count:
+            raise UserError(
+                self.env._(
+                    "The XLSX export of %(clearing)s is not complete: the archive package waits "
+                    "for it.",
+                    clearing=clearing.name,
+                )
+            )
+        for number, part in enumerate(parts, start=1):
+            yield f"reports/clearing-{number}.xlsx", "xlsx", [part.raw]
+
+    @api.model
+    def _xlsx_export(self, clearing):
+        """None when the clearing's XLSX is one file; else its latest finished background
+        export (an empty recordset while there is none)."""
+        Export = self.env["invoice.clearing.export"].sudo()  # sudo: the addon's own files
+        if clearing.fapiao_count <= Export._part_rows():
+            return None
+        return Export.search(
+            [("clearing_id", "=", clearing.id), ("job_state", "=", "done")],
+            order="id desc",
+            limit=1,
+        )
+
+    @api.model
+    def _xlsx_parts_ready(self, clearing):
+        """Whether the package can take the clearing's XLSX now; if not, its background export
+        is started (unless one runs already): the archive job comes back when it is done."""
+        export = self._xlsx_export(clearing)
+        if export is None or export:
+            return True
+        Export = self.env["invoice.clearing.export"].sudo()  # sudo: as _xlsx_export
+        if not Export.search_count(
+            [("clearing_id", "=", clearing.id), ("job_state", "in", ("queued", "running"))]
+        ):
+            Export._start(clearing, Export._part_rows())
+        return False
 
     @api.model
     def _original_entries(self, clearing):

@@ -225,6 +225,37 @@ class TestClearingArchiveBackground(CronCommitsAsSavepoints, ArchiveCommon):
         self.assertEqual(archive.job_id.state, "done")
         self.check_package(clearing)
 
+    def test_large_xlsx_comes_from_the_sliced_export(self):
+        """Above `xlsx_part_rows` the package's XLSX is not written in the archive's one run
+        (25 s of CPU per 200,000-fapiao file): the job waits for the clearing's background
+        export, one file per run, and copies its files."""
+        self.env["ir.config_parameter"].sudo().set_param("invoice_clearing.xlsx_part_rows", 2)
+        clearing = self.clear_and_commit(force_report_rendering=True)
+        self.assertGreater(clearing.fapiao_count, 2)
+        self.assertFalse(self.build_after_commit(clearing), "handed to the background")
+        archive = self.env["invoice.clearing.archive"].search([("clearing_id", "=", clearing.id)])
+        Job = self.env["invoice.clearing.job"].with_context(force_report_rendering=True)
+        Job._cron_run("archive")
+        self.assertEqual(
+            (archive.job_id.state, archive.job_id.run_ids.outcome), ("running", "paused")
+        )
+        self.assertFalse(clearing.archive_attachment_id)
+        export = self.env["invoice.clearing.export"].search([("clearing_id", "=", clearing.id)])
+        self.assertEqual(export.job_state, "queued", "the export was started")
+        for _run in range(export.part_count):
+            Job._cron_run("export")
+        self.assertEqual(export.job_state, "done")
+        Job._cron_run("archive")
+        self.assertEqual(archive.job_id.state, "done")
+        package = self.read_package(clearing.archive_attachment_id)
+        manifest = json.loads(package.read("manifest.json"))
+        parts = [f["path"] for f in manifest["files"] if f["role"] == "xlsx"]
+        self.assertEqual(
+            parts, [f"reports/clearing-{n}.xlsx" for n in range(1, export.part_count + 1)]
+        )
+        for path, part in zip(parts, export.attachment_ids.sorted("id"), strict=True):
+            self.assertEqual(package.read(path), part.raw, path)
+
     def test_cron_builds_what_is_missing(self):
         """After a crash or an upgrade (the migration queues the cron): built by the cron."""
         clearing = self.clear_and_commit()
