@@ -4,9 +4,15 @@ import base64
 import hashlib
 import io
 import json
+import os
+import shutil
 import struct
+import subprocess
+import sys
+import tempfile
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 
@@ -16,7 +22,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..models.invoice_clearing_archive import CRON, PENDING_KEY, THRESHOLD_PARAM, queue_missing
-from ..tools import clearing_integrity, clearing_summary
+from ..tools import archive_verify, clearing_integrity, clearing_summary
 from ..tools.archive_package import FORMAT, ROLES
 from .common import CronCommitsAsSavepoints
 from .test_reports import ReportsCommon, pdf_text
@@ -292,3 +298,14 @@ class TestDemoArchive(ArchiveCommon):
         self.assertEqual(hashlib.sha256(fapiao_text).hexdigest(), clearing.content_digest)
         roles = {f["role"] for f in manifest["files"]}
         self.assertLessEqual({"certificate", "summary", "xlsx", "data"}, roles)
+        # Downloaded and checked as an auditor does: the lone verifier, isolated, no Odoo.
+        with tempfile.TemporaryDirectory() as folder:
+            shutil.copy(archive_verify.__file__, folder)
+            Path(folder, "package.zip").write_bytes(clearing.archive_attachment_id.raw)
+            done = subprocess.run(
+                [sys.executable, "-I", "archive_verify.py", "package.zip"],
+                cwd=folder, capture_output=True, text=True, timeout=120, check=False,
+                env={"PATH": os.environ.get("PATH", "")},
+            )  # fmt: skip
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertNotIn("Traceback", done.stderr)
