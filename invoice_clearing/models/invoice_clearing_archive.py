@@ -31,14 +31,12 @@ from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
-from odoo.http import request
 from odoo.modules.module import get_manifest
-from odoo.tools import SQL, config
+from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
 from ..tools import archive_package
-from ..tools.render_slots import request_render_slots
-from . import advisory_locks
+from . import advisory_locks, after_commit
 from .guard_bypass import with_bypass
 from .invoice_clearing_job_owner import JobSpec
 
@@ -106,30 +104,9 @@ class InvoiceClearingArchive(models.Model):
         """Queue the package of `clearing`, cleared in this transaction: built on a new cursor
         once the transaction (and the certificate's rendering) has committed; the cron is the
         fallback."""
-        cr = self.env.cr
-        pending = cr.postcommit.data.setdefault(PENDING_KEY, [])
-        if not pending:
-            registry, uid, context = self.env.registry, self.env.uid, dict(self.env.context)
-            slots = request_render_slots(config["workers"]) if request else None
-
-            @cr.postcommit.add
-            def build_archives():
-                for clearing_id in dict.fromkeys(pending):
-                    try:
-                        with registry.cursor() as new_cr:
-                            env = api.Environment(new_cr, uid, context)
-                            env[self._name]._build_in_request(
-                                env["invoice.clearing"].browse(clearing_id), slots
-                            )
-                    except Exception:  # the clearing is committed: the cron builds it later
-                        _logger.exception(
-                            "Archive of clearing id %s not built after its commit; the cron "
-                            "will build it",
-                            clearing_id,
-                        )
-
-            self.env.ref(CRON).sudo()._trigger(fields.Datetime.now() + CRON_DELAY)  # sudo: crons
-        pending.append(clearing.id)
+        after_commit.queue(
+            self, clearing, PENDING_KEY, "_build_in_request", CRON, CRON_DELAY, _logger, "Archive"
+        )
 
     @api.model
     def _build_in_request(self, clearing, slots):

@@ -16,13 +16,11 @@ import base64
 import logging
 from datetime import timedelta
 
-from odoo import api, fields, models
-from odoo.http import request
-from odoo.tools import config, file_open
+from odoo import api, models
+from odoo.tools import file_open
 
-from ..models import advisory_locks
+from ..models import advisory_locks, after_commit
 from ..models.guard_bypass import with_bypass
-from ..tools.render_slots import request_render_slots
 
 _logger = logging.getLogger(__name__)
 
@@ -65,31 +63,10 @@ class ReportClearingCertificate(models.AbstractModel):
     def _attach_after_commit(self, clearing):
         """Queue the certificate of `clearing`, cleared in this transaction: rendered and attached
         on a new cursor once the transaction has committed, and by the cron as a fallback."""
-        cr = self.env.cr
-        pending = cr.postcommit.data.setdefault(PENDING_KEY, [])
-        if not pending:
-            registry, uid, context = self.env.registry, self.env.uid, dict(self.env.context)
-            # An HTTP request renders only in a free slot; cron workers take no HTTP worker.
-            slots = request_render_slots(config["workers"]) if request else None
-
-            @cr.postcommit.add
-            def attach_certificates():
-                for clearing_id in dict.fromkeys(pending):
-                    try:
-                        with registry.cursor() as new_cr:
-                            env = api.Environment(new_cr, uid, context)
-                            clearings = env["invoice.clearing"].browse(clearing_id)
-                            env[self._name]._attach_in_request(clearings, slots)
-                    except Exception:  # the clearing is committed: the cron renders it later
-                        _logger.exception(
-                            "Certificate of clearing id %s not rendered after its commit; the "
-                            "cron will render it",
-                            clearing_id,
-                        )
-
-            # sudo: users may not read crons
-            self.env.ref(CRON).sudo()._trigger(fields.Datetime.now() + CRON_DELAY)
-        pending.append(clearing.id)
+        after_commit.queue(
+            self, clearing, PENDING_KEY, "_attach_in_request", CRON, CRON_DELAY, _logger,
+            "Certificate",
+        )  # fmt: skip
 
     @api.model
     def _attach_in_request(self, clearings, slots):
