@@ -300,7 +300,7 @@ class InvoiceClearingArchive(models.Model):
                 yield "reports/clearing.xlsx", "xlsx", archive_package.file_chunks(output, CHUNK)
             return
         parts = export.attachment_ids.sorted("id")
-        if len(parts) != export.part_count:
+        if not export or len(parts) != export.part_count:
             raise UserError(
                 self.env._(
                     "The XLSX export of %(clearing)s is not complete: the archive package waits "
