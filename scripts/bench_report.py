@@ -126,7 +126,7 @@ TARGETS = (
     Target("clearing.archive_rss", "archive package: peak RSS growth", 300, unit="MB",
            source="archive.peak_rss_growth_mb"),
     Target("clearing.archive_verify", "{name}: data streamed and verified ({notes})",
-           measure="bench_acore:measure",
+           measure="bench_archive_data:measure",
            what="the data files alone, zipped and checked by tools/archive_verify.py"),
     Target("clearing.xlsx_rss", "XLSX export: peak RSS growth", 100, unit="MB",
            sizes=(0, 100_000), source="xlsx.rss_growth"),

@@ -26,7 +26,7 @@ def measure(env, clearing):
     Path("/proc/self/clear_refs").write_text("5")  # peak RSS := current RSS
     before = _rss()[0]
     start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="bench_acore_") as folder:
+    with tempfile.TemporaryDirectory(prefix="bench_archive_data_") as folder:
         package = Path(folder) / "data.zip"
         head = {"clearing": {"name": clearing.name, "hash": clearing.hash,
                              "previous_hash": clearing.previous_hash or None}}  # fmt: skip
